@@ -1,0 +1,34 @@
+# aichain: `make run` starts a local chain, `make test` runs the whole suite.
+# Both set up what they need first: .venv, the pinned CometBFT, generated protos.
+SHELL := /bin/bash
+VENV := .venv
+PY := $(VENV)/bin/python
+export AICHAIN_HOME ?= $(HOME)/.aichain
+
+.PHONY: setup venv cometbft protos run test lint bench clean
+
+setup: venv cometbft protos
+
+venv:
+	@scripts/setup_venv.sh
+
+cometbft:
+	@scripts/install_cometbft.sh
+
+protos: venv
+	@$(PY) scripts/gen_protos.py
+
+run: setup
+	@scripts/run_local.sh
+
+test: setup
+	@$(PY) -m pytest tests
+
+lint: venv
+	@$(VENV)/bin/ruff check .
+
+bench: setup
+	@$(PY) bench/run_all.py
+
+clean:
+	rm -rf gen .pytest_cache

@@ -1,0 +1,1 @@
+"""aichain: an application-specific blockchain for open AI."""

@@ -1,0 +1,128 @@
+"""Keys, addresses and signatures as the Cosmos SDK defines them.
+
+Accounts use secp256k1: a 33-byte compressed public key, signatures of 64 bytes (r || s,
+low-S) over sha256 of the signed bytes, addresses = ripemd160(sha256(pubkey)) as bech32.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+import bech32 as _bech32
+import coincurve
+from Crypto.Hash import RIPEMD160
+
+from aichain.app.errors import InvalidAddressError, InvalidPubKeyError
+
+ACCOUNT_PREFIX = "aic"
+"""Bech32 prefix of account addresses."""
+
+VALOPER_PREFIX = "aicvaloper"
+"""Bech32 prefix of validator operator addresses."""
+
+VALCONS_PREFIX = "aicvalcons"
+"""Bech32 prefix of validator consensus addresses."""
+
+ADDRESS_LENGTH = 20
+"""Length in bytes of an account address."""
+
+PUBKEY_LENGTH = 33
+"""Length in bytes of a compressed secp256k1 public key."""
+
+SECP256K1_ORDER = 0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEBAAEDCE6AF48A03BBFD25E8CD0364141
+"""Order n of the secp256k1 group; a low-S signature has s <= n/2."""
+
+
+def address_from_pubkey(pubkey: bytes) -> bytes:
+    """ripemd160(sha256(pubkey)) of a compressed secp256k1 key. Raises InvalidPubKeyError."""
+    if len(pubkey) != PUBKEY_LENGTH or pubkey[0] not in (2, 3):
+        raise InvalidPubKeyError(
+            f"secp256k1 public key must be {PUBKEY_LENGTH} bytes compressed, got {len(pubkey)}"
+        )
+    return RIPEMD160.new(hashlib.sha256(pubkey).digest()).digest()
+
+
+def bech32_encode(prefix: str, data: bytes) -> str:
+    """Encodes bytes as a bech32 string with the given human-readable prefix."""
+    words = _bech32.convertbits(data, 8, 5)
+    assert words is not None  # convertbits with padding never fails on bytes
+    return _bech32.bech32_encode(prefix, words)
+
+
+def bech32_decode(text: str, prefix: str = ACCOUNT_PREFIX) -> bytes:
+    """Decodes a bech32 address and checks its prefix. Raises InvalidAddressError."""
+    if not text:
+        raise InvalidAddressError("empty address string is not allowed")
+    hrp, words = _bech32.bech32_decode(text)
+    if hrp is None or words is None:
+        raise InvalidAddressError(f"{text!r} is not a valid bech32 address (bad checksum or characters)")
+    if hrp != prefix:
+        raise InvalidAddressError(f"address {text} has prefix {hrp!r}, expected {prefix!r}")
+    data = _bech32.convertbits(words, 5, 8, False)
+    if data is None or not 1 <= len(data) <= 255:
+        raise InvalidAddressError(f"address {text} does not decode to 1..255 bytes")
+    return bytes(data)
+
+
+def account_address(raw: bytes) -> str:
+    """The bech32 account address of raw address bytes."""
+    return bech32_encode(ACCOUNT_PREFIX, raw)
+
+
+def parse_account_address(text: str) -> bytes:
+    """Decodes an `aic1...` address to its 20 bytes. Raises InvalidAddressError."""
+    raw = bech32_decode(text, ACCOUNT_PREFIX)
+    if len(raw) != ADDRESS_LENGTH:
+        raise InvalidAddressError(f"address {text} has {len(raw)} bytes, expected {ADDRESS_LENGTH}")
+    return raw
+
+
+class PrivateKey:
+    """A secp256k1 private key that signs the way the Cosmos SDK verifies."""
+
+    __slots__ = ("_key",)
+
+    def __init__(self, secret: bytes) -> None:
+        self._key = coincurve.PrivateKey(secret)
+
+    @classmethod
+    def generate(cls) -> PrivateKey:
+        """A fresh key from the OS's random source (client side only, never in consensus)."""
+        return cls(coincurve.PrivateKey().secret)
+
+    @property
+    def secret(self) -> bytes:
+        """The 32-byte secret."""
+        return self._key.secret
+
+    @property
+    def pubkey(self) -> bytes:
+        """The 33-byte compressed public key."""
+        return self._key.public_key.format(compressed=True)
+
+    @property
+    def address(self) -> bytes:
+        """The 20-byte account address."""
+        return address_from_pubkey(self.pubkey)
+
+    def sign(self, message: bytes) -> bytes:
+        """A 64-byte low-S signature over sha256(message)."""
+        der = self._key.sign(message, hasher=lambda m: hashlib.sha256(m).digest())
+        compact = coincurve.ecdsa.der_to_cdata(der)
+        return coincurve.ecdsa.serialize_compact(compact)
+
+
+def verify_signature(pubkey: bytes, message: bytes, signature: bytes) -> bool:
+    """Checks a 64-byte secp256k1 signature over sha256(message); high-S is rejected."""
+    if len(signature) != 64 or len(pubkey) != PUBKEY_LENGTH:
+        return False
+    if int.from_bytes(signature[32:], "big") > SECP256K1_ORDER // 2:
+        return False
+    try:
+        cdata = coincurve.ecdsa.deserialize_compact(signature)
+        der = coincurve.ecdsa.cdata_to_der(cdata)
+        return coincurve.PublicKey(pubkey).verify(
+            der, message, hasher=lambda m: hashlib.sha256(m).digest()
+        )
+    except (ValueError, TypeError):
+        return False

@@ -1,0 +1,86 @@
+"""Options and output helpers shared by every `aichain` sub-command."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, NoReturn, TypeVar
+
+import click
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+DEFAULT_NODE = "tcp://127.0.0.1:26657"
+"""CometBFT RPC address used when --node is not given."""
+
+
+def default_home() -> Path:
+    """The node/client home: $AICHAIN_HOME, else ~/.aichain."""
+    return Path(os.environ.get("AICHAIN_HOME") or Path.home() / ".aichain").expanduser()
+
+
+def home_option(func: F) -> F:
+    """--home DIR (default $AICHAIN_HOME or ~/.aichain)."""
+    return click.option(
+        "--home",
+        type=click.Path(file_okay=False, path_type=Path),
+        default=default_home,
+        show_default="$AICHAIN_HOME or ~/.aichain",
+        help="Directory holding config, data and keyrings.",
+    )(func)
+
+
+def output_option(func: F) -> F:
+    """--output text|json."""
+    return click.option(
+        "--output",
+        "-o",
+        type=click.Choice(["text", "json"]),
+        default="text",
+        show_default=True,
+        help="Output format.",
+    )(func)
+
+
+def keyring_backend_option(func: F) -> F:
+    """--keyring-backend test|file."""
+    return click.option(
+        "--keyring-backend",
+        type=click.Choice(["test", "file"]),
+        default="test",
+        show_default=True,
+        help="Where keys live: 'test' stores them in plain files (for tests and local chains); "
+        "'file' encrypts each key with a passphrase.",
+    )(func)
+
+
+def node_option(func: F) -> F:
+    """--node tcp://HOST:PORT (CometBFT RPC)."""
+    return click.option(
+        "--node",
+        default=DEFAULT_NODE,
+        show_default=True,
+        help="CometBFT RPC address of the node to talk to.",
+    )(func)
+
+
+def emit(data: Any, output: str, text: Callable[[Any], str] | None = None) -> None:
+    """Prints data as JSON (--output json) or as text (a formatter, else key: value lines)."""
+    if output == "json":
+        click.echo(json.dumps(data, indent=2, sort_keys=True, default=str))
+    elif text is not None:
+        click.echo(text(data))
+    elif isinstance(data, dict):
+        for key, value in data.items():
+            click.echo(f"{key}: {value}")
+    else:
+        click.echo(str(data))
+
+
+def fail(message: str, code: int = 1) -> NoReturn:
+    """Prints `Error: message` to stderr and exits non-zero."""
+    click.echo(f"Error: {message}", err=True)
+    sys.exit(code)

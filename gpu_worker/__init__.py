@@ -1,0 +1,1 @@
+"""aichain.gpu_worker."""
