@@ -23,6 +23,8 @@ def resolve_device(spec: str | torch.device = "auto") -> torch.device:
         return torch.device("cpu")
     if name == "cuda" or name.startswith("cuda:"):
         if not torch.cuda.is_available():
-            raise DeviceError(f"device {spec!r} requested but CUDA is not available; use cpu or auto")
+            raise DeviceError(
+                f"device {spec!r} requested but CUDA is not available; use cpu or auto"
+            )
         return torch.device(name)
     raise DeviceError(f"unknown device {spec!r}: expected one of {', '.join(DEVICE_CHOICES)}")

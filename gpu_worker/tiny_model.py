@@ -12,7 +12,6 @@ from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
 import torch
-
 from aichain.gpu_worker.device import resolve_device
 
 PAD_ID = 256
