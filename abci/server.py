@@ -1,0 +1,193 @@
+"""An asyncio ABCI server: one task per connection, requests answered strictly in order.
+
+CometBFT opens four connections (consensus, mempool, query, snapshot); to the server each is
+just a socket. App methods run synchronously on the event loop thread, through the guards.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import signal
+import stat
+from collections.abc import Callable
+
+import tendermint.abci.types_pb2 as abci_pb
+from aichain.abci.address import ListenAddress, parse_address
+from aichain.abci.application import Application
+from aichain.abci.errors import ABCIError, FatalAppError, FrameError
+from aichain.abci.framing import DEFAULT_MAX_FRAME_SIZE, encode_frame, request_decoder
+from aichain.abci.guards import respond_guarded
+
+LOGGER = logging.getLogger("aichain.abci")
+
+READ_CHUNK = 1 << 20
+"""Bytes asked of the socket per read."""
+
+WRITE_HIGH_WATER = 4 << 20
+"""Buffered response bytes above which the server waits for the socket before going on."""
+
+OnFatal = Callable[[FatalAppError], None]
+"""Called once per fatal application error, on the event loop thread."""
+
+
+class ABCIServer:
+    """Serves an Application to CometBFT over tcp://HOST:PORT or unix:///PATH."""
+
+    def __init__(
+        self,
+        app: Application,
+        address: str,
+        *,
+        on_fatal: OnFatal | None = None,
+        max_frame_size: int = DEFAULT_MAX_FRAME_SIZE,
+    ) -> None:
+        self._app = app
+        self._address: ListenAddress = parse_address(address)
+        self._on_fatal = on_fatal if on_fatal is not None else self._stop_on_fatal
+        self._max_frame_size = max_frame_size
+        self._server: asyncio.Server | None = None
+        self._connections: set[asyncio.Task[None]] = set()
+        self._stopped = asyncio.Event()
+        self._stopping = False
+        self._stop_task: asyncio.Task[None] | None = None
+        self._fatal: FatalAppError | None = None
+        self._bound: ListenAddress | None = None
+
+    @property
+    def bound_address(self) -> str:
+        """The address actually listened on (the real port when started on port 0)."""
+        if self._bound is None:
+            raise ABCIError("server not started")
+        return str(self._bound)
+
+    @property
+    def fatal_error(self) -> FatalAppError | None:
+        """The first fatal application error, if any."""
+        return self._fatal
+
+    async def start(self) -> None:
+        """Bind and start accepting connections."""
+        if self._server is not None:
+            return
+        addr = self._address
+        if addr.scheme == "unix":
+            _remove_stale_socket(addr.path)
+            self._server = await asyncio.start_unix_server(self._serve_connection, path=addr.path)
+            self._bound = addr
+        else:
+            self._server = await asyncio.start_server(
+                self._serve_connection, host=addr.host, port=addr.port
+            )
+            host, port = self._server.sockets[0].getsockname()[:2]
+            self._bound = ListenAddress("tcp", host=host, port=port)
+        LOGGER.info("ABCI server listening on %s", self._bound)
+
+    async def stop(self) -> None:
+        """Stop accepting, close every connection, remove the unix socket file."""
+        if self._server is None or self._stopped.is_set():
+            self._stopped.set()
+            return
+        if self._stopping:
+            await self._stopped.wait()
+            return
+        self._stopping = True
+        self._server.close()
+        current = asyncio.current_task()
+        tasks = [t for t in self._connections if t is not current]
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        await self._server.wait_closed()
+        if self._address.scheme == "unix":
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(self._address.path)
+        self._stopped.set()
+        LOGGER.info("ABCI server on %s stopped", self._bound)
+
+    async def serve_forever(self) -> None:
+        """Start if needed and serve until stopped; raises FatalAppError after a fatal stop."""
+        await self.start()
+        try:
+            await self._stopped.wait()
+        finally:
+            await self.stop()
+        if self._fatal is not None:
+            raise self._fatal
+
+    def _stop_on_fatal(self, exc: FatalAppError) -> None:
+        """Default on_fatal: stop the server (serve_forever then raises)."""
+        if self._stop_task is None:
+            self._stop_task = asyncio.get_running_loop().create_task(self.stop())
+
+    async def _serve_connection(
+        self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter
+    ) -> None:
+        """Answer one connection's requests in order until it closes or breaks."""
+        task = asyncio.current_task()
+        assert task is not None
+        self._connections.add(task)
+        peer = writer.get_extra_info("peername") or "unix peer"
+        LOGGER.debug("ABCI connection from %s", peer)
+        decoder = request_decoder(self._max_frame_size)
+        try:
+            while data := await reader.read(READ_CHUNK):
+                decoder.push(data)
+                while (request := decoder.pop()) is not None:
+                    writer.write(encode_frame(respond_guarded(self._app, request)))
+                    flush = request.WhichOneof("value") == "flush"
+                    if flush or writer.transport.get_write_buffer_size() > WRITE_HIGH_WATER:
+                        await writer.drain()
+        except FrameError as exc:
+            LOGGER.error("malformed ABCI frame from %s, closing the connection: %s", peer, exc)
+            exception = abci_pb.ResponseException(error=f"malformed frame: {exc}")
+            writer.write(encode_frame(abci_pb.Response(exception=exception)))
+        except FatalAppError as exc:
+            self._handle_fatal(exc)
+        except (ConnectionError, asyncio.IncompleteReadError) as exc:
+            LOGGER.debug("ABCI connection from %s lost: %s", peer, exc)
+        finally:
+            self._connections.discard(task)
+            writer.close()
+            with contextlib.suppress(Exception):
+                await writer.wait_closed()
+
+    def _handle_fatal(self, exc: FatalAppError) -> None:
+        """Log a fatal error with its traceback and hand it to on_fatal; no response is sent."""
+        LOGGER.critical("%s; stopping instead of answering", exc, exc_info=exc)
+        if self._fatal is None:
+            self._fatal = exc
+        try:
+            self._on_fatal(exc)
+        except Exception:
+            LOGGER.exception("on_fatal callback raised")
+
+
+def _remove_stale_socket(path: str) -> None:
+    """Remove a socket file left by an earlier run; refuse to touch anything else."""
+    try:
+        mode = os.stat(path).st_mode
+    except FileNotFoundError:
+        return
+    if not stat.S_ISSOCK(mode):
+        raise ABCIError(f"{path} exists and is not a socket")
+    os.unlink(path)
+
+
+def run(app: Application, address: str) -> None:
+    """Serve app on address until SIGINT/SIGTERM; exit with status 1 after a fatal app error."""
+
+    async def main() -> None:
+        server = ABCIServer(app, address)
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, lambda: loop.create_task(server.stop()))
+        await server.serve_forever()
+
+    try:
+        asyncio.run(main())
+    except FatalAppError as exc:
+        LOGGER.critical("ABCI server stopped: %s", exc)
+        raise SystemExit(1) from exc
