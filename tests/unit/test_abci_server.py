@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import os
+import signal
 import socket
+import subprocess
+import sys
 import tempfile
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 
@@ -244,3 +248,66 @@ def test_raw_frame_bytes_match_what_cometbft_sends() -> None:
             await writer.wait_closed()
 
     run(body)
+
+
+RUN_SCRIPT = """
+import sys
+import tendermint.abci.types_pb2 as abci_pb
+from aichain.abci.application import BaseApplication
+from aichain.abci.server import run
+
+class App(BaseApplication):
+    def commit(self, req):
+        raise RuntimeError("disk full")
+
+run(App(), sys.argv[1])
+"""
+
+
+def _start_run_process(path: str) -> subprocess.Popen[bytes]:
+    """`run(app, unix://path)` in a child process; returns once the socket exists."""
+    proc = subprocess.Popen(
+        [sys.executable, "-c", RUN_SCRIPT, f"unix://{path}"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+    deadline = time.monotonic() + 20
+    while not os.path.exists(path):
+        assert proc.poll() is None and time.monotonic() < deadline, proc.stdout
+        time.sleep(0.05)
+    return proc
+
+
+def test_run_exits_non_zero_after_a_fatal_error() -> None:
+    path = unix_path()
+    proc = _start_run_process(path)
+    try:
+
+        async def body() -> None:
+            client = await ABCIClient.connect(f"unix://{path}")
+            await client.send(abci_pb.Request(commit=abci_pb.RequestCommit()), FLUSH)
+            assert await client.is_closed_by_server()
+            await client.close()
+
+        run(body)
+        output, _ = proc.communicate(timeout=20)
+        assert proc.returncode == 1
+        assert b"disk full" in output
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+
+
+def test_run_exits_cleanly_on_sigterm() -> None:
+    path = unix_path()
+    proc = _start_run_process(path)
+    try:
+        proc.send_signal(signal.SIGTERM)
+        proc.communicate(timeout=20)
+        assert proc.returncode == 0
+        assert not os.path.exists(path)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
