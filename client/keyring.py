@@ -438,6 +438,14 @@ class Keyring:
         key = self.private_key(name_or_address)
         return encode_armor(key.secret, export_passphrase, self.scrypt_params)
 
+    def check_name_available(self, name: str, overwrite: bool = False) -> None:
+        """Raises KeyExistsError if name is taken (and overwrite is off), InvalidKeyNameError."""
+        if self._key_path(name).is_file() and not overwrite:
+            raise KeyExistsError(
+                f"key '{name}' already exists in {self._describe()}; choose another name, "
+                "or delete it first with `aichain keys delete` (make sure it is backed up)"
+            )
+
     # Writes
 
     def add_key(
@@ -479,7 +487,7 @@ class Keyring:
         Raises InvalidKeyNameError, KeyExistsError, InvalidMnemonicError, InvalidPathError,
         WrongPassphraseError.
         """
-        self._check_free(name, overwrite)
+        self.check_name_available(name, overwrite)
         try:
             path = hd.cosmos_path(account, index)
             secret = hd.derive_private_key(mnemonic, bip39_passphrase, path)
@@ -496,7 +504,7 @@ class Keyring:
 
         Raises InvalidKeyNameError, KeyExistsError, InvalidArmorError, WrongPassphraseError.
         """
-        self._check_free(name, overwrite)
+        self.check_name_available(name, overwrite)
         secret = decode_armor(armor, export_passphrase)
         return self._store(name, PrivateKey(secret), None, overwrite)
 
@@ -552,14 +560,6 @@ class Keyring:
             f"list keys with `{self._hint()}`"
         )
 
-    def _check_free(self, name: str, overwrite: bool) -> None:
-        """Raises KeyExistsError if name is taken and overwrite is off (InvalidKeyNameError)."""
-        if self._key_path(name).is_file() and not overwrite:
-            raise KeyExistsError(
-                f"key '{name}' already exists in {self._describe()}; choose another name, "
-                "or delete it first with `aichain keys delete` (make sure it is backed up)"
-            )
-
     def _store(self, name: str, key: PrivateKey, path: str | None, overwrite: bool) -> KeyRecord:
         """Writes a key file. Raises KeyExistsError (name or address taken)."""
         record = compute_record(name, key, path)
@@ -586,7 +586,7 @@ class Keyring:
         self._ensure_directory()
         content = json.dumps(data, indent=2, sort_keys=True) + "\n"
         if not _write_private_file(self._key_path(name), content, overwrite):
-            self._check_free(name, overwrite=False)
+            self.check_name_available(name)
         return record
 
     def _load(self, path: Path) -> tuple[KeyRecord, dict[str, Any]]:
