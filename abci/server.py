@@ -148,6 +148,8 @@ class ABCIServer:
             self._handle_fatal(exc)
         except (ConnectionError, asyncio.IncompleteReadError) as exc:
             LOGGER.debug("ABCI connection from %s lost: %s", peer, exc)
+        except Exception:
+            LOGGER.exception("ABCI connection from %s failed; closing it", peer)
         finally:
             self._connections.discard(task)
             writer.close()

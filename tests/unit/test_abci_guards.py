@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Awaitable, Callable
 
 import pytest
 import tendermint.abci.types_pb2 as abci_pb
@@ -168,7 +169,7 @@ def test_snapshot_failures_abort_and_unknown_results_abort() -> None:
     assert list(listed.snapshots) == []
 
 
-def _run(coro_fn) -> None:  # type: ignore[no-untyped-def]
+def _run(coro_fn: Callable[[], Awaitable[None]]) -> None:
     """Run an async test body with a timeout."""
 
     async def bounded() -> None:
