@@ -663,9 +663,12 @@ class Keyring:
         elif existing := self.list_keys():
             # .keyhash was lost: prove the passphrase on a stored key instead, then rewrite it.
             passphrase = self._provider(False)
-            record, data = self._load(self._key_path(existing[0].name))
-            sealed = _sealed_from_json(data["encrypted_private_key"])
-            unseal(sealed, passphrase, self._aad(record), f"key '{record.name}'")
+            self._passphrase = passphrase
+            try:
+                self._open_secret(*self._load(self._key_path(existing[0].name)))
+            except KeyringError:
+                self._passphrase = None
+                raise
             self._write_check_file(check_path, passphrase)
         else:
             passphrase = self._provider(True)

@@ -387,3 +387,12 @@ def test_errors_share_one_base() -> None:
 def test_scrypt_params_rejects_non_power_of_two() -> None:
     with pytest.raises(ValueError, match="power of two"):
         ScryptParams(n=1000)
+
+
+def test_private_key_rejects_wrong_passphrase_after_lost_keyhash(tmp_path: Path) -> None:
+    make(tmp_path, "file").recover_key("alice", ABANDON)
+    check = tmp_path / "keyring-file" / kr.PASSPHRASE_CHECK_FILE
+    check.unlink()
+    with pytest.raises(kr.WrongPassphraseError):
+        make(tmp_path, "file", passphrase="not the one").private_key("alice")
+    assert not check.exists()
