@@ -33,6 +33,7 @@ TINY_CONFIG: dict[str, Any] = {
     "n_layer": 4,
     "n_head": 4,
     "n_inner": 512,
+    "initializer_range": 0.1,
     "resid_pdrop": 0.0,
     "embd_pdrop": 0.0,
     "attn_pdrop": 0.0,
@@ -40,7 +41,11 @@ TINY_CONFIG: dict[str, Any] = {
     "eos_token_id": EOS_ID,
     "pad_token_id": PAD_ID,
 }
-"""GPT-2 config of the tiny model (~0.9M parameters); build_tiny_model(**overrides) changes it."""
+"""GPT-2 config of the tiny model (~0.9M parameters); build_tiny_model(**overrides) changes it.
+
+initializer_range 0.1 (not GPT-2's 0.02) gives the frozen random embeddings enough scale for
+a LoRA alone to fit text; with 0.02 the logits stay nearly flat whatever the adapter does.
+"""
 
 
 @runtime_checkable
