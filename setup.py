@@ -2,7 +2,7 @@
 
 from setuptools import find_packages, setup
 
-TOP_LEVEL = ("app", "abci", "modules", "cli", "client", "config", "gpu_worker")
+TOP_LEVEL = ("app", "abci", "modules", "cli", "client", "config", "node", "gpu_worker")
 """Top-level folders that are installed as aichain sub-packages."""
 
 packages = ["aichain"] + [

@@ -1,1 +1,1 @@
-"""aichain.config."""
+"""aichain.config: typed node and app configuration, genesis defaults."""

@@ -1,0 +1,212 @@
+"""The ante chain: checks and charges every tx before its messages run.
+
+Order (cheap to expensive, as the Cosmos SDK's ante handler): memo and signature-count
+limits, timeout height, gas for the tx bytes, minimum gas price (CheckTx only), fee
+deduction, then per signer: pubkey, sequence, signature, sequence increment.
+"""
+
+from __future__ import annotations
+
+from collections.abc import MutableMapping, Sequence
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import Protocol
+
+from aichain.app.coins import Coin, format_coins
+from aichain.app.context import Context
+from aichain.app.crypto import account_address, address_from_pubkey, verify_signature
+from aichain.app.errors import (
+    InsufficientFeeError,
+    InvalidPubKeyError,
+    InvalidRequestError,
+    InvalidSequenceError,
+    MemoTooLargeError,
+    TooManySignaturesError,
+    UnauthorizedError,
+    UnknownAddressError,
+)
+from aichain.app.tx import DecodedTx, sign_doc_bytes
+
+FEE_COLLECTOR = "fee_collector"
+"""Module account that receives tx fees."""
+
+
+class AnteAccount(Protocol):
+    """The account fields the ante chain reads."""
+
+    address: bytes
+    account_number: int
+    sequence: int
+    pubkey: bytes | None
+
+    def with_sequence(self, sequence: int) -> AnteAccount:
+        """A copy with another sequence."""
+
+    def with_pubkey(self, pubkey: bytes) -> AnteAccount:
+        """A copy with the pubkey set."""
+
+
+class AnteParams(Protocol):
+    """The auth params the ante chain reads."""
+
+    max_memo_characters: int
+    tx_sig_limit: int
+    tx_size_cost_per_byte: int
+    sig_verify_cost_secp256k1: int
+
+
+class AccountKeeper(Protocol):
+    """What the ante chain needs from auth."""
+
+    def get_params(self, ctx: Context) -> AnteParams:
+        """Auth params."""
+
+    def get_account(self, ctx: Context, address: bytes) -> AnteAccount | None:
+        """The account at address, or None."""
+
+    def set_account(self, ctx: Context, account: AnteAccount) -> None:  # type: ignore[misc]
+        """Stores an account."""
+
+
+class FeeKeeper(Protocol):
+    """What the ante chain needs from bank."""
+
+    def send_coins_from_account_to_module(
+        self, ctx: Context, sender: bytes, module: str, coins: Sequence[Coin]
+    ) -> None:
+        """Moves coins from an account to a module account."""
+
+
+@dataclass(frozen=True, slots=True)
+class MinGasPrice:
+    """A minimum gas price: `price` units of `denom` per unit of gas, as an exact fraction."""
+
+    denom: str
+    price: Fraction
+
+
+def parse_min_gas_prices(text: str) -> tuple[MinGasPrice, ...]:
+    """Parses '0.025uaic' (comma separated) into exact prices. Raises ValueError."""
+    prices = []
+    for part in filter(None, (p.strip() for p in text.split(","))):
+        i = 0
+        while i < len(part) and (part[i].isdigit() or part[i] == "."):
+            i += 1
+        amount, denom = part[:i], part[i:]
+        if not amount or not denom:
+            raise ValueError(f"invalid minimum gas price {part!r}: write e.g. 0.025uaic")
+        prices.append(MinGasPrice(denom, Fraction(amount)))
+    return tuple(prices)
+
+
+def compute_required_fee(gas_limit: int, price: MinGasPrice) -> int:
+    """The smallest fee in price.denom for gas_limit, rounded up."""
+    total = price.price * gas_limit
+    return -(-total.numerator // total.denominator)
+
+
+def check_min_gas_price(tx: DecodedTx, prices: Sequence[MinGasPrice]) -> None:
+    """Requires the fee to meet one of the minimum gas prices. Raises InsufficientFeeError."""
+    if not prices or all(p.price == 0 for p in prices):
+        return
+    paid = {c.denom: c.amount for c in tx.fee}
+    required = []
+    for price in prices:
+        need = compute_required_fee(tx.gas_limit, price)
+        if paid.get(price.denom, 0) >= need:
+            return
+        required.append(f"{need}{price.denom}")
+    raise InsufficientFeeError(
+        f"insufficient fees; got: {format_coins(tx.fee) or 'nothing'} required: "
+        f"{' or '.join(required)} for gas {tx.gas_limit}; raise --fees or lower --gas"
+    )
+
+
+def run_ante(
+    ctx: Context,
+    tx: DecodedTx,
+    accounts: AccountKeeper,
+    fees: FeeKeeper,
+    min_gas_prices: Sequence[MinGasPrice],
+    verified: MutableMapping[bytes, tuple[int, ...]],
+) -> None:
+    """Checks and charges tx; `verified` caches tx hash -> account numbers whose signatures
+    were already checked, so each signature is verified once per node.
+
+    Raises MemoTooLargeError, TooManySignaturesError, InvalidRequestError, OutOfGasError,
+    InsufficientFeeError, InsufficientFundsError, UnknownAddressError, InvalidPubKeyError,
+    InvalidSequenceError, UnauthorizedError.
+    """
+    params = accounts.get_params(ctx)
+    if len(tx.memo) > params.max_memo_characters:
+        raise MemoTooLargeError(
+            f"maximum number of characters is {params.max_memo_characters} but received "
+            f"{len(tx.memo)} characters"
+        )
+    if len(tx.signatures) > params.tx_sig_limit:
+        raise TooManySignaturesError(
+            f"signatures: {len(tx.signatures)}, limit: {params.tx_sig_limit}"
+        )
+    if tx.timeout_height and ctx.height > tx.timeout_height:
+        raise InvalidRequestError(
+            f"tx timeout height {tx.timeout_height} is below the block height {ctx.height}"
+        )
+    ctx.gas_meter.consume(len(tx.raw) * params.tx_size_cost_per_byte, "txSize")
+    if ctx.is_check and not ctx.is_simulate:
+        check_min_gas_price(tx, min_gas_prices)
+    payer = accounts.get_account(ctx, tx.payer)
+    if payer is None:
+        raise UnknownAddressError(
+            f"fee payer {account_address(tx.payer)} does not exist; fund it first"
+        )
+    if tx.fee:
+        fees.send_coins_from_account_to_module(ctx, tx.payer, FEE_COLLECTOR, tx.fee)
+    numbers = []
+    for index, signer in enumerate(tx.signers):
+        account = accounts.get_account(ctx, signer)
+        if account is None:
+            raise UnknownAddressError(
+                f"account {account_address(signer)} does not exist; fund it before it signs"
+            )
+        numbers.append(account.account_number)
+        info = tx.signer_infos[index]
+        account = _with_pubkey(account, info.pubkey)
+        ctx.gas_meter.consume(params.sig_verify_cost_secp256k1, "ante verify: secp256k1")
+        if info.sequence != account.sequence:
+            raise InvalidSequenceError(
+                f"account sequence mismatch, expected {account.sequence}, got {info.sequence}"
+            )
+        cached = verified.get(tx.hash)
+        if not ctx.is_simulate and (cached is None or cached[index] != account.account_number):
+            doc = sign_doc_bytes(
+                tx.body_bytes, tx.auth_info_bytes, ctx.chain_id, account.account_number
+            )
+            assert account.pubkey is not None  # _with_pubkey guarantees it
+            if not verify_signature(account.pubkey, doc, tx.signatures[index]):
+                raise UnauthorizedError(
+                    f"signature verification failed for {account_address(signer)}; "
+                    f"please verify account number ({account.account_number}), sequence "
+                    f"({account.sequence}) and chain-id ({ctx.chain_id})"
+                )
+        accounts.set_account(ctx, account.with_sequence(account.sequence + 1))
+    if not ctx.is_simulate:
+        verified[tx.hash] = tuple(numbers)
+
+
+def _with_pubkey(account: AnteAccount, declared: bytes | None) -> AnteAccount:
+    """The account with its pubkey set from the tx if it had none; checks the key's address."""
+    if declared is not None:
+        if address_from_pubkey(declared) != account.address:
+            raise InvalidPubKeyError(
+                f"pubkey does not match signer address {account_address(account.address)}"
+            )
+        if account.pubkey is None:
+            return account.with_pubkey(declared)
+        if account.pubkey != declared:
+            raise InvalidPubKeyError("pubkey differs from the one already set on the account")
+    if account.pubkey is None:
+        raise InvalidPubKeyError(
+            f"account {account_address(account.address)} has no pubkey yet: include the "
+            "public key in the signer info of its first tx"
+        )
+    return account

@@ -1,0 +1,417 @@
+"""The BaseApp: the ABCI 2.0 application over the module manager, router and root store.
+
+Block lifecycle: InitChain imports genesis into the deliver branch (committed with the first
+block, as the Cosmos SDK does); CheckTx runs the ante chain on the check-state branch, which
+Commit resets; FinalizeBlock runs begin-block, each tx (ante on one branch, then the messages
+on another, so a failing message keeps only the fee and sequence), end-block, and computes
+the app hash; Commit writes the block, height and app hash in one batch. Info reports only
+what is persisted, so CometBFT's handshake replays anything the app missed.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import logging
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from cosmos.base.abci.v1beta1 import abci_pb2 as sdk_abci_pb2
+from cosmos.tx.v1beta1 import service_pb2
+from google.protobuf import any_pb2
+from google.protobuf.message import DecodeError
+from tendermint.abci import types_pb2 as abci
+
+from aichain.app.ante import MinGasPrice, run_ante
+from aichain.app.context import Context, Event
+from aichain.app.crypto import account_address
+from aichain.app.errors import (
+    AppError,
+    InvalidHeightError,
+    InvalidRequestError,
+    TxDecodeError,
+    TxTooLargeError,
+    to_abci,
+)
+from aichain.app.gas import INFINITE_GAS, GasKVStore, GasMeter
+from aichain.app.module import ModuleManager
+from aichain.app.router import Router
+from aichain.app.store.cache import CacheStore
+from aichain.app.store.root import META_PREFIX, RootStore, compute_app_hash
+from aichain.app.tx import DecodedTx, decode_tx
+
+log = logging.getLogger("aichain.app")
+
+APP_NAME = "aichain"
+"""Name reported by Info."""
+
+APP_VERSION = 1
+"""Application protocol version reported by Info."""
+
+CHAIN_ID_KEY = META_PREFIX + b"chain_id"
+"""Where the chain id is kept (written at InitChain, committed with the first block)."""
+
+DECODE_CACHE_LIMIT = 200_000
+"""Most decoded txs kept between CheckTx and FinalizeBlock."""
+
+
+@dataclass(frozen=True, slots=True)
+class AppConfig:
+    """Node-local settings of the app (not consensus: each node may differ)."""
+
+    min_gas_prices: tuple[MinGasPrice, ...] = ()
+    max_tx_bytes: int = 1024 * 1024
+    debug: bool = False
+    invariant_check_period: int = 0
+    halt_on_broken_invariant: bool = True
+
+
+@dataclass(slots=True)
+class _Pending:
+    """A finalized block waiting for Commit."""
+
+    height: int
+    app_hash: bytes
+    branch: CacheStore
+    included: list[bytes] = field(default_factory=list)
+
+
+class BaseApp:
+    """The ABCI application. Methods take and return tendermint.abci messages."""
+
+    def __init__(
+        self,
+        root: RootStore,
+        manager: ModuleManager,
+        router: Router,
+        ante: Callable[[Context, DecodedTx, dict[bytes, tuple[int, ...]]], None],
+        config: AppConfig = AppConfig(),
+    ) -> None:
+        self.root = root
+        self.manager = manager
+        self.router = router
+        self.ante = ante
+        self.config = config
+        self.lock = threading.RLock()
+        self.chain_id = (root.backend.get(CHAIN_ID_KEY) or b"").decode()
+        self._check = root.branch()
+        self._genesis: CacheStore | None = None
+        self._genesis_hash = b""
+        self._pending: _Pending | None = None
+        self._verified: dict[bytes, tuple[int, ...]] = {}
+        self._decoded: dict[bytes, DecodedTx] = {}
+
+    # --- context helpers -------------------------------------------------------------
+
+    def _ctx(self, store: Any, meter: GasMeter, height: int, time_ns: int, **kw: Any) -> Context:
+        return Context(store, height, time_ns, self.chain_id, meter, **kw)
+
+    def query_context(self) -> Context:
+        """A read-only context over the last committed state."""
+        return self._ctx(self.root.backend, GasMeter(INFINITE_GAS), self.root.last_height, 0)
+
+    def _decode(self, raw: bytes) -> DecodedTx:
+        """Decodes tx bytes once; later calls with the same bytes reuse the result."""
+        if len(raw) > self.config.max_tx_bytes:
+            raise TxTooLargeError(
+                f"tx is {len(raw)} bytes, above the limit of {self.config.max_tx_bytes}"
+            )
+        from aichain.app.tx import tx_hash
+
+        key = tx_hash(raw)
+        tx = self._decoded.get(key)
+        if tx is None:
+            tx = decode_tx(raw, self.router)
+            if len(self._decoded) >= DECODE_CACHE_LIMIT:
+                self._decoded.clear()
+            self._decoded[key] = tx
+        return tx
+
+    # --- info / genesis ---------------------------------------------------------------
+
+    def info(self, req: abci.RequestInfo) -> abci.ResponseInfo:
+        """Last persisted height and app hash (never uncommitted state)."""
+        return abci.ResponseInfo(
+            data=APP_NAME,
+            version=APP_NAME,
+            app_version=APP_VERSION,
+            last_block_height=self.root.last_height,
+            last_block_app_hash=self.root.last_app_hash,
+        )
+
+    def init_chain(self, req: abci.RequestInitChain) -> abci.ResponseInitChain:
+        """Imports genesis app_state into the deliver branch and returns its hash."""
+        if self.root.last_height != 0:
+            raise RuntimeError("InitChain called on a node that already has committed blocks")
+        self.chain_id = req.chain_id
+        branch = self.root.branch()
+        branch.set(CHAIN_ID_KEY, req.chain_id.encode())
+        app_state = json.loads(req.app_state_bytes or b"{}")
+        ctx = self._ctx(branch, GasMeter(INFINITE_GAS), req.initial_height or 1, 0)
+        self.manager.init_genesis(ctx, app_state)
+        broken = self.manager.check_invariants(ctx)
+        if broken:
+            raise ValueError("genesis breaks invariants: " + "; ".join(broken))
+        self._genesis = branch
+        self._genesis_hash = compute_app_hash(b"", 0, branch.pending())
+        self._check = CacheStore(branch)
+        return abci.ResponseInitChain(app_hash=self._genesis_hash)
+
+    # --- mempool ----------------------------------------------------------------------
+
+    def check_tx(self, req: abci.RequestCheckTx) -> abci.ResponseCheckTx:
+        """Runs the ante chain on the check-state branch; a passing tx updates it."""
+        meter = GasMeter(INFINITE_GAS)
+        try:
+            tx = self._decode(req.tx)
+            meter = GasMeter(tx.gas_limit)
+            branch = CacheStore(self._check)
+            ctx = self._ctx(
+                GasKVStore(branch, meter), meter, self.root.last_height + 1, 0, is_check=True
+            )
+            self.ante(ctx, tx, self._verified)
+            branch.write()
+            return abci.ResponseCheckTx(gas_wanted=tx.gas_limit, gas_used=meter.consumed)
+        except Exception as exc:  # every failure becomes a result, never a crash
+            err = to_abci(exc, self.config.debug)
+            if not isinstance(exc, AppError):
+                log.exception("CheckTx internal error")
+            return abci.ResponseCheckTx(
+                code=err.code, codespace=err.codespace, log=err.log,
+                gas_wanted=meter.limit if meter.limit != INFINITE_GAS else 0,
+                gas_used=meter.consumed,
+            )
+
+    # --- proposals --------------------------------------------------------------------
+
+    def prepare_proposal(self, req: abci.RequestPrepareProposal) -> abci.ResponsePrepareProposal:
+        """The mempool's txs in order, as many as fit in max_tx_bytes."""
+        txs, total = [], 0
+        for raw in req.txs:
+            if total + len(raw) > req.max_tx_bytes:
+                break
+            txs.append(raw)
+            total += len(raw)
+        return abci.ResponsePrepareProposal(txs=txs)
+
+    def process_proposal(self, req: abci.RequestProcessProposal) -> abci.ResponseProcessProposal:
+        """Accepts proposals; invalid txs fail individually in FinalizeBlock."""
+        return abci.ResponseProcessProposal(status=abci.ResponseProcessProposal.ACCEPT)
+
+    def extend_vote(self, req: abci.RequestExtendVote) -> abci.ResponseExtendVote:
+        """No vote extensions."""
+        return abci.ResponseExtendVote()
+
+    def verify_vote_extension(
+        self, req: abci.RequestVerifyVoteExtension
+    ) -> abci.ResponseVerifyVoteExtension:
+        """Accepts (empty) vote extensions."""
+        return abci.ResponseVerifyVoteExtension(status=abci.ResponseVerifyVoteExtension.ACCEPT)
+
+    # --- blocks -----------------------------------------------------------------------
+
+    def finalize_block(self, req: abci.RequestFinalizeBlock) -> abci.ResponseFinalizeBlock:
+        """Executes the block on the deliver branch and returns results and the app hash."""
+        branch = self._genesis if self._genesis is not None else self.root.branch()
+        self._genesis = None
+        time_ns = req.time.seconds * 1_000_000_000 + req.time.nanos
+        block_ctx = self._ctx(branch, GasMeter(INFINITE_GAS), req.height, time_ns)
+        self.manager.begin_block(block_ctx)
+        results = [self._deliver_tx(branch, raw, req.height, time_ns) for raw in req.txs]
+        self.manager.end_block(block_ctx)
+        period = self.config.invariant_check_period
+        if period and req.height % period == 0:
+            self._assert_invariants(block_ctx)
+        prev = self._genesis_hash if self.root.last_height == 0 else self.root.last_app_hash
+        app_hash = compute_app_hash(prev, req.height, branch.pending())
+        self._pending = _Pending(req.height, app_hash, branch)
+        return abci.ResponseFinalizeBlock(
+            events=_abci_events(block_ctx.events), tx_results=results, app_hash=app_hash
+        )
+
+    def _assert_invariants(self, ctx: Context) -> None:
+        """Checks every invariant; a broken one halts the node (state is wrong)."""
+        broken = self.manager.check_invariants(ctx)
+        if broken:
+            log.error("invariants broken at height %d: %s", ctx.height, "; ".join(broken))
+            if self.config.halt_on_broken_invariant:
+                raise RuntimeError("invariant broken: " + "; ".join(broken))
+
+    def _deliver_tx(
+        self, block: CacheStore, raw: bytes, height: int, time_ns: int
+    ) -> abci.ExecTxResult:
+        """Runs one tx: ante on one branch, messages on another; returns its result."""
+        meter = GasMeter(INFINITE_GAS)
+        gas_wanted = 0
+        ante_branch = CacheStore(block)
+        try:
+            tx = self._decode(raw)
+            meter = GasMeter(tx.gas_limit)
+            gas_wanted = tx.gas_limit
+            ctx = self._ctx(GasKVStore(ante_branch, meter), meter, height, time_ns)
+            self.ante(ctx, tx, self._verified)
+        except Exception as exc:
+            return self._failed(exc, gas_wanted, meter)
+        ante_branch.write()
+        ante_events = ctx.events + _tx_events(tx)
+        msg_branch = CacheStore(block)
+        ctx = self._ctx(GasKVStore(msg_branch, meter), meter, height, time_ns)
+        responses = []
+        try:
+            for route, msg in tx.msgs:
+                ctx.emit(
+                    "message",
+                    ("action", route.type_url),
+                    ("sender", account_address(route.signers(msg)[0])),
+                    ("module", route.module),
+                )
+                resp = route.handler(ctx, msg)
+                responses.append(
+                    any_pb2.Any(type_url="/" + resp.DESCRIPTOR.full_name,
+                                value=resp.SerializeToString())
+                )
+        except Exception as exc:
+            result = self._failed(exc, gas_wanted, meter)
+            result.events.extend(_abci_events(ante_events))
+            return result
+        msg_branch.write()
+        data = sdk_abci_pb2.TxMsgData(msg_responses=responses).SerializeToString()
+        return abci.ExecTxResult(
+            code=0, data=data, gas_wanted=gas_wanted, gas_used=meter.consumed,
+            events=_abci_events(ante_events + ctx.events),
+        )
+
+    def _failed(self, exc: BaseException, gas_wanted: int, meter: GasMeter) -> abci.ExecTxResult:
+        """The result of a failed tx (its branch already dropped)."""
+        if not isinstance(exc, AppError):
+            log.exception("FinalizeBlock tx internal error")
+        err = to_abci(exc, self.config.debug)
+        return abci.ExecTxResult(
+            code=err.code, codespace=err.codespace, log=err.log,
+            gas_wanted=gas_wanted, gas_used=min(meter.consumed, gas_wanted or meter.consumed),
+        )
+
+    def commit(self, req: abci.RequestCommit) -> abci.ResponseCommit:
+        """Persists the finalized block atomically and resets the check state."""
+        pending = self._pending
+        if pending is None:
+            raise RuntimeError("Commit without a finalized block")
+        with self.lock:
+            self.root.commit(pending.height, pending.app_hash, pending.branch)
+            self._pending = None
+            self._check = self.root.branch()
+        if len(self._verified) > DECODE_CACHE_LIMIT:
+            self._verified.clear()
+        return abci.ResponseCommit(retain_height=0)
+
+    # --- queries ----------------------------------------------------------------------
+
+    def query(self, req: abci.RequestQuery) -> abci.ResponseQuery:
+        """Serves gRPC query paths, raw store keys (/store/MODULE/key) and /app/simulate."""
+        try:
+            if req.height and req.height != self.root.last_height:
+                raise InvalidHeightError(
+                    f"queries at height {req.height} are not available; the latest height is "
+                    f"{self.root.last_height} (omit the height to query it)"
+                )
+            if req.path == "/app/simulate":
+                value = self.simulate(req.data).SerializeToString()
+            elif req.path.startswith("/store/"):
+                value = self._query_store(req.path, req.data)
+            else:
+                value = self.query_grpc(req.path, req.data)
+            return abci.ResponseQuery(
+                code=0, value=value, height=self.root.last_height, key=req.data
+            )
+        except Exception as exc:
+            err = to_abci(exc, self.config.debug)
+            return abci.ResponseQuery(
+                code=err.code, codespace=err.codespace, log=err.log, height=self.root.last_height
+            )
+
+    def query_grpc(self, path: str, data: bytes) -> bytes:
+        """Runs a registered query method on serialized request bytes."""
+        route = self.router.query_route(path)
+        try:
+            request = route.request.FromString(data)
+        except DecodeError as exc:
+            raise InvalidRequestError(f"request for {path} does not decode: {exc}") from None
+        with self.lock:
+            return route.handler(self.query_context(), request).SerializeToString()
+
+    def _query_store(self, path: str, key: bytes) -> bytes:
+        """The committed value of a module store key (empty when absent)."""
+        parts = path.split("/")
+        if len(parts) != 4 or parts[3] != "key" or not parts[2]:
+            raise InvalidRequestError(f"store query path must be /store/MODULE/key, got {path}")
+        with self.lock:
+            return self.root.backend.get(parts[2].encode() + b"/" + key) or b""
+
+    def simulate(self, raw: bytes) -> service_pb2.SimulateResponse:
+        """Runs a tx on a throwaway branch of the check state: gas used and the result."""
+        tx = self._decode(raw)
+        meter = GasMeter(INFINITE_GAS)
+        branch = CacheStore(self._check)
+        ctx = self._ctx(
+            GasKVStore(branch, meter), meter, self.root.last_height + 1, 0, is_check=True,
+            is_simulate=True,
+        )
+        self.ante(ctx, tx, self._verified)
+        for route, msg in tx.msgs:
+            route.handler(ctx, msg)
+        from cosmos.base.abci.v1beta1 import abci_pb2
+
+        return service_pb2.SimulateResponse(
+            gas_info=abci_pb2.GasInfo(gas_wanted=tx.gas_limit, gas_used=meter.consumed),
+            result=abci_pb2.Result(events=_abci_events(ctx.events)),
+        )
+
+    # --- snapshots (state sync arrives with the authenticated store) -------------------
+
+    def list_snapshots(self, req: abci.RequestListSnapshots) -> abci.ResponseListSnapshots:
+        """No snapshots yet."""
+        return abci.ResponseListSnapshots()
+
+    def offer_snapshot(self, req: abci.RequestOfferSnapshot) -> abci.ResponseOfferSnapshot:
+        """Refuses snapshots (none are produced yet)."""
+        return abci.ResponseOfferSnapshot(result=abci.ResponseOfferSnapshot.REJECT)
+
+    def load_snapshot_chunk(
+        self, req: abci.RequestLoadSnapshotChunk
+    ) -> abci.ResponseLoadSnapshotChunk:
+        """No chunks."""
+        return abci.ResponseLoadSnapshotChunk()
+
+    def apply_snapshot_chunk(
+        self, req: abci.RequestApplySnapshotChunk
+    ) -> abci.ResponseApplySnapshotChunk:
+        """Aborts: snapshots are not supported yet."""
+        return abci.ResponseApplySnapshotChunk(result=abci.ResponseApplySnapshotChunk.ABORT)
+
+
+def _tx_events(tx: DecodedTx) -> list[Event]:
+    """The Cosmos SDK's `tx` events: fee, payer, account sequences and signatures."""
+    from aichain.app.coins import format_coins
+
+    events = [Event("tx", (("fee", format_coins(tx.fee)), ("fee_payer", account_address(tx.payer))))]
+    for signer, info in zip(tx.signers, tx.signer_infos, strict=True):
+        events.append(Event("tx", (("acc_seq", f"{account_address(signer)}/{info.sequence}"),)))
+    for sig in tx.signatures:
+        events.append(Event("tx", (("signature", base64.b64encode(sig).decode()),)))
+    return events
+
+
+def _abci_events(events: list[Event]) -> list[abci.Event]:
+    """Events as indexed ABCI events."""
+    return [
+        abci.Event(
+            type=e.type,
+            attributes=[abci.EventAttribute(key=k, value=v, index=True) for k, v in e.attributes],
+        )
+        for e in events
+    ]
+
+
+_ = TxDecodeError  # re-exported for callers that match on it

@@ -1,0 +1,39 @@
+"""The execution context handed to ante steps, message handlers and block steps."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from aichain.app.gas import GasMeter
+from aichain.app.store.kv import KVStore
+from aichain.app.store.prefix import PrefixStore
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    """A typed event: a type and ordered (key, value) attributes."""
+
+    type: str
+    attributes: tuple[tuple[str, str], ...]
+
+
+@dataclass(slots=True)
+class Context:
+    """Where a state transition runs: its store branch, block header facts, gas and events."""
+
+    store: KVStore
+    height: int
+    time_ns: int
+    chain_id: str
+    gas_meter: GasMeter
+    is_check: bool = False
+    is_simulate: bool = False
+    events: list[Event] = field(default_factory=list)
+
+    def kv(self, prefix: bytes) -> PrefixStore:
+        """The module store under prefix."""
+        return PrefixStore(self.store, prefix)
+
+    def emit(self, type_: str, *attributes: tuple[str, str]) -> None:
+        """Records an event."""
+        self.events.append(Event(type_, attributes))

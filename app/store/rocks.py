@@ -1,0 +1,79 @@
+"""The committed state in RocksDB (rocksdict): a block's writes land in one atomic batch."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+
+from rocksdict import Options, Rdict, WriteBatch
+
+from aichain.app.store.kv import prefix_end
+
+
+class RocksStore:
+    """A KVStore over a RocksDB database; writes go through `write_batch`."""
+
+    def __init__(self, path: Path | str) -> None:
+        opts = Options(raw_mode=True)
+        opts.create_if_missing(True)
+        self._db = Rdict(str(path), opts)
+
+    def get(self, key: bytes) -> bytes | None:
+        """The stored value, or None."""
+        return self._db.get(key)
+
+    def has(self, key: bytes) -> bool:
+        """Whether key holds a value."""
+        return self._db.get(key) is not None
+
+    def set(self, key: bytes, value: bytes) -> None:
+        """Writes one key directly (not used by block commits)."""
+        self._db.put(key, value)
+
+    def delete(self, key: bytes) -> None:
+        """Deletes one key directly (not used by block commits)."""
+        self._db.delete(key)
+
+    def iterate(self, prefix: bytes = b"", reverse: bool = False) -> Iterator[tuple[bytes, bytes]]:
+        """(key, value) pairs under prefix in byte order, from a consistent snapshot."""
+        it = self._db.iter()
+        end = prefix_end(prefix)
+        if not reverse:
+            it.seek(prefix)
+            while it.valid():
+                key = it.key()
+                if not key.startswith(prefix):
+                    break
+                yield key, it.value()
+                it.next()
+        else:
+            if end is None:
+                it.seek_to_last()
+            else:
+                it.seek_for_prev(end)
+                if it.valid() and it.key() == end:
+                    it.prev()
+            while it.valid():
+                key = it.key()
+                if not key.startswith(prefix):
+                    break
+                yield key, it.value()
+                it.prev()
+
+    def write_batch(self, writes: Mapping[bytes, bytes | None]) -> None:
+        """Applies all writes (None = delete) in one atomic, synced RocksDB write."""
+        batch = WriteBatch(raw_mode=True)
+        for key, value in writes.items():
+            if value is None:
+                batch.delete(key)
+            else:
+                batch.put(key, value)
+        self._db.write(batch)
+
+    def flush(self) -> None:
+        """Flushes memtables to disk."""
+        self._db.flush()
+
+    def close(self) -> None:
+        """Closes the database."""
+        self._db.close()

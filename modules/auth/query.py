@@ -1,0 +1,82 @@
+"""The cosmos.auth.v1beta1.Query service, over the auth ViewKeeper only."""
+
+from __future__ import annotations
+
+from cosmos.auth.v1beta1 import query_pb2
+
+from aichain.app.context import Context
+from aichain.app.crypto import ACCOUNT_PREFIX, account_address, parse_account_address
+from aichain.app.pagination import paginate
+from aichain.app.router import QueryRoute, Router
+from aichain.modules.auth.keeper import ViewKeeper
+
+SERVICE = "/cosmos.auth.v1beta1.Query/"
+"""Path prefix of the auth query methods."""
+
+
+class QueryServer:
+    """Answers auth queries."""
+
+    def __init__(self, keeper: ViewKeeper) -> None:
+        self.keeper = keeper
+
+    def account(self, ctx: Context, req: query_pb2.QueryAccountRequest) -> query_pb2.QueryAccountResponse:
+        """One account as an Any. Raises InvalidAddressError, AccountNotFoundError."""
+        address = parse_account_address(req.address)
+        account = self.keeper.must_get_account(ctx, address)
+        return query_pb2.QueryAccountResponse(account=account.to_any(req.address))
+
+    def accounts(self, ctx: Context, req: query_pb2.QueryAccountsRequest) -> query_pb2.QueryAccountsResponse:
+        """Every account, paginated by address."""
+        items = list(self.keeper.iter_accounts(ctx))
+        page, info = paginate(items, req.pagination, lambda a: a.address)
+        return query_pb2.QueryAccountsResponse(
+            accounts=[a.to_any(account_address(a.address)) for a in page], pagination=info
+        )
+
+    def account_info(
+        self, ctx: Context, req: query_pb2.QueryAccountInfoRequest
+    ) -> query_pb2.QueryAccountInfoResponse:
+        """One account's base fields. Raises InvalidAddressError, AccountNotFoundError."""
+        from cosmos.auth.v1beta1 import auth_pb2
+
+        account = self.keeper.must_get_account(ctx, parse_account_address(req.address))
+        base = auth_pb2.BaseAccount()
+        any_msg = account.to_any(req.address)
+        if account.module_name:
+            base = auth_pb2.ModuleAccount.FromString(any_msg.value).base_account
+        else:
+            base = auth_pb2.BaseAccount.FromString(any_msg.value)
+        return query_pb2.QueryAccountInfoResponse(info=base)
+
+    def params(self, ctx: Context, req: query_pb2.QueryParamsRequest) -> query_pb2.QueryParamsResponse:
+        """Module params."""
+        return query_pb2.QueryParamsResponse(params=self.keeper.get_params(ctx).to_proto())
+
+    def bech32_prefix(
+        self, ctx: Context, req: query_pb2.Bech32PrefixRequest
+    ) -> query_pb2.Bech32PrefixResponse:
+        """The account address prefix."""
+        return query_pb2.Bech32PrefixResponse(bech32_prefix=ACCOUNT_PREFIX)
+
+
+def register_queries(router: Router, server: QueryServer) -> None:
+    """Adds the auth query methods to the router."""
+    methods = [
+        ("Account", server.account),
+        ("Accounts", server.accounts),
+        ("AccountInfo", server.account_info),
+        ("Params", server.params),
+        ("Bech32Prefix", server.bech32_prefix),
+    ]
+    service = query_pb2.DESCRIPTOR.services_by_name["Query"]
+    for name, handler in methods:
+        method = service.methods_by_name[name]
+        router.add_query(
+            QueryRoute(
+                SERVICE + name,
+                getattr(query_pb2, method.input_type.name),
+                getattr(query_pb2, method.output_type.name),
+                handler,
+            )
+        )

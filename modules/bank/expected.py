@@ -1,0 +1,23 @@
+"""What the bank module needs from other modules."""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from aichain.app.context import Context
+
+
+class AccountKeeper(Protocol):
+    """Account creation and module addresses (auth)."""
+
+    def has_account(self, ctx: Context, address: bytes) -> bool:
+        """Whether an account exists."""
+
+    def ensure_account(self, ctx: Context, address: bytes) -> None:
+        """Creates an account at address if none exists."""
+
+    def ensure_module_account(self, ctx: Context, name: str) -> bytes:
+        """Creates a module account if missing; returns its address."""
+
+    def get_module_address(self, name: str) -> bytes:
+        """The address of a module account."""
