@@ -1,0 +1,301 @@
+"""The attribution engines (lora-influence-v1, span-match-v1, blend-v1) and their loader."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+from typing import Any, Protocol
+
+import numpy as np
+
+from aichain.gpu_worker.attribution.errors import AttributionError, FeaturesError
+from aichain.gpu_worker.attribution.evidence import (
+    EVIDENCE_VERSION,
+    compute_canonical_json,
+    compute_evidence_sha256,
+    write_evidence,
+)
+from aichain.gpu_worker.attribution.features import (
+    Features,
+    compute_lora_weights_sha256,
+    load_features,
+)
+from aichain.gpu_worker.attribution.influence_math import compute_influence_scores
+from aichain.gpu_worker.attribution.ppm import compute_ppm_weights, compute_top_k
+from aichain.gpu_worker.attribution.suffix_array import SuffixIndex
+from aichain.gpu_worker.attribution.types import Attribution, WeightedRecord
+
+LORA_INFLUENCE = "lora-influence-v1"
+"""Engine name: DataInf-style influence restricted to the LoRA parameters."""
+SPAN_MATCH = "span-match-v1"
+"""Engine name: verbatim span tracing with a suffix array."""
+BLEND = "blend-v1"
+"""Engine name: a mix of the two normalised score vectors."""
+ENGINES = (LORA_INFLUENCE, SPAN_MATCH, BLEND)
+"""Every engine name load_engine accepts."""
+DEFAULT_MIN_SPAN = 16
+"""Shortest verbatim span (bytes) span-match-v1 counts as evidence."""
+DEFAULT_BLEND_ALPHA = 0.5
+"""Weight of the influence distribution in blend-v1 (span gets 1 - alpha)."""
+
+
+class Engine(Protocol):
+    """What every attribution engine offers."""
+
+    name: str
+    features: Features
+
+    def score(self, prompt: str, output: str) -> tuple[np.ndarray, dict[str, Any]]:
+        """A score per training record (manifest order) and engine-specific evidence."""
+        ...
+
+    def attribute(
+        self, prompt: str, output: str, top_k: int = 10, evidence_dir: Path | None = None
+    ) -> Attribution:
+        """Top-K records with ppm weights, the evidence bytes and their sha256."""
+        ...
+
+
+def compute_normalised(scores: np.ndarray) -> np.ndarray:
+    """Positive parts of scores divided by their sum (all zeros if none is positive)."""
+    positive = np.maximum(np.asarray(scores, dtype=np.float64), 0.0)
+    total = float(positive.sum())
+    return positive / total if total > 0 else positive
+
+
+def compute_span_scores(spans: list[Any], n_records: int) -> np.ndarray:
+    """span-match-v1 scores: each span adds length^2 / (records holding it) to each of them."""
+    scores = np.zeros(n_records, dtype=np.float64)
+    for span in spans:
+        share = float(span.length) ** 2 / len(span.records)
+        for record in span.records:
+            scores[record] += share
+    return scores
+
+
+class _BaseEngine:
+    """Shared attribute(): top-K, ppm weights and the evidence document."""
+
+    name = ""
+    features: Features
+    positive_only = False
+
+    def score(self, prompt: str, output: str) -> tuple[np.ndarray, dict[str, Any]]:
+        """A score per training record and engine-specific evidence."""
+        raise NotImplementedError
+
+    def attribute(
+        self, prompt: str, output: str, top_k: int = 10, evidence_dir: Path | None = None
+    ) -> Attribution:
+        """Top-K records with ppm weights, the evidence bytes and their sha256."""
+        if not isinstance(output, str) or not output:
+            raise AttributionError("the output to attribute is empty: nothing to attribute")
+        if top_k <= 0:
+            raise AttributionError(f"top_k must be positive, got {top_k}")
+        scores, details = self.score(prompt, output)
+        if not np.isfinite(scores).all():
+            raise AttributionError(f"{self.name} produced non-finite scores")
+        top = compute_top_k(scores, top_k)
+        if self.positive_only:
+            top = tuple(i for i in top if scores[i] > 0)
+        records = self.features.records
+        entries: list[WeightedRecord] = []
+        if top:
+            weights = compute_ppm_weights([(records[i].record_id, float(scores[i])) for i in top])
+            entries = sorted(
+                (
+                    WeightedRecord(rid, records[i].contributor, ppm)
+                    for i, (rid, ppm) in zip(top, weights, strict=True)
+                ),
+                key=lambda e: (-e.weight_ppm, e.record_id),
+            )
+        document = {
+            "version": EVIDENCE_VERSION,
+            "engine": self.name,
+            "features_sha256": self.features.manifest_sha256,
+            "lora_weights_sha256": self.features.params.get("lora_weights_sha256"),
+            "prompt_sha256": hashlib.sha256(prompt.encode("utf-8")).hexdigest(),
+            "output_sha256": hashlib.sha256(output.encode("utf-8")).hexdigest(),
+            "top_k": top_k,
+            "scores": [float(x) for x in scores],
+            "top": [[e.record_id, e.contributor, e.weight_ppm] for e in entries],
+            "details": details,
+        }
+        evidence = compute_canonical_json(document)
+        path = write_evidence(evidence, evidence_dir) if evidence_dir is not None else None
+        return Attribution(
+            self.name, tuple(entries), evidence, compute_evidence_sha256(evidence), path
+        )
+
+
+class SpanMatchEngine(_BaseEngine):
+    """span-match-v1: longest verbatim spans of the output in the training text."""
+
+    name = SPAN_MATCH
+    positive_only = True
+
+    def __init__(self, features: Features, min_span: int = DEFAULT_MIN_SPAN) -> None:
+        """Engine over the suffix array stored in features."""
+        if min_span < 1:
+            raise AttributionError(f"min_span must be at least 1, got {min_span}")
+        self.features = features
+        self.min_span = min_span
+        self.index = SuffixIndex(features.corpus, features.suffix_array, features.starts)
+
+    def score(self, prompt: str, output: str) -> tuple[np.ndarray, dict[str, Any]]:
+        """Span scores per record and the spans found (offsets are output UTF-8 bytes)."""
+        spans = self.index.maximal_spans(output.encode("utf-8"), self.min_span)
+        scores = compute_span_scores(spans, len(self.features.records))
+        details = {
+            "min_span": self.min_span,
+            "spans": [[s.start, s.length, s.occurrences, list(s.records)] for s in spans],
+        }
+        return scores, details
+
+
+class LoraInfluenceEngine(_BaseEngine):
+    """lora-influence-v1: DataInf closed-form influence over projected LoRA gradients."""
+
+    name = LORA_INFLUENCE
+
+    def __init__(self, features: Features, model: Any, tokenizer: Any) -> None:
+        """Engine for a peft model whose adapter weights the features were computed for."""
+        from aichain.gpu_worker.attribution.lora_grads import (
+            LoraGradientProjector,
+            compute_projection_sha256,
+        )
+
+        params = features.params
+        if compute_lora_weights_sha256(model) != params["lora_weights_sha256"]:
+            raise FeaturesError(
+                "the model's LoRA weights differ from those the features were computed for: "
+                "load the adapter the features belong to"
+            )
+        self.features = features
+        self.model = model
+        self.tokenizer = tokenizer
+        self.projector = LoraGradientProjector(
+            model, int(params["proj_dim"]), int(params["projection_seed"])
+        )
+        if [m.name for m in self.projector.modules] != list(params["modules"]):
+            raise FeaturesError("the model's LoRA modules differ from the features' modules")
+        if compute_projection_sha256(self.projector.projections) != params["projection_sha256"]:
+            raise FeaturesError(
+                "the seeded projection differs from the one the features used "
+                "(another numpy version?): recompute the features"
+            )
+
+    def query_gradient(self, prompt: str, output: str) -> np.ndarray:
+        """Projected LoRA gradient of the output's mean token loss given the prompt."""
+        from aichain.gpu_worker.attribution.sequences import (
+            compute_batch,
+            compute_query_sequence,
+        )
+
+        seq = compute_query_sequence(
+            self.tokenizer, prompt, output, int(self.features.params["max_length"])
+        )
+        was_training = self.model.training
+        self.model.eval()
+        try:
+            grad = self.projector.gradients(compute_batch([seq], self.tokenizer.pad_token_id))
+        finally:
+            self.model.train(was_training)
+        return grad[0].numpy()
+
+    def score(self, prompt: str, output: str) -> tuple[np.ndarray, dict[str, Any]]:
+        """Influence scores per record and the damping used."""
+        query = self.query_gradient(prompt, output)
+        scores = compute_influence_scores(
+            self.features.lora_grads, query, self.features.lora_precond
+        )
+        details = {
+            "damping": self.features.params["damping"],
+            "proj_dim": self.features.params["proj_dim"],
+        }
+        return scores, details
+
+
+class BlendEngine(_BaseEngine):
+    """blend-v1: alpha * normalised influence + (1 - alpha) * normalised span scores."""
+
+    name = BLEND
+
+    def __init__(
+        self,
+        influence: LoraInfluenceEngine,
+        span: SpanMatchEngine,
+        alpha: float = DEFAULT_BLEND_ALPHA,
+    ) -> None:
+        """Blend of two engines over the same features."""
+        if not 0.0 <= alpha <= 1.0:
+            raise AttributionError(f"blend alpha must be in [0, 1], got {alpha}")
+        self.features = influence.features
+        self.influence = influence
+        self.span = span
+        self.alpha = alpha
+
+    def score(self, prompt: str, output: str) -> tuple[np.ndarray, dict[str, Any]]:
+        """Blended scores; with no span evidence the influence distribution alone."""
+        infl, infl_details = self.influence.score(prompt, output)
+        span, span_details = self.span.score(prompt, output)
+        p_infl, p_span = compute_normalised(infl), compute_normalised(span)
+        alpha = self.alpha if p_span.any() else 1.0
+        if not p_infl.any():
+            alpha = 0.0
+        scores = alpha * p_infl + (1.0 - alpha) * p_span
+        details = {
+            "alpha": alpha,
+            "influence": infl_details,
+            "span": span_details,
+            "influence_scores": [float(x) for x in infl],
+        }
+        return scores, details
+
+
+def load_engine(
+    adapter_dir: Path,
+    name: str = LORA_INFLUENCE,
+    model: Any = None,
+    tokenizer: Any = None,
+    *,
+    base_model: str = "tiny",
+    device: str = "cpu",
+    min_span: int = DEFAULT_MIN_SPAN,
+    alpha: float = DEFAULT_BLEND_ALPHA,
+) -> Engine:
+    """The named engine over an adapter's features (loads base + adapter if model is None)."""
+    if name not in ENGINES:
+        raise AttributionError(f"unknown engine {name!r}: expected one of {', '.join(ENGINES)}")
+    features = load_features(Path(adapter_dir))
+    span = SpanMatchEngine(features, min_span)
+    if name == SPAN_MATCH:
+        return span
+    if model is None:
+        model, tokenizer = load_adapter_model(Path(adapter_dir), base_model, device)
+    elif tokenizer is None:
+        raise AttributionError("a model was given without its tokenizer")
+    influence = LoraInfluenceEngine(features, model, tokenizer)
+    if name == LORA_INFLUENCE:
+        return influence
+    return BlendEngine(influence, span, alpha)
+
+
+def load_adapter_model(adapter_dir: Path, base_model: str, device: str) -> tuple[Any, Any]:
+    """(peft model, tokenizer): the base model with adapter_dir's hash-checked adapter."""
+    from peft import get_peft_model, set_peft_model_state_dict
+
+    from aichain.gpu_worker.adapters import load_adapter, read_adapter_hash
+    from aichain.gpu_worker.tiny_model import compute_model_hash, load_base_model
+
+    loaded = load_adapter(adapter_dir, read_adapter_hash(adapter_dir))
+    base, tokenizer = load_base_model(base_model, device)
+    if compute_model_hash(base) != loaded.spec.base_model_sha256:
+        raise AttributionError(
+            f"adapter {adapter_dir} was trained on another base model than {base_model!r}: "
+            "pass the --base-model it was trained on"
+        )
+    model = get_peft_model(base, loaded.spec.to_peft())
+    set_peft_model_state_dict(model, loaded.state)
+    model.eval()
+    return model, tokenizer
