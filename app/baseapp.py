@@ -163,6 +163,10 @@ class BaseApp:
 
     def check_tx(self, req: abci.RequestCheckTx) -> abci.ResponseCheckTx:
         """Runs the ante chain on the check-state branch; a passing tx updates it."""
+        with self.lock:
+            return self._check_tx(req)
+
+    def _check_tx(self, req: abci.RequestCheckTx) -> abci.ResponseCheckTx:
         meter = GasMeter(INFINITE_GAS)
         try:
             tx = self._decode(req.tx)
@@ -304,6 +308,7 @@ class BaseApp:
             self._check = self.root.branch()
         if len(self._verified) > DECODE_CACHE_LIMIT:
             self._verified.clear()
+        log.info("committed height=%d app_hash=%s", pending.height, pending.app_hash.hex().upper())
         return abci.ResponseCommit(retain_height=0)
 
     # --- queries ----------------------------------------------------------------------
@@ -351,6 +356,10 @@ class BaseApp:
 
     def simulate(self, raw: bytes) -> service_pb2.SimulateResponse:
         """Runs a tx on a throwaway branch of the check state: gas used and the result."""
+        with self.lock:
+            return self._simulate(raw)
+
+    def _simulate(self, raw: bytes) -> service_pb2.SimulateResponse:
         tx = self._decode(raw)
         meter = GasMeter(INFINITE_GAS)
         branch = CacheStore(self._check)

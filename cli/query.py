@@ -1,0 +1,142 @@
+"""`aichain query ...`: read chain state through the node's ABCI query (CometBFT RPC)."""
+
+from __future__ import annotations
+
+import base64
+
+import click
+from google.protobuf import json_format
+from google.protobuf.message import Message
+
+from aichain.cli.common import emit, fail, node_option, output_option
+
+
+def _ask(node: str, path: str, request: Message, response_type: type[Message]) -> Message:
+    """Runs one gRPC query method through abci_query; exits with the node's error."""
+    from aichain.client.rpc import CometRPC, RPCError
+
+    try:
+        result = CometRPC(node).abci_query(path, request.SerializeToString())
+    except RPCError as exc:
+        fail(str(exc))
+    if result.code != 0:
+        fail(result.log or f"query failed with code {result.codespace}/{result.code}")
+    return response_type.FromString(result.value)
+
+
+def _as_dict(message: Message) -> dict:
+    """A response as Cosmos-style JSON (snake_case, 64-bit ints as strings)."""
+    return json_format.MessageToDict(message, preserving_proto_field_name=True)
+
+
+@click.group()
+def query() -> None:
+    """Query chain state (balances, accounts, transactions)."""
+
+
+@query.group("bank")
+def bank_group() -> None:
+    """Bank queries (cosmos.bank.v1beta1.Query)."""
+
+
+@bank_group.command("balances")
+@click.argument("address")
+@click.option("--denom", default=None, help="Only this denom.")
+@node_option
+@output_option
+def balances(address: str, denom: str | None, node: str, output: str) -> None:
+    """Balances of ADDRESS (aic1...)."""
+    from cosmos.bank.v1beta1 import query_pb2
+
+    if denom:
+        resp = _ask(node, "/cosmos.bank.v1beta1.Query/Balance",
+                    query_pb2.QueryBalanceRequest(address=address, denom=denom),
+                    query_pb2.QueryBalanceResponse)
+        emit(_as_dict(resp), output, lambda d: f"{d['balance']['amount']}{d['balance']['denom']}")
+        return
+    resp = _ask(node, "/cosmos.bank.v1beta1.Query/AllBalances",
+                query_pb2.QueryAllBalancesRequest(address=address),
+                query_pb2.QueryAllBalancesResponse)
+    data = _as_dict(resp)
+    data.setdefault("balances", [])
+    emit(data, output,
+         lambda d: "\n".join(f"{c['amount']}{c['denom']}" for c in d["balances"]) or "(no balances)")
+
+
+@bank_group.command("total")
+@click.option("--denom", default=None, help="Only this denom.")
+@node_option
+@output_option
+def total(denom: str | None, node: str, output: str) -> None:
+    """Total supply of every denom (or one)."""
+    from cosmos.bank.v1beta1 import query_pb2
+
+    if denom:
+        resp = _ask(node, "/cosmos.bank.v1beta1.Query/SupplyOf",
+                    query_pb2.QuerySupplyOfRequest(denom=denom), query_pb2.QuerySupplyOfResponse)
+        emit(_as_dict(resp), output, lambda d: f"{d['amount']['amount']}{d['amount']['denom']}")
+        return
+    resp = _ask(node, "/cosmos.bank.v1beta1.Query/TotalSupply",
+                query_pb2.QueryTotalSupplyRequest(), query_pb2.QueryTotalSupplyResponse)
+    emit(_as_dict(resp), output,
+         lambda d: "\n".join(f"{c['amount']}{c['denom']}" for c in d.get("supply", [])))
+
+
+@query.group("auth")
+def auth_group() -> None:
+    """Auth queries (cosmos.auth.v1beta1.Query)."""
+
+
+@auth_group.command("account")
+@click.argument("address")
+@node_option
+@output_option
+def account(address: str, node: str, output: str) -> None:
+    """The account at ADDRESS: number, sequence and public key."""
+    from cosmos.auth.v1beta1 import auth_pb2, query_pb2
+
+    resp = _ask(node, "/cosmos.auth.v1beta1.Query/Account",
+                query_pb2.QueryAccountRequest(address=address), query_pb2.QueryAccountResponse)
+    any_msg = resp.account  # type: ignore[attr-defined]
+    if any_msg.type_url.endswith("ModuleAccount"):
+        module = auth_pb2.ModuleAccount.FromString(any_msg.value)
+        data = {"@type": any_msg.type_url, **_as_dict(module)}
+    else:
+        data = {"@type": any_msg.type_url, **_as_dict(auth_pb2.BaseAccount.FromString(any_msg.value))}
+    emit(data, output)
+
+
+@query.command("tx")
+@click.argument("tx_hash")
+@node_option
+@output_option
+def tx_cmd(tx_hash: str, node: str, output: str) -> None:
+    """The committed tx with hash TX_HASH (hex) and its result."""
+    from aichain.client.rpc import CometRPC, RPCError
+
+    try:
+        digest = bytes.fromhex(tx_hash)
+    except ValueError:
+        fail(f"{tx_hash!r} is not a hex tx hash")
+    try:
+        res = CometRPC(node).tx(digest)
+    except RPCError as exc:
+        fail(str(exc))
+    result = res["tx_result"]
+    data = {
+        "txhash": res["hash"],
+        "height": res["height"],
+        "code": int(result.get("code", 0)),
+        "codespace": result.get("codespace", ""),
+        "raw_log": result.get("log", ""),
+        "gas_wanted": result.get("gas_wanted", "0"),
+        "gas_used": result.get("gas_used", "0"),
+        "events": [
+            {"type": e["type"],
+             "attributes": [{"key": a["key"], "value": a.get("value", "")} for a in e["attributes"]]}
+            for e in result.get("events", [])
+        ],
+        "tx": base64.b64decode(res["tx"]).hex(),
+    }
+    emit(data, output, lambda d: "\n".join(
+        f"{k}: {d[k]}" for k in ("txhash", "height", "code", "codespace", "raw_log", "gas_wanted", "gas_used")))

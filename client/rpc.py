@@ -1,0 +1,126 @@
+"""A small CometBFT JSON-RPC client (HTTP POST on loopback or wherever --node points)."""
+
+from __future__ import annotations
+
+import base64
+import itertools
+import json
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
+from typing import Any
+
+
+class RPCError(Exception):
+    """The node could not be reached or answered with an error."""
+
+
+@dataclass(frozen=True, slots=True)
+class QueryResult:
+    """An abci_query answer."""
+
+    code: int
+    codespace: str
+    log: str
+    value: bytes
+    height: int
+
+
+def http_url(node: str) -> str:
+    """tcp://host:port (CometBFT style) or http://host:port -> http://host:port."""
+    if node.startswith("tcp://"):
+        return "http://" + node[len("tcp://") :]
+    if node.startswith(("http://", "https://")):
+        return node
+    raise RPCError(f"node address {node!r} must look like tcp://127.0.0.1:26657")
+
+
+class CometRPC:
+    """Calls CometBFT RPC methods."""
+
+    def __init__(self, node: str, timeout: float = 10.0) -> None:
+        self.url = http_url(node)
+        self.timeout = timeout
+        self._ids = itertools.count(1)
+
+    def call(self, method: str, **params: Any) -> dict[str, Any]:
+        """One JSON-RPC call; returns its result. Raises RPCError."""
+        body = json.dumps(
+            {"jsonrpc": "2.0", "id": next(self._ids), "method": method, "params": params}
+        ).encode()
+        request = urllib.request.Request(
+            self.url, data=body, headers={"Content-Type": "application/json"}
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=self.timeout) as resp:
+                reply = json.loads(resp.read())
+        except urllib.error.HTTPError as exc:
+            try:
+                reply = json.loads(exc.read())
+            except ValueError:
+                raise RPCError(f"{method}: HTTP {exc.code} from {self.url}") from None
+        except (urllib.error.URLError, OSError) as exc:
+            raise RPCError(
+                f"cannot reach the node at {self.url} ({exc}); is it running? (`aichain start`)"
+            ) from None
+        if "error" in reply:
+            err = reply["error"]
+            raise RPCError(f"{method}: {err.get('message', '')} {err.get('data', '')}".strip())
+        return reply["result"]
+
+    def status(self) -> dict[str, Any]:
+        """/status."""
+        return self.call("status")
+
+    def latest_height(self) -> int:
+        """Height of the latest block the node has."""
+        return int(self.status()["sync_info"]["latest_block_height"])
+
+    def broadcast_tx_sync(self, tx: bytes) -> dict[str, Any]:
+        """Submits a tx and returns its CheckTx result (code, log, hash)."""
+        return self.call("broadcast_tx_sync", tx=base64.b64encode(tx).decode())
+
+    def tx(self, tx_hash: bytes) -> dict[str, Any]:
+        """The committed tx with its result. Raises RPCError when not found."""
+        return self.call("tx", hash=base64.b64encode(tx_hash).decode(), prove=False)
+
+    def wait_for_tx(self, tx_hash: bytes, timeout: float = 30.0) -> dict[str, Any]:
+        """Polls until the tx is committed. Raises RPCError on timeout."""
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                return self.tx(tx_hash)
+            except RPCError as exc:
+                if "not found" not in str(exc) or time.monotonic() > deadline:
+                    if time.monotonic() > deadline:
+                        raise RPCError(
+                            f"tx {tx_hash.hex().upper()} not committed within {timeout:.0f}s"
+                        ) from None
+                    raise
+            time.sleep(0.2)
+
+    def abci_query(self, path: str, data: bytes, height: int = 0, prove: bool = False) -> QueryResult:
+        """/abci_query with hex data."""
+        result = self.call(
+            "abci_query", path=path, data=data.hex(), height=str(height), prove=prove
+        )["response"]
+        return QueryResult(
+            code=int(result.get("code", 0)),
+            codespace=result.get("codespace", ""),
+            log=result.get("log", ""),
+            value=base64.b64decode(result.get("value") or ""),
+            height=int(result.get("height", 0)),
+        )
+
+    def block(self, height: int | None = None) -> dict[str, Any]:
+        """/block at height (latest when None)."""
+        return self.call("block", **({"height": str(height)} if height else {}))
+
+    def net_info(self) -> dict[str, Any]:
+        """/net_info."""
+        return self.call("net_info")
+
+    def validators(self, height: int | None = None) -> dict[str, Any]:
+        """/validators."""
+        return self.call("validators", **({"height": str(height)} if height else {}))

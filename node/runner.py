@@ -1,0 +1,132 @@
+"""`aichain start`: the app's ABCI and gRPC servers plus a supervised CometBFT child.
+
+Start order: open RocksDB, start gRPC, bind the ABCI socket, then start CometBFT (which
+connects to it and replays any blocks the app missed). Stop order on Ctrl-C / SIGTERM, or when
+either side fails: CometBFT first (SIGTERM, then SIGKILL after a grace period), then the ABCI
+server, gRPC, and RocksDB. Exit status 0 on a requested stop, 1 on a failure.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import signal
+import tomllib
+from pathlib import Path
+
+from aichain.abci.errors import FatalAppError
+from aichain.abci.server import ABCIServer
+from aichain.app.app import open_app
+from aichain.client.rpc import CometRPC
+from aichain.config.app_config import read_app_toml
+from aichain.node.home import Home, find_cometbft
+
+log = logging.getLogger("aichain.node")
+
+CHILD_STOP_GRACE_S = 10.0
+"""Seconds CometBFT gets to stop after SIGTERM before it is killed."""
+
+
+def rpc_address(home: Home) -> str:
+    """CometBFT's RPC listen address from config.toml, e.g. tcp://127.0.0.1:26657."""
+    doc = tomllib.loads(home.config_toml.read_text())
+    return str(doc.get("rpc", {}).get("laddr", "tcp://127.0.0.1:26657"))
+
+
+def run_node(home: Home, abci_only: bool = False) -> int:
+    """Runs the node until stopped; returns the exit status."""
+    app_toml = read_app_toml(home.app_toml)
+    app = open_app(home.data_dir, app_toml.to_app_config())
+    rpc_addr = rpc_address(home)
+    grpc_server = None
+    if app_toml.grpc_enable:
+        from aichain.node.grpc_server import start_grpc_server
+
+        grpc_server = start_grpc_server(app, app_toml.grpc_address, CometRPC(rpc_addr))
+    home.pid_file.write_text(f"{os.getpid()}\n")
+    try:
+        return asyncio.run(_serve(home, app, app_toml.abci_address, app_toml.grpc_address,
+                                  rpc_addr, abci_only, grpc_server is not None))
+    finally:
+        if grpc_server is not None:
+            grpc_server.stop(grace=1).wait()
+        app.root.backend.close()  # type: ignore[attr-defined]
+        with contextlib.suppress(FileNotFoundError):
+            home.pid_file.unlink()
+
+
+async def _serve(
+    home: Home, app: object, abci_addr: str, grpc_addr: str, rpc_addr: str,
+    abci_only: bool, grpc_on: bool,
+) -> int:
+    """The asyncio part: ABCI server, CometBFT child, signals."""
+    loop = asyncio.get_running_loop()
+    stop = asyncio.Event()
+    failure: list[str] = []
+
+    def on_fatal(exc: FatalAppError) -> None:
+        failure.append(f"application error: {exc}")
+        stop.set()
+
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    server = ABCIServer(app, abci_addr, on_fatal=on_fatal)  # type: ignore[arg-type]
+    await server.start()
+    child = None
+    if not abci_only:
+        home.log_dir.mkdir(parents=True, exist_ok=True)
+        log_path = home.log_dir / "cometbft.log"
+        with log_path.open("ab") as log_file:
+            child = await asyncio.create_subprocess_exec(
+                find_cometbft(), "start", "--home", str(home.root),
+                "--proxy_app", server.bound_address,
+                stdout=log_file, stderr=asyncio.subprocess.STDOUT,
+                start_new_session=True,
+            )
+    _print_banner(home, rpc_addr, grpc_addr if grpc_on else "off", server.bound_address,
+                  None if child is None else home.log_dir / "cometbft.log")
+    waiters = [asyncio.ensure_future(stop.wait())]
+    if child is not None:
+        waiters.append(asyncio.ensure_future(child.wait()))
+    await asyncio.wait(waiters, return_when=asyncio.FIRST_COMPLETED)
+    if child is not None and child.returncode is not None and not stop.is_set():
+        failure.append(
+            f"CometBFT exited with status {child.returncode}; see {home.log_dir / 'cometbft.log'}"
+        )
+    for waiter in waiters:
+        waiter.cancel()
+    if child is not None and child.returncode is None:
+        await _stop_child(child)
+    await server.stop()
+    if failure:
+        log.error("node stopped: %s", "; ".join(failure))
+        return 1
+    log.info("node stopped")
+    return 0
+
+
+async def _stop_child(child: asyncio.subprocess.Process) -> None:
+    """SIGTERM the CometBFT child we started; SIGKILL it after the grace period."""
+    child.send_signal(signal.SIGTERM)
+    try:
+        await asyncio.wait_for(child.wait(), CHILD_STOP_GRACE_S)
+    except TimeoutError:
+        log.warning("CometBFT did not stop in %.0fs; killing pid %d", CHILD_STOP_GRACE_S, child.pid)
+        child.kill()
+        await child.wait()
+
+
+def _print_banner(home: Home, rpc: str, grpc: str, abci: str, cmt_log: Path | None) -> None:
+    """Where everything listens."""
+    lines = [
+        f"aichain node running (home {home.root})",
+        f"  CometBFT RPC : {rpc.replace('tcp://', 'http://')}",
+        f"  gRPC         : {grpc}",
+        f"  ABCI         : {abci}",
+    ]
+    if cmt_log is not None:
+        lines.append(f"  CometBFT log : {cmt_log}")
+    lines.append("Press Ctrl-C to stop.")
+    print("\n".join(lines), flush=True)

@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# `make run`: a single-validator local chain in AICHAIN_HOME (default ~/.aichain), created on
+# first use with a funded `demo` key (test keyring), then started in the foreground.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+HOME_DIR="${AICHAIN_HOME:-$HOME/.aichain}"
+AICHAIN=.venv/bin/aichain
+DEMO_COINS="${AICHAIN_DEMO_COINS:-10000000000000uaic}"
+if [ ! -f "$HOME_DIR/config/genesis.json" ]; then
+  echo "==> creating a local chain (aichain-local) in $HOME_DIR"
+  "$AICHAIN" init local --chain-id aichain-local --home "$HOME_DIR"
+  if ! "$AICHAIN" keys show demo --keyring-backend test --home "$HOME_DIR" >/dev/null 2>&1; then
+    "$AICHAIN" keys add demo --keyring-backend test --home "$HOME_DIR" --output json \
+      > "$HOME_DIR/demo-key.json"
+    echo "    demo key saved (mnemonic included) in $HOME_DIR/demo-key.json"
+  fi
+  "$AICHAIN" genesis add-account demo "$DEMO_COINS" --keyring-backend test --home "$HOME_DIR"
+fi
+echo "==> demo key: $("$AICHAIN" keys show demo --address --keyring-backend test --home "$HOME_DIR")"
+exec "$AICHAIN" start --home "$HOME_DIR"
