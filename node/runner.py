@@ -83,7 +83,7 @@ async def _serve(
                 find_cometbft(), "start", "--home", str(home.root),
                 "--proxy_app", server.bound_address,
                 stdout=log_file, stderr=asyncio.subprocess.STDOUT,
-                start_new_session=True,
+                start_new_session=True, preexec_fn=_die_with_parent,
             )
     _print_banner(home, rpc_addr, grpc_addr if grpc_on else "off", server.bound_address,
                   None if child is None else home.log_dir / "cometbft.log")
@@ -105,6 +105,15 @@ async def _serve(
         return 1
     log.info("node stopped")
     return 0
+
+
+def _die_with_parent() -> None:
+    """In the child: ask Linux to SIGTERM it if `aichain start` dies (even by SIGKILL)."""
+    import ctypes
+
+    pr_set_pdeathsig = 1
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(pr_set_pdeathsig, signal.SIGTERM)
 
 
 async def _stop_child(child: asyncio.subprocess.Process) -> None:
