@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import torch
+
 from aichain.gpu_worker.adapters import (
     ADAPTER_HASH,
     ADAPTER_WEIGHTS,

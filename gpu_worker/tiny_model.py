@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
 import torch
+
 from aichain.gpu_worker.device import resolve_device
 
 PAD_ID = 256

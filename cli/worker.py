@@ -1,0 +1,218 @@
+"""`aichain worker`: train, serve and attribute LoRA models (the ML stack loads on use)."""
+
+from __future__ import annotations
+
+import importlib.util
+import logging
+from pathlib import Path
+
+import click
+
+from aichain.cli.common import emit, fail, output_option
+
+DEVICE_HELP = "Where to run: auto (CUDA when present, else CPU), cpu or cuda."
+"""Help text of every --device option."""
+
+
+@click.group()
+def worker() -> None:
+    """Off-chain GPU worker: datanets, LoRA training, multi-adapter serving, attribution."""
+
+
+def _device_option(func):  # type: ignore[no-untyped-def]
+    return click.option(
+        "--device",
+        type=click.Choice(["auto", "cpu", "cuda"]),
+        default="auto",
+        show_default=True,
+        help=DEVICE_HELP,
+    )(func)
+
+
+@worker.command("make-demo-datanet")
+@click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--contributors", type=click.IntRange(1, 1000), default=8, show_default=True)
+@click.option("--records-per-contributor", type=click.IntRange(1), default=8, show_default=True)
+@click.option("--seed", type=int, default=0, show_default=True)
+@output_option
+def make_demo_datanet_cmd(
+    directory: Path, contributors: int, records_per_contributor: int, seed: int, output: str
+) -> None:
+    """Write a synthetic multi-contributor text datanet (plus planted queries.json)."""
+    from aichain.gpu_worker.datanet import make_demo_datanet
+
+    if (directory / "manifest.json").exists():
+        fail(f"{directory} already holds a datanet; pick an empty directory")
+    info = make_demo_datanet(directory, contributors, records_per_contributor, seed)
+    emit(
+        {
+            "directory": str(directory),
+            "datanet": info.ref,
+            "records": info.record_count,
+            "contributors": contributors,
+        },
+        output,
+    )
+
+
+@worker.command("train")
+@click.argument("datanet_dir", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("--base-model", default="tiny", show_default=True, help="'tiny' or a local HF dir.")
+@click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False, path_type=Path))
+@click.option("--epochs", type=click.IntRange(1), default=3, show_default=True)
+@click.option("--lr", type=float, default=3e-3, show_default=True)
+@click.option("--rank", type=click.IntRange(1), default=8, show_default=True)
+@click.option("--alpha", type=click.IntRange(1), default=16, show_default=True)
+@click.option("--batch-size", type=click.IntRange(1), default=8, show_default=True)
+@click.option("--max-seq-len", type=click.IntRange(2), default=256, show_default=True)
+@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--max-steps", type=click.IntRange(1), default=None, help="Stop after N steps.")
+@click.option("--checkpoint-every", type=click.IntRange(0), default=50, show_default=True)
+@click.option("--resume", is_flag=True, help="Continue from OUT/checkpoint when present.")
+@click.option(
+    "--early-stop-patience",
+    type=click.IntRange(1),
+    default=None,
+    help="Stop when the epoch loss has not improved for N epochs.",
+)
+@click.option("--no-features", is_flag=True, help="Skip the attribution features.")
+@click.option("--quiet", is_flag=True, help="No progress bar.")
+@_device_option
+@output_option
+def train_cmd(
+    datanet_dir: Path,
+    base_model: str,
+    out_dir: Path,
+    epochs: int,
+    lr: float,
+    rank: int,
+    alpha: int,
+    batch_size: int,
+    max_seq_len: int,
+    seed: int,
+    max_steps: int | None,
+    checkpoint_every: int,
+    resume: bool,
+    early_stop_patience: int | None,
+    no_features: bool,
+    quiet: bool,
+    device: str,
+    output: str,
+) -> None:
+    """Fine-tune a LoRA adapter on a datanet version; write it and its manifest to --out."""
+    from aichain.gpu_worker.adapters import AdapterError
+    from aichain.gpu_worker.datanet import DatanetError, DirectoryDatanet
+    from aichain.gpu_worker.device import DeviceError
+    from aichain.gpu_worker.factory import TrainConfig, TrainingError, train_adapter
+
+    logging.basicConfig(level=logging.WARNING if quiet else logging.INFO, format="%(message)s")
+    config = TrainConfig(
+        epochs=epochs,
+        lr=lr,
+        rank=rank,
+        alpha=alpha,
+        seed=seed,
+        batch_size=batch_size,
+        max_seq_len=max_seq_len,
+        max_steps=max_steps,
+        early_stop_patience=early_stop_patience,
+        checkpoint_every=checkpoint_every,
+    )
+    try:
+        result = train_adapter(
+            DirectoryDatanet(datanet_dir),
+            out_dir,
+            base_model=base_model,
+            config=config,
+            device=device,
+            resume=resume,
+            progress=not quiet,
+            features=not no_features,
+        )
+    except (DatanetError, TrainingError, AdapterError, DeviceError, FileNotFoundError) as exc:
+        fail(str(exc))
+    emit(
+        {
+            "adapter_dir": str(result.adapter_dir),
+            "adapter_sha256": result.adapter_sha256,
+            "steps": result.steps,
+            "epochs_completed": result.epochs_completed,
+            "final_loss": round(result.final_loss, 6),
+            "stopped_early": result.stopped_early,
+            "features_written": result.features_written,
+        },
+        output,
+    )
+
+
+@worker.command("serve")
+@click.argument("adapters", nargs=-1, required=True)
+@click.option("--base-model", default="tiny", show_default=True, help="'tiny' or a local HF dir.")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Loopback address to bind.")
+@click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True)
+@click.option("--max-batch", type=click.IntRange(1), default=32, show_default=True)
+@click.option("--batch-wait-ms", type=click.FloatRange(0), default=5.0, show_default=True)
+@click.option(
+    "--device-slots",
+    type=click.IntRange(1),
+    default=64,
+    show_default=True,
+    help="Adapters kept installed in the model on the device.",
+)
+@click.option(
+    "--host-slots",
+    type=click.IntRange(0),
+    default=256,
+    show_default=True,
+    help="Verified adapters kept in CPU memory.",
+)
+@click.option(
+    "--attribution",
+    "attribution_engine",
+    default="auto",
+    show_default=True,
+    help="Attribution engine for responses: auto, none, or an engine name.",
+)
+@_device_option
+def serve_cmd(
+    adapters: tuple[str, ...],
+    base_model: str,
+    host: str,
+    port: int,
+    max_batch: int,
+    batch_wait_ms: float,
+    device_slots: int,
+    host_slots: int,
+    attribution_engine: str,
+    device: str,
+) -> None:
+    """Serve adapters ([ID=]DIR[@SHA256]) over an OpenAI-compatible HTTP API on loopback."""
+    from aichain.gpu_worker.serving.cli_support import run_server
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+    try:
+        run_server(
+            adapters,
+            base_model=base_model,
+            host=host,
+            port=port,
+            device=device,
+            max_batch=max_batch,
+            batch_wait_ms=batch_wait_ms,
+            device_slots=device_slots,
+            host_slots=host_slots,
+            attribution_engine=attribution_engine,
+        )
+    except ValueError as exc:
+        fail(str(exc))
+
+
+def _register_optional_commands() -> None:
+    """Adds commands that live in other files once those files exist."""
+    if importlib.util.find_spec("aichain.cli.worker_attribute") is not None:
+        from aichain.cli.worker_attribute import attribute
+
+        worker.add_command(attribute)
+
+
+_register_optional_commands()

@@ -1,0 +1,5 @@
+"""Multi-adapter serving: one base model, many LoRA adapters, an OpenAI-compatible endpoint.
+
+Import the parts from their modules (engine, cache, service, attribution, http, cli_support);
+this package file stays free of torch imports.
+"""

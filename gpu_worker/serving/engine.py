@@ -1,0 +1,238 @@
+"""One base model, many LoRA adapters installed at once, and mixed-adapter batched decoding.
+
+Adapters are installed into one peft model under internal slot names (`s1`, `s2`, ...; adapter
+ids may hold characters peft module names cannot). A batch row names its slot and peft's
+`adapter_names=` forward argument applies each row's own adapter (or none, `__base__`). The
+slot `default` is reserved: it is the model's first (placeholder) adapter and the attribution
+service copies an adapter's weights into it to run the engines on that adapter alone.
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass
+from typing import Any
+
+import torch
+
+from aichain.gpu_worker.adapters import AdapterError, LoadedAdapter, LoraSpec
+from aichain.gpu_worker.tiny_model import TextTokenizer, compute_model_hash
+
+BASE_SLOT = "__base__"
+"""peft's adapter name for "no adapter" in a mixed batch."""
+ATTRIBUTION_SLOT = "default"
+"""The reserved slot the attribution engines run on (peft's default adapter name)."""
+
+
+@dataclass(frozen=True, slots=True)
+class DecodeRow:
+    """One sequence of a batch: its prompt ids, adapter slot and decoding settings."""
+
+    prompt_ids: tuple[int, ...]
+    slot: str
+    max_new_tokens: int
+    temperature: float = 0.0
+    seed: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class DecodeOutput:
+    """Generated ids of one row and why it stopped ("stop" at EOS, "length" at the limit)."""
+
+    token_ids: tuple[int, ...]
+    finish_reason: str
+
+
+def context_limit(model: Any) -> int:
+    """The model's maximum sequence length (positions)."""
+    config = model.config
+    return int(
+        getattr(config, "n_positions", 0) or getattr(config, "max_position_embeddings", 0) or 1024
+    )
+
+
+class MultiAdapterModel:
+    """The base model wrapped by peft, with adapters installed into numbered slots."""
+
+    def __init__(self, base_model: Any, tokenizer: TextTokenizer, device: torch.device) -> None:
+        """Wraps base_model (already on device); no adapter is installed yet."""
+        self.base = base_model
+        self.tokenizer = tokenizer
+        self.device = device
+        self.base_sha256 = compute_model_hash(base_model)
+        self.context_limit = context_limit(base_model)
+        self.peft: Any = None
+        self._specs: dict[str, LoraSpec] = {}
+        self._counter = itertools.count(1)
+        self.attribution_generation = 0
+
+    @property
+    def model(self) -> Any:
+        """The model to run: the peft model once an adapter exists, else the base model."""
+        return self.peft if self.peft is not None else self.base
+
+    @property
+    def slots(self) -> list[str]:
+        """Installed slots (the reserved attribution slot excluded)."""
+        return [s for s in self._specs if s != ATTRIBUTION_SLOT]
+
+    def check_compatible(self, loaded: LoadedAdapter) -> None:
+        """Raises AdapterError unless loaded was trained on this base model."""
+        if loaded.spec.base_model_sha256 != self.base_sha256:
+            raise AdapterError(
+                f"adapter {loaded.sha256} was trained on base model "
+                f"{loaded.spec.base_model_sha256}, not the served base {self.base_sha256}"
+            )
+
+    def _add(self, slot: str, spec: LoraSpec) -> None:
+        from peft import get_peft_model
+
+        if self.peft is None:
+            self.peft = get_peft_model(self.base, spec.to_peft(), adapter_name=slot)
+            self.peft.eval()
+        else:
+            self.peft.add_adapter(slot, spec.to_peft())
+        self._specs[slot] = spec
+
+    def _load(self, slot: str, loaded: LoadedAdapter) -> None:
+        from peft import set_peft_model_state_dict
+
+        state = {k: v.to(self.device) for k, v in loaded.state.items()}
+        result = set_peft_model_state_dict(self.peft, state, adapter_name=slot)
+        missing = [k for k in getattr(result, "unexpected_keys", []) if "lora_" in k]
+        if missing:
+            raise AdapterError(f"adapter {loaded.sha256}: tensors not used by peft: {missing[:3]}")
+
+    def install(self, loaded: LoadedAdapter) -> str:
+        """Installs a verified adapter into a fresh slot and returns the slot name."""
+        self.check_compatible(loaded)
+        if self.peft is None:
+            self._add(ATTRIBUTION_SLOT, loaded.spec)
+        slot = f"s{next(self._counter)}"
+        self._add(slot, loaded.spec)
+        self._load(slot, loaded)
+        self.peft.eval()
+        return slot
+
+    def uninstall(self, slot: str) -> None:
+        """Removes a slot's adapter from the model, freeing its weights."""
+        if slot == ATTRIBUTION_SLOT or slot not in self._specs:
+            raise KeyError(f"no installed slot {slot!r}")
+        self.peft.delete_adapter(slot)
+        del self._specs[slot]
+        self.peft.set_adapter(ATTRIBUTION_SLOT)
+
+    def use_for_attribution(self, loaded: LoadedAdapter) -> Any:
+        """Copies loaded into the attribution slot, makes it active, returns the peft model."""
+        self.check_compatible(loaded)
+        if self.peft is None:
+            self._add(ATTRIBUTION_SLOT, loaded.spec)
+        elif self._specs[ATTRIBUTION_SLOT] != loaded.spec:
+            self.peft.delete_adapter(ATTRIBUTION_SLOT)
+            del self._specs[ATTRIBUTION_SLOT]
+            self._add(ATTRIBUTION_SLOT, loaded.spec)
+            self.attribution_generation += 1
+        self._load(ATTRIBUTION_SLOT, loaded)
+        self.peft.set_adapter(ATTRIBUTION_SLOT)
+        self.peft.eval()
+        return self.peft
+
+    def adapter_bytes(self, slot: str) -> int:
+        """Bytes of the LoRA tensors installed in slot."""
+        total = 0
+        for name, param in self.model.named_parameters():
+            if f".{slot}." in name:
+                total += param.numel() * param.element_size()
+        return total
+
+    @torch.inference_mode()
+    def forward_logits(self, rows: list[DecodeRow]) -> torch.Tensor:
+        """Last-position logits of each row's prompt (left-padded mixed-adapter batch)."""
+        ids, mask, positions = self._left_pad([list(r.prompt_ids) for r in rows])
+        out = self._run(ids, mask, positions, None, [r.slot for r in rows])
+        return out.logits[:, -1, :].float()
+
+    def _left_pad(self, prompts: list[list[int]]) -> tuple[torch.Tensor, ...]:
+        width = max(len(p) for p in prompts)
+        pad = self.tokenizer.pad_token_id
+        ids = torch.full((len(prompts), width), pad, dtype=torch.long)
+        mask = torch.zeros((len(prompts), width), dtype=torch.long)
+        for row, prompt in enumerate(prompts):
+            ids[row, width - len(prompt) :] = torch.tensor(prompt, dtype=torch.long)
+            mask[row, width - len(prompt) :] = 1
+        positions = (mask.cumsum(-1) - 1).clamp(min=0)
+        return ids.to(self.device), mask.to(self.device), positions.to(self.device)
+
+    def _run(
+        self,
+        ids: torch.Tensor,
+        mask: torch.Tensor,
+        positions: torch.Tensor,
+        past: Any,
+        slots: list[str],
+    ) -> Any:
+        kwargs: dict[str, Any] = {
+            "input_ids": ids,
+            "attention_mask": mask,
+            "position_ids": positions,
+            "past_key_values": past,
+            "use_cache": True,
+        }
+        if self.peft is not None:
+            kwargs["adapter_names"] = slots
+        elif any(s != BASE_SLOT for s in slots):
+            raise KeyError("no adapter is installed")
+        return self.model(**kwargs)
+
+    @torch.inference_mode()
+    def generate(self, rows: list[DecodeRow]) -> list[DecodeOutput]:
+        """Decodes every row together (greedy unless a row sets temperature > 0)."""
+        if not rows:
+            return []
+        for row in rows:
+            if not row.prompt_ids:
+                raise ValueError("empty prompt")
+            if len(row.prompt_ids) + row.max_new_tokens > self.context_limit:
+                raise ValueError("prompt plus max_new_tokens exceeds the context limit")
+        eos = self.tokenizer.eos_token_id
+        slots = [r.slot for r in rows]
+        ids, mask, positions = self._left_pad([list(r.prompt_ids) for r in rows])
+        generators = [
+            torch.Generator().manual_seed(r.seed) if r.temperature > 0 else None for r in rows
+        ]
+        outputs: list[list[int]] = [[] for _ in rows]
+        done = [r.max_new_tokens <= 0 for r in rows]
+        reasons = ["length"] * len(rows)
+        past = None
+        last_pos = positions[:, -1:]
+        steps = max(r.max_new_tokens for r in rows)
+        for step in range(steps):
+            out = self._run(ids, mask, positions, past, slots)
+            past = out.past_key_values
+            logits = out.logits[:, -1, :].float()
+            chosen = self._choose(logits, rows, generators)
+            for i, token in enumerate(chosen):
+                if done[i]:
+                    continue
+                if token == eos:
+                    done[i], reasons[i] = True, "stop"
+                    continue
+                outputs[i].append(token)
+                if len(outputs[i]) >= rows[i].max_new_tokens:
+                    done[i] = True
+            if all(done) or step == steps - 1:
+                break
+            ids = torch.tensor(chosen, dtype=torch.long, device=self.device).unsqueeze(1)
+            mask = torch.cat([mask, torch.ones_like(ids)], dim=1)
+            last_pos = last_pos + 1
+            positions = last_pos
+        return [DecodeOutput(tuple(o), r) for o, r in zip(outputs, reasons, strict=True)]
+
+    @staticmethod
+    def _choose(logits: torch.Tensor, rows: list[DecodeRow], generators: list[Any]) -> list[int]:
+        greedy = logits.argmax(dim=-1).tolist()
+        for i, row in enumerate(rows):
+            if row.temperature > 0:
+                probs = torch.softmax(logits[i].cpu() / row.temperature, dim=-1)
+                greedy[i] = int(torch.multinomial(probs, 1, generator=generators[i]))
+        return greedy

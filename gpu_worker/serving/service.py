@@ -1,0 +1,270 @@
+"""The serving loop: a request queue that batches across adapters on one model thread.
+
+HTTP threads validate and enqueue; one thread owns the model. It takes the oldest waiting
+request, gathers more for up to `batch_wait_s` (at most `max_batch`, and no more distinct
+adapters than the device tier holds), makes their adapters resident (a failed load fails only
+the requests for that adapter), decodes them as one mixed-adapter batch, then attributes
+each answer when an attribution provider is configured.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+import time
+from collections import deque
+from concurrent.futures import Future
+from dataclasses import dataclass
+from typing import Any
+
+from aichain.gpu_worker.serving.attribution import AttributionProvider
+from aichain.gpu_worker.serving.cache import AdapterCache, UnknownAdapterError
+from aichain.gpu_worker.serving.engine import DecodeRow, MultiAdapterModel
+
+log = logging.getLogger(__name__)
+
+
+class ContextLengthError(ValueError):
+    """A prompt (plus the tokens asked for) does not fit the model's context."""
+
+
+class ServiceStoppedError(RuntimeError):
+    """The serving loop is not running."""
+
+
+@dataclass(frozen=True, slots=True)
+class GenerationRequest:
+    """One completion to compute."""
+
+    adapter_id: str
+    prompt: str
+    max_tokens: int = 16
+    temperature: float = 0.0
+    seed: int = 0
+    stop: tuple[str, ...] = ()
+    attribute: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class GenerationResult:
+    """A completion, its token counts, and its attribution (None when not computed)."""
+
+    adapter_id: str
+    text: str
+    finish_reason: str
+    prompt_tokens: int
+    completion_tokens: int
+    attribution: dict[str, Any] | None
+    attribution_error: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class _Pending:
+    request: GenerationRequest
+    prompt_ids: tuple[int, ...]
+    future: Future
+
+
+def compute_stop_truncation(text: str, stops: tuple[str, ...]) -> tuple[str, bool]:
+    """text cut before the earliest stop string, and whether one was found."""
+    cut = min((i for i in (text.find(s) for s in stops if s) if i >= 0), default=-1)
+    return (text[:cut], True) if cut >= 0 else (text, False)
+
+
+class ServingService:
+    """Owns the model thread; submit() from any thread."""
+
+    def __init__(
+        self,
+        model: MultiAdapterModel,
+        cache: AdapterCache,
+        attribution: AttributionProvider | None = None,
+        max_batch: int = 32,
+        batch_wait_s: float = 0.005,
+    ) -> None:
+        """A stopped service; call start()."""
+        self.model = model
+        self.cache = cache
+        self.registry = cache.registry
+        self.attribution = attribution
+        self.max_batch = max_batch
+        self.batch_wait_s = batch_wait_s
+        self._queue: queue.Queue[_Pending | None] = queue.Queue()
+        self._carry: deque[_Pending] = deque()
+        self._thread: threading.Thread | None = None
+        self._running = False
+        self.batches = 0
+        self.rows = 0
+
+    def encode_prompt(self, prompt: str) -> tuple[int, ...]:
+        """Prompt ids as the model sees them (BOS first when the tokenizer has one)."""
+        tokenizer = self.model.tokenizer
+        head = [tokenizer.bos_token_id] if tokenizer.bos_token_id is not None else []
+        return tuple(head + tokenizer.encode(prompt))
+
+    def check_request(self, request: GenerationRequest) -> tuple[int, ...]:
+        """Prompt ids; raises UnknownAdapterError, ContextLengthError or ValueError."""
+        if not self.registry.has(request.adapter_id):
+            raise UnknownAdapterError(request.adapter_id)
+        if request.max_tokens < 1:
+            raise ValueError("max_tokens must be at least 1")
+        if request.temperature < 0:
+            raise ValueError("temperature must be >= 0")
+        ids = self.encode_prompt(request.prompt)
+        limit = self.model.context_limit
+        if len(ids) + request.max_tokens > limit:
+            raise ContextLengthError(
+                f"this model's maximum context length is {limit} tokens; the prompt has "
+                f"{len(ids)} and max_tokens asks for {request.max_tokens} more"
+            )
+        return ids
+
+    def submit(self, request: GenerationRequest) -> Future:
+        """Queues a checked request; the future resolves to a GenerationResult."""
+        if not self._running:
+            raise ServiceStoppedError("the serving loop is not running")
+        ids = self.check_request(request)
+        future: Future = Future()
+        self._queue.put(_Pending(request, ids, future))
+        return future
+
+    def generate(self, request: GenerationRequest, timeout: float | None = 300.0) -> Any:
+        """Submits request and waits for its GenerationResult."""
+        return self.submit(request).result(timeout=timeout)
+
+    def start(self) -> None:
+        """Starts the model thread."""
+        if self._running:
+            return
+        self._running = True
+        self._thread = threading.Thread(target=self._loop, name="aichain-serving", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        """Stops the model thread; waiting requests fail with ServiceStoppedError."""
+        if not self._running:
+            return
+        self._running = False
+        self._queue.put(None)
+        if self._thread is not None:
+            self._thread.join(timeout=30)
+        while True:
+            try:
+                item = self._queue.get_nowait()
+            except queue.Empty:
+                break
+            if item is not None:
+                item.future.set_exception(ServiceStoppedError("server stopped"))
+        for item in self._carry:
+            item.future.set_exception(ServiceStoppedError("server stopped"))
+        self._carry.clear()
+
+    def _next(self, timeout: float | None) -> _Pending | None:
+        if self._carry:
+            return self._carry.popleft()
+        try:
+            return self._queue.get(timeout=timeout)
+        except queue.Empty:
+            return None
+
+    def _gather(self, first: _Pending) -> list[_Pending]:
+        batch, adapters = [first], {first.request.adapter_id}
+        deadline = time.monotonic() + self.batch_wait_s
+        carried, skipped = list(self._carry), []
+        self._carry.clear()
+        while len(batch) < self.max_batch:
+            if carried:
+                item: _Pending | None = carried.pop(0)
+            else:
+                remaining = deadline - time.monotonic()
+                try:
+                    item = (
+                        self._queue.get(timeout=remaining)
+                        if remaining > 0
+                        else self._queue.get_nowait()
+                    )
+                except queue.Empty:
+                    break
+            if item is None:
+                break
+            adapter = item.request.adapter_id
+            if adapter not in adapters and len(adapters) >= self.cache.device_slots:
+                skipped.append(item)
+                continue
+            adapters.add(adapter)
+            batch.append(item)
+        self._carry.extend(skipped + carried)
+        return batch
+
+    def _loop(self) -> None:
+        while self._running:
+            first = self._next(timeout=0.5)
+            if first is None:
+                continue
+            batch = self._gather(first)
+            try:
+                self.run_batch(batch)
+            except Exception as exc:  # noqa: BLE001 - keep serving everyone else
+                log.exception("batch of %d failed", len(batch))
+                for item in batch:
+                    if not item.future.done():
+                        item.future.set_exception(exc)
+
+    def run_batch(self, batch: list[_Pending]) -> None:
+        """Loads the batch's adapters, decodes it as one mixed batch, attributes the answers."""
+        ready: list[_Pending] = []
+        failed: dict[str, BaseException] = {}
+        for adapter_id in dict.fromkeys(p.request.adapter_id for p in batch):
+            try:
+                self.cache.get_loaded(adapter_id)
+            except Exception as exc:  # noqa: BLE001 - reported to that adapter's requests
+                log.error("adapter %s refused: %s", adapter_id, exc)
+                failed[adapter_id] = exc
+        for item in batch:
+            if item.request.adapter_id in failed:
+                item.future.set_exception(failed[item.request.adapter_id])
+            else:
+                ready.append(item)
+        if not ready:
+            return
+        slots = self.cache.ensure_on_device(p.request.adapter_id for p in ready)
+        rows = [
+            DecodeRow(
+                p.prompt_ids,
+                slots[p.request.adapter_id],
+                p.request.max_tokens,
+                p.request.temperature,
+                p.request.seed,
+            )
+            for p in ready
+        ]
+        outputs = self.model.generate(rows)
+        self.batches += 1
+        self.rows += len(rows)
+        tokenizer = self.model.tokenizer
+        for item, output in zip(ready, outputs, strict=True):
+            text = tokenizer.decode(list(output.token_ids))
+            text, stopped = compute_stop_truncation(text, item.request.stop)
+            reason = "stop" if stopped else output.finish_reason
+            attribution, error = self._attribute(item.request, text)
+            item.future.set_result(
+                GenerationResult(
+                    adapter_id=item.request.adapter_id,
+                    text=text,
+                    finish_reason=reason,
+                    prompt_tokens=len(item.prompt_ids),
+                    completion_tokens=len(output.token_ids),
+                    attribution=attribution,
+                    attribution_error=error,
+                )
+            )
+
+    def _attribute(self, request: GenerationRequest, text: str) -> tuple[Any, str | None]:
+        if self.attribution is None or not request.attribute:
+            return None, None
+        try:
+            return self.attribution.attribute(request.adapter_id, request.prompt, text), None
+        except Exception as exc:  # noqa: BLE001 - an answer without attribution, said why
+            log.warning("attribution for %s failed: %s", request.adapter_id, exc)
+            return None, str(exc)
