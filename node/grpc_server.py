@@ -558,7 +558,8 @@ def start_grpc_server(
 ) -> GrpcServer:
     """Binds address (port 0: any free port), starts serving and returns the server."""
     server = grpc.server(
-        futures.ThreadPoolExecutor(max_workers=max_workers, thread_name_prefix="grpc")
+        futures.ThreadPoolExecutor(max_workers=max_workers, thread_name_prefix="grpc"),
+        options=[("grpc.so_reuseport", 0)],  # a second node on the same port must fail
     )
     services = list(query_services(list(app.router.queries)))
     server.add_generic_rpc_handlers(tuple(query_handlers(app)))
@@ -574,7 +575,10 @@ def start_grpc_server(
         health_servicer.set(name, health_pb2.HealthCheckResponse.SERVING)
     services += [health.SERVICE_NAME, reflection.SERVICE_NAME]
     reflection.enable_server_reflection(services, server)
-    port = server.add_insecure_port(address)
+    try:
+        port = server.add_insecure_port(address)
+    except RuntimeError:
+        port = 0
     if port == 0:
         raise OSError(f"gRPC server cannot bind {address}; is the port already in use?")
     server.start()
