@@ -1,8 +1,10 @@
 """The BaseApp: the ABCI 2.0 application over the module manager, router and root store.
 
 Block lifecycle: InitChain imports genesis into the deliver branch (committed with the first
-block, as the Cosmos SDK does); CheckTx runs the ante chain on the check-state branch, which
-Commit resets; FinalizeBlock runs begin-block, each tx (ante on one branch, then the messages
+block, as the Cosmos SDK does); CheckTx runs the ante chain and then the messages on the
+check-state branch, which Commit resets (unlike the Cosmos SDK, which runs only the ante chain
+there: a tx whose messages would fail is refused at the mempool, before it costs its sender a
+fee); FinalizeBlock runs begin-block, each tx (ante on one branch, then the messages
 on another, so a failing message keeps only the fee and sequence), end-block, and computes
 the app hash; Commit writes the block, height and app hash in one batch. Info reports only
 what is persisted, so CometBFT's handshake replays anything the app missed.
@@ -176,6 +178,7 @@ class BaseApp:
                 GasKVStore(branch, meter), meter, self.root.last_height + 1, 0, is_check=True
             )
             self.ante(ctx, tx, self._verified)
+            self._run_msgs(ctx, tx)
             branch.write()
             return abci.ResponseCheckTx(gas_wanted=tx.gas_limit, gas_used=meter.consumed)
         except Exception as exc:  # every failure becomes a result, never a crash
@@ -262,20 +265,8 @@ class BaseApp:
         ante_events = ctx.events + _tx_events(tx)
         msg_branch = CacheStore(block)
         ctx = self._ctx(GasKVStore(msg_branch, meter), meter, height, time_ns)
-        responses = []
         try:
-            for route, msg in tx.msgs:
-                ctx.emit(
-                    "message",
-                    ("action", route.type_url),
-                    ("sender", account_address(route.signers(msg)[0])),
-                    ("module", route.module),
-                )
-                resp = route.handler(ctx, msg)
-                responses.append(
-                    any_pb2.Any(type_url="/" + resp.DESCRIPTOR.full_name,
-                                value=resp.SerializeToString())
-                )
+            responses = self._run_msgs(ctx, tx)
         except Exception as exc:
             result = self._failed(exc, gas_wanted, meter)
             result.events.extend(_abci_events(ante_events))
@@ -286,6 +277,23 @@ class BaseApp:
             code=0, data=data, gas_wanted=gas_wanted, gas_used=meter.consumed,
             events=_abci_events(ante_events + ctx.events),
         )
+
+    @staticmethod
+    def _run_msgs(ctx: Context, tx: DecodedTx) -> list[any_pb2.Any]:
+        """Routes each message to its handler; returns the packed responses."""
+        responses = []
+        for route, msg in tx.msgs:
+            ctx.emit(
+                "message",
+                ("action", route.type_url),
+                ("sender", account_address(route.signers(msg)[0])),
+                ("module", route.module),
+            )
+            resp = route.handler(ctx, msg)
+            responses.append(
+                any_pb2.Any(type_url="/" + resp.DESCRIPTOR.full_name, value=resp.SerializeToString())
+            )
+        return responses
 
     def _failed(self, exc: BaseException, gas_wanted: int, meter: GasMeter) -> abci.ExecTxResult:
         """The result of a failed tx (its branch already dropped)."""
@@ -368,8 +376,7 @@ class BaseApp:
             is_simulate=True,
         )
         self.ante(ctx, tx, self._verified)
-        for route, msg in tx.msgs:
-            route.handler(ctx, msg)
+        self._run_msgs(ctx, tx)
         from cosmos.base.abci.v1beta1 import abci_pb2
 
         return service_pb2.SimulateResponse(

@@ -58,13 +58,30 @@ def keyring_backend_option(func: F) -> F:
 
 
 def node_option(func: F) -> F:
-    """--node tcp://HOST:PORT (CometBFT RPC)."""
+    """--node tcp://HOST:PORT (CometBFT RPC); see resolve_node for the default."""
     return click.option(
         "--node",
-        default=DEFAULT_NODE,
-        show_default=True,
-        help="CometBFT RPC address of the node to talk to.",
+        default=None,
+        help="CometBFT RPC address of the node to talk to [default: the rpc.laddr of the "
+        f"node home given by --home if it has one, else {DEFAULT_NODE}].",
     )(func)
+
+
+def resolve_node(node: str | None, home: Path) -> str:
+    """--node if given, else the RPC address in HOME/config/config.toml, else the default."""
+    if node:
+        return node
+    config = home / "config" / "config.toml"
+    if config.is_file():
+        import tomllib
+
+        try:
+            laddr = tomllib.loads(config.read_text()).get("rpc", {}).get("laddr")
+        except tomllib.TOMLDecodeError:
+            laddr = None
+        if isinstance(laddr, str) and laddr.startswith("tcp://"):
+            return laddr.replace("0.0.0.0", "127.0.0.1")
+    return DEFAULT_NODE
 
 
 def emit(data: Any, output: str, text: Callable[[Any], str] | None = None) -> None:

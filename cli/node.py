@@ -9,7 +9,15 @@ from pathlib import Path
 
 import click
 
-from aichain.cli.common import emit, fail, home_option, keyring_backend_option, node_option, output_option
+from aichain.cli.common import (
+    emit,
+    fail,
+    home_option,
+    keyring_backend_option,
+    node_option,
+    output_option,
+    resolve_node,
+)
 
 
 @click.command()
@@ -109,13 +117,14 @@ def start(home: Path, abci_only: bool, log_level: str) -> None:
 
 @click.command()
 @node_option
+@home_option
 @output_option
-def status(node: str, output: str) -> None:
+def status(node: str | None, home: Path, output: str) -> None:
     """Show the node's chain id, latest height, app hash and whether it is catching up."""
     from aichain.client.rpc import CometRPC, RPCError
 
     try:
-        st = CometRPC(node).status()
+        st = CometRPC(resolve_node(node, home)).status()
     except RPCError as exc:
         fail(str(exc))
     info, sync = st["node_info"], st["sync_info"]

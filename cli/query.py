@@ -8,7 +8,9 @@ import click
 from google.protobuf import json_format
 from google.protobuf.message import Message
 
-from aichain.cli.common import emit, fail, node_option, output_option
+from pathlib import Path
+
+from aichain.cli.common import emit, fail, home_option, node_option, output_option, resolve_node
 
 
 def _ask(node: str, path: str, request: Message, response_type: type[Message]) -> Message:
@@ -43,9 +45,11 @@ def bank_group() -> None:
 @click.argument("address")
 @click.option("--denom", default=None, help="Only this denom.")
 @node_option
+@home_option
 @output_option
-def balances(address: str, denom: str | None, node: str, output: str) -> None:
+def balances(address: str, denom: str | None, node: str | None, home: Path, output: str) -> None:
     """Balances of ADDRESS (aic1...)."""
+    node = resolve_node(node, home)
     from cosmos.bank.v1beta1 import query_pb2
 
     if denom:
@@ -66,9 +70,11 @@ def balances(address: str, denom: str | None, node: str, output: str) -> None:
 @bank_group.command("total")
 @click.option("--denom", default=None, help="Only this denom.")
 @node_option
+@home_option
 @output_option
-def total(denom: str | None, node: str, output: str) -> None:
+def total(denom: str | None, node: str | None, home: Path, output: str) -> None:
     """Total supply of every denom (or one)."""
+    node = resolve_node(node, home)
     from cosmos.bank.v1beta1 import query_pb2
 
     if denom:
@@ -90,9 +96,11 @@ def auth_group() -> None:
 @auth_group.command("account")
 @click.argument("address")
 @node_option
+@home_option
 @output_option
-def account(address: str, node: str, output: str) -> None:
+def account(address: str, node: str | None, home: Path, output: str) -> None:
     """The account at ADDRESS: number, sequence and public key."""
+    node = resolve_node(node, home)
     from cosmos.auth.v1beta1 import auth_pb2, query_pb2
 
     resp = _ask(node, "/cosmos.auth.v1beta1.Query/Account",
@@ -109,9 +117,11 @@ def account(address: str, node: str, output: str) -> None:
 @query.command("tx")
 @click.argument("tx_hash")
 @node_option
+@home_option
 @output_option
-def tx_cmd(tx_hash: str, node: str, output: str) -> None:
+def tx_cmd(tx_hash: str, node: str | None, home: Path, output: str) -> None:
     """The committed tx with hash TX_HASH (hex) and its result."""
+    node = resolve_node(node, home)
     from aichain.client.rpc import CometRPC, RPCError
 
     try:

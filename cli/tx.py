@@ -6,7 +6,15 @@ from pathlib import Path
 
 import click
 
-from aichain.cli.common import emit, fail, home_option, keyring_backend_option, node_option, output_option
+from aichain.cli.common import (
+    emit,
+    fail,
+    home_option,
+    keyring_backend_option,
+    node_option,
+    output_option,
+    resolve_node,
+)
 
 
 def _gas(value: str) -> int | None:
@@ -51,7 +59,7 @@ def bank() -> None:
 @keyring_backend_option
 def send(from_key: str, to_address: str, amount: str, fees: str, gas_text: str,
          gas_adjustment: float, chain_id: str | None, memo: str, yes: bool, no_wait: bool,
-         node: str, output: str, home: Path, keyring_backend: str) -> None:
+         node: str | None, output: str, home: Path, keyring_backend: str) -> None:
     """Send AMOUNT (e.g. 1000uaic) from the key FROM_KEY to TO_ADDRESS.
 
     \b
@@ -78,7 +86,7 @@ def send(from_key: str, to_address: str, amount: str, fees: str, gas_text: str,
         sender = account_address(key.address)
         if not yes and not click.confirm(f"send {amount} from {sender} to {to_address}?", err=True):
             fail("cancelled")
-        rpc = CometRPC(node)
+        rpc = CometRPC(resolve_node(node, home))
         chain = chain_id or rpc.status()["node_info"]["network"]
         result = sign_and_broadcast(
             rpc, key, [msg_send(sender, to_address, coins)], chain_id=chain, fees=fee,

@@ -1,7 +1,8 @@
 """`aichain start`: the app's ABCI and gRPC servers plus a supervised CometBFT child.
 
 Start order: open RocksDB, start gRPC, bind the ABCI socket, then start CometBFT (which
-connects to it and replays any blocks the app missed). Stop order on Ctrl-C / SIGTERM, or when
+connects to it and replays any blocks the app missed). If this process dies without stopping
+CometBFT (SIGKILL), CometBFT stops itself when its ABCI connection breaks. Stop order on Ctrl-C / SIGTERM, or when
 either side fails: CometBFT first (SIGTERM, then SIGKILL after a grace period), then the ABCI
 server, gRPC, and RocksDB. Exit status 0 on a requested stop, 1 on a failure.
 """
@@ -83,7 +84,7 @@ async def _serve(
                 find_cometbft(), "start", "--home", str(home.root),
                 "--proxy_app", server.bound_address,
                 stdout=log_file, stderr=asyncio.subprocess.STDOUT,
-                start_new_session=True, preexec_fn=_die_with_parent,
+                start_new_session=True,
             )
     _print_banner(home, rpc_addr, grpc_addr if grpc_on else "off", server.bound_address,
                   None if child is None else home.log_dir / "cometbft.log")
@@ -105,15 +106,6 @@ async def _serve(
         return 1
     log.info("node stopped")
     return 0
-
-
-def _die_with_parent() -> None:
-    """In the child: ask Linux to SIGTERM it if `aichain start` dies (even by SIGKILL)."""
-    import ctypes
-
-    pr_set_pdeathsig = 1
-    with contextlib.suppress(OSError, AttributeError):
-        ctypes.CDLL("libc.so.6", use_errno=True).prctl(pr_set_pdeathsig, signal.SIGTERM)
 
 
 async def _stop_child(child: asyncio.subprocess.Process) -> None:

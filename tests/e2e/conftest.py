@@ -126,7 +126,12 @@ class Node:
 
     def cli(self, *args: str, check: bool = True, input: str | None = None) -> subprocess.CompletedProcess[str]:
         """Runs an aichain CLI command against this node and home."""
-        return run_cli(*args, "--node", self.rpc, "--home", str(self.home), check=check, input=input)
+        common = ("--node", self.rpc, "--home", str(self.home))
+        if "--" in args:  # options must come before the end-of-options marker
+            i = args.index("--")
+            args = (*args[:i], *common, *args[i:])
+            return run_cli(*args, check=check, input=input)
+        return run_cli(*args, *common, check=check, input=input)
 
 
 def make_node(root: Path, name: str = "node0", genesis_from: Node | None = None) -> Node:

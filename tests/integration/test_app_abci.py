@@ -138,8 +138,9 @@ def test_fee_below_min_gas_price_is_refused_by_check_tx_only(chain: Chain) -> No
 
 def test_more_than_balance_in_a_block_charges_only_the_fee(chain: Chain) -> None:
     tx = chain.send_tx(ALICE, BOB.address, FUNDS * 2)
-    assert chain.check(tx).code == 0  # CheckTx runs the ante chain only, as the Cosmos SDK does
-    result = chain.block([tx]).tx_results[0]
+    checked = chain.check(tx)  # CheckTx runs the messages too: refused before any fee
+    assert (checked.code, "insufficient funds" in checked.log) == (5, True)
+    result = chain.block([tx]).tx_results[0]  # a proposer may still include it
     assert "insufficient funds" in result.log
     assert result.code == 5
     assert chain.balance(ALICE.address) == FUNDS - 500
@@ -149,7 +150,7 @@ def test_more_than_balance_in_a_block_charges_only_the_fee(chain: Chain) -> None
 
 def test_out_of_gas_charges_the_fee_and_nothing_else(chain: Chain) -> None:
     tx = chain.send_tx(ALICE, BOB.address, 100, gas=40_000)
-    assert chain.check(tx).code == 0  # the ante chain fits, the messages do not
+    assert chain.check(tx).code == 11  # refused at the mempool: out of gas
     result = chain.block([tx]).tx_results[0]
     assert (result.codespace, result.code) == ("sdk", 11), result.log
     assert "out of gas" in result.log
