@@ -29,10 +29,14 @@ class Context:
     is_check: bool = False
     is_simulate: bool = False
     events: list[Event] = field(default_factory=list)
+    _stores: dict[bytes, PrefixStore] = field(default_factory=dict, repr=False)
 
     def kv(self, prefix: bytes) -> PrefixStore:
         """The module store under prefix."""
-        return PrefixStore(self.store, prefix)
+        store = self._stores.get(prefix)
+        if store is None:
+            store = self._stores[prefix] = PrefixStore(self.store, prefix)
+        return store
 
     def emit(self, type_: str, *attributes: tuple[str, str]) -> None:
         """Records an event."""

@@ -7,6 +7,7 @@ low-S) over sha256 of the signed bytes, addresses = ripemd160(sha256(pubkey)) as
 from __future__ import annotations
 
 import hashlib
+from functools import lru_cache
 
 import bech32 as _bech32
 import coincurve
@@ -29,10 +30,15 @@ ADDRESS_LENGTH = 20
 PUBKEY_LENGTH = 33
 """Length in bytes of a compressed secp256k1 public key."""
 
+ADDRESS_CACHE_SIZE = 1 << 17
+"""Entries memoised by the pure address functions (bech32 is pure Python and hot on every tx)."""
+
+
 SECP256K1_ORDER = 0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEBAAEDCE6AF48A03BBFD25E8CD0364141
 """Order n of the secp256k1 group; a low-S signature has s <= n/2."""
 
 
+@lru_cache(maxsize=ADDRESS_CACHE_SIZE)
 def address_from_pubkey(pubkey: bytes) -> bytes:
     """ripemd160(sha256(pubkey)) of a compressed secp256k1 key. Raises InvalidPubKeyError."""
     if len(pubkey) != PUBKEY_LENGTH or pubkey[0] not in (2, 3):
@@ -42,6 +48,7 @@ def address_from_pubkey(pubkey: bytes) -> bytes:
     return RIPEMD160.new(hashlib.sha256(pubkey).digest()).digest()
 
 
+@lru_cache(maxsize=ADDRESS_CACHE_SIZE)
 def bech32_encode(prefix: str, data: bytes) -> str:
     """Encodes bytes as a bech32 string with the given human-readable prefix."""
     words = _bech32.convertbits(data, 8, 5)
@@ -49,6 +56,7 @@ def bech32_encode(prefix: str, data: bytes) -> str:
     return _bech32.bech32_encode(prefix, words)
 
 
+@lru_cache(maxsize=ADDRESS_CACHE_SIZE)
 def bech32_decode(text: str, prefix: str = ACCOUNT_PREFIX) -> bytes:
     """Decodes a bech32 address and checks its prefix. Raises InvalidAddressError."""
     if not text:

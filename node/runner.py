@@ -22,6 +22,7 @@ from aichain.abci.server import ABCIServer
 from aichain.app.app import open_app
 from aichain.client.rpc import CometRPC
 from aichain.config.app_config import read_app_toml
+from aichain.node.gc_tuning import tune_gc
 from aichain.node.home import Home, find_cometbft
 
 log = logging.getLogger("aichain.node")
@@ -47,6 +48,7 @@ def run_node(home: Home, abci_only: bool = False) -> int:
 
         grpc_server = start_grpc_server(app, app_toml.grpc_address, CometRPC(rpc_addr))
     home.pid_file.write_text(f"{os.getpid()}\n")
+    tune_gc()
     try:
         return asyncio.run(_serve(home, app, app_toml.abci_address, app_toml.grpc_address,
                                   rpc_addr, abci_only, grpc_server is not None))

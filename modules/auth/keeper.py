@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from functools import lru_cache
 
 from cosmos.auth.v1beta1 import auth_pb2
 from cosmos.crypto.secp256k1 import keys_pb2 as secp_pb2
@@ -20,8 +21,9 @@ from aichain.modules.auth.types import (
 )
 
 
+@lru_cache(maxsize=1 << 16)
 def decode_account(raw: bytes) -> Account:
-    """An Account from its stored Any bytes."""
+    """An Account from its stored Any bytes (memoised: accounts are immutable records)."""
     wrapped = any_pb2.Any.FromString(raw)
     name = ""
     if wrapped.type_url == MODULE_ACCOUNT_URL:
@@ -35,13 +37,19 @@ def decode_account(raw: bytes) -> Account:
     return Account(bech32_decode(base.address), base.account_number, base.sequence, pubkey, name)
 
 
+@lru_cache(maxsize=64)
+def _decode_params(raw: bytes) -> Params:
+    """Params from their stored bytes (memoised: read on every tx)."""
+    return Params.from_proto(auth_pb2.Params.FromString(raw))
+
+
 class ViewKeeper:
     """Reads accounts and params."""
 
     def get_params(self, ctx: Context) -> Params:
         """The module params (defaults before genesis sets them)."""
         raw = ctx.kv(keys.STORE_PREFIX).get(keys.PARAMS)
-        return Params.from_proto(auth_pb2.Params.FromString(raw)) if raw else Params()
+        return _decode_params(raw) if raw else Params()
 
     def get_account(self, ctx: Context, address: bytes) -> Account | None:
         """The account at address, or None."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
+from functools import lru_cache
 
 from cosmos.bank.v1beta1 import bank_pb2
 
@@ -14,6 +15,12 @@ from aichain.modules.bank import events, keys
 from aichain.modules.bank.errors import SendDisabledError
 from aichain.modules.bank.expected import AccountKeeper
 from aichain.modules.bank.types import Params
+
+
+@lru_cache(maxsize=64)
+def _decode_params(raw: bytes) -> Params:
+    """Params from their stored bytes (memoised: read on every send)."""
+    return Params.from_proto(bank_pb2.Params.FromString(raw))
 
 
 def _amount(raw: bytes | None) -> int:
@@ -56,7 +63,7 @@ class ViewKeeper:
     def get_params(self, ctx: Context) -> Params:
         """Module params."""
         raw = ctx.kv(keys.STORE_PREFIX).get(keys.PARAMS)
-        return Params.from_proto(bank_pb2.Params.FromString(raw)) if raw else Params()
+        return _decode_params(raw) if raw else Params()
 
     def get_send_enabled(self, ctx: Context, denom: str) -> bool | None:
         """The explicit send-enabled flag of denom, or None."""
