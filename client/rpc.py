@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import base64
+import http.client
 import itertools
 import json
 import time
-import urllib.error
-import urllib.request
+import urllib.parse
 from dataclasses import dataclass
 from typing import Any
 
@@ -37,37 +37,59 @@ def http_url(node: str) -> str:
 
 
 class CometRPC:
-    """Calls CometBFT RPC methods."""
+    """Calls CometBFT RPC methods over one kept-alive HTTP connection (one per instance;
+    use an instance per thread)."""
 
     def __init__(self, node: str, timeout: float = 10.0) -> None:
         self.url = http_url(node)
+        parsed = urllib.parse.urlsplit(self.url)
+        self._host = parsed.hostname or "127.0.0.1"
+        self._port = parsed.port or 26657
         self.timeout = timeout
         self._ids = itertools.count(1)
+        self._conn: http.client.HTTPConnection | None = None
+
+    def _post(self, body: bytes) -> tuple[int, bytes]:
+        """POSTs body on the kept-alive connection, reconnecting once if it was dropped."""
+        for attempt in (0, 1):
+            if self._conn is None:
+                self._conn = http.client.HTTPConnection(self._host, self._port, timeout=self.timeout)
+            try:
+                self._conn.request("POST", "/", body, {"Content-Type": "application/json"})
+                resp = self._conn.getresponse()
+                return resp.status, resp.read()
+            except (http.client.HTTPException, OSError):
+                self._conn.close()
+                self._conn = None
+                if attempt == 1:
+                    raise
+        raise AssertionError("unreachable")
 
     def call(self, method: str, **params: Any) -> dict[str, Any]:
         """One JSON-RPC call; returns its result. Raises RPCError."""
         body = json.dumps(
             {"jsonrpc": "2.0", "id": next(self._ids), "method": method, "params": params}
         ).encode()
-        request = urllib.request.Request(
-            self.url, data=body, headers={"Content-Type": "application/json"}
-        )
         try:
-            with urllib.request.urlopen(request, timeout=self.timeout) as resp:
-                reply = json.loads(resp.read())
-        except urllib.error.HTTPError as exc:
-            try:
-                reply = json.loads(exc.read())
-            except ValueError:
-                raise RPCError(f"{method}: HTTP {exc.code} from {self.url}") from None
-        except (urllib.error.URLError, OSError) as exc:
+            status, data = self._post(body)
+        except (http.client.HTTPException, OSError) as exc:
             raise RPCError(
                 f"cannot reach the node at {self.url} ({exc}); is it running? (`aichain start`)"
             ) from None
+        try:
+            reply = json.loads(data)
+        except ValueError:
+            raise RPCError(f"{method}: HTTP {status} from {self.url}") from None
         if "error" in reply:
             err = reply["error"]
             raise RPCError(f"{method}: {err.get('message', '')} {err.get('data', '')}".strip())
         return reply["result"]
+
+    def close(self) -> None:
+        """Closes the kept-alive connection."""
+        if self._conn is not None:
+            self._conn.close()
+            self._conn = None
 
     def status(self) -> dict[str, Any]:
         """/status."""
