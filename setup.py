@@ -7,6 +7,8 @@ TOP_LEVEL = ("app", "abci", "modules", "cli", "client", "config", "node", "gpu_w
 
 packages = ["aichain"] + [
     f"aichain.{name}"
-    for name in find_packages(where=".", include=[p for top in TOP_LEVEL for p in (top, f"{top}.*")])
+    for name in find_packages(
+        where=".", include=[p for top in TOP_LEVEL for p in (top, f"{top}.*")]
+    )
 ]
 setup(packages=packages, package_data={"aichain.config": ["*.toml"]})

@@ -23,12 +23,16 @@ from aichain.modules.auth.types import module_address
 from aichain.modules.bank.keeper import Keeper as BankKeeper
 from aichain.modules.bank.module import BankModule
 
+DEFAULT_CONFIG = AppConfig()
+"""App settings when none are given (no minimum gas price: tests and benchmarks)."""
+
 MODULE_ACCOUNTS = (FEE_COLLECTOR,)
 """Module accounts; none of them may receive plain sends."""
 
 
-def new_app(backend: BatchStore, config: AppConfig = AppConfig()) -> BaseApp:
+def new_app(backend: BatchStore, config: AppConfig | None = None) -> BaseApp:
     """Builds the app over a store backend (RocksDB for nodes, memory for tests)."""
+    config = config or DEFAULT_CONFIG
     auth_keeper = AuthKeeper()
     bank_keeper = BankKeeper(auth_keeper)
     blocked = frozenset(module_address(name) for name in MODULE_ACCOUNTS)
@@ -42,12 +46,12 @@ def new_app(backend: BatchStore, config: AppConfig = AppConfig()) -> BaseApp:
     return BaseApp(RootStore(backend), manager, router, ante, config)
 
 
-def open_app(data_dir: Path, config: AppConfig = AppConfig()) -> BaseApp:
+def open_app(data_dir: Path, config: AppConfig | None = None) -> BaseApp:
     """The app over the RocksDB database in data_dir/application.db."""
     data_dir.mkdir(parents=True, exist_ok=True)
     return new_app(RocksStore(data_dir / "application.db"), config)
 
 
-def memory_app(config: AppConfig = AppConfig()) -> BaseApp:
+def memory_app(config: AppConfig | None = None) -> BaseApp:
     """The app over an in-memory store (tests, benchmarks)."""
     return new_app(MemStore(), config)

@@ -26,7 +26,7 @@ from google.protobuf import any_pb2
 from google.protobuf.message import DecodeError
 from tendermint.abci import types_pb2 as abci
 
-from aichain.app.ante import MinGasPrice, run_ante
+from aichain.app.ante import MinGasPrice
 from aichain.app.context import Context, Event
 from aichain.app.crypto import account_address
 from aichain.app.errors import (
@@ -89,13 +89,13 @@ class BaseApp:
         manager: ModuleManager,
         router: Router,
         ante: Callable[[Context, DecodedTx, dict[bytes, tuple[int, ...]]], None],
-        config: AppConfig = AppConfig(),
+        config: AppConfig | None = None,
     ) -> None:
         self.root = root
         self.manager = manager
         self.router = router
         self.ante = ante
-        self.config = config
+        self.config = config or AppConfig()
         self.lock = threading.RLock()
         self.chain_id = (root.backend.get(CHAIN_ID_KEY) or b"").decode()
         self._check = root.branch()
@@ -186,7 +186,9 @@ class BaseApp:
             if not isinstance(exc, AppError):
                 log.exception("CheckTx internal error")
             return abci.ResponseCheckTx(
-                code=err.code, codespace=err.codespace, log=err.log,
+                code=err.code,
+                codespace=err.codespace,
+                log=err.log,
                 gas_wanted=meter.limit if meter.limit != INFINITE_GAS else 0,
                 gas_used=meter.consumed,
             )
@@ -274,7 +276,10 @@ class BaseApp:
         msg_branch.write()
         data = sdk_abci_pb2.TxMsgData(msg_responses=responses).SerializeToString()
         return abci.ExecTxResult(
-            code=0, data=data, gas_wanted=gas_wanted, gas_used=meter.consumed,
+            code=0,
+            data=data,
+            gas_wanted=gas_wanted,
+            gas_used=meter.consumed,
             events=_abci_events(ante_events + ctx.events),
         )
 
@@ -291,7 +296,9 @@ class BaseApp:
             )
             resp = route.handler(ctx, msg)
             responses.append(
-                any_pb2.Any(type_url="/" + resp.DESCRIPTOR.full_name, value=resp.SerializeToString())
+                any_pb2.Any(
+                    type_url="/" + resp.DESCRIPTOR.full_name, value=resp.SerializeToString()
+                )
             )
         return responses
 
@@ -301,8 +308,11 @@ class BaseApp:
             log.exception("FinalizeBlock tx internal error")
         err = to_abci(exc, self.config.debug)
         return abci.ExecTxResult(
-            code=err.code, codespace=err.codespace, log=err.log,
-            gas_wanted=gas_wanted, gas_used=min(meter.consumed, gas_wanted or meter.consumed),
+            code=err.code,
+            codespace=err.codespace,
+            log=err.log,
+            gas_wanted=gas_wanted,
+            gas_used=min(meter.consumed, gas_wanted or meter.consumed),
         )
 
     def commit(self, req: abci.RequestCommit) -> abci.ResponseCommit:
@@ -372,7 +382,11 @@ class BaseApp:
         meter = GasMeter(INFINITE_GAS)
         branch = CacheStore(self._check)
         ctx = self._ctx(
-            GasKVStore(branch, meter), meter, self.root.last_height + 1, 0, is_check=True,
+            GasKVStore(branch, meter),
+            meter,
+            self.root.last_height + 1,
+            0,
+            is_check=True,
             is_simulate=True,
         )
         self.ante(ctx, tx, self._verified)
@@ -411,7 +425,9 @@ def _tx_events(tx: DecodedTx) -> list[Event]:
     """The Cosmos SDK's `tx` events: fee, payer, account sequences and signatures."""
     from aichain.app.coins import format_coins
 
-    events = [Event("tx", (("fee", format_coins(tx.fee)), ("fee_payer", account_address(tx.payer))))]
+    events = [
+        Event("tx", (("fee", format_coins(tx.fee)), ("fee_payer", account_address(tx.payer))))
+    ]
     for signer, info in zip(tx.signers, tx.signer_infos, strict=True):
         events.append(Event("tx", (("acc_seq", f"{account_address(signer)}/{info.sequence}"),)))
     for sig in tx.signatures:

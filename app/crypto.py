@@ -63,7 +63,9 @@ def bech32_decode(text: str, prefix: str = ACCOUNT_PREFIX) -> bytes:
         raise InvalidAddressError("empty address string is not allowed")
     hrp, words = _bech32.bech32_decode(text)
     if hrp is None or words is None:
-        raise InvalidAddressError(f"{text!r} is not a valid bech32 address (bad checksum or characters)")
+        raise InvalidAddressError(
+            f"{text!r} is not a valid bech32 address (bad checksum or characters)"
+        )
     if hrp != prefix:
         raise InvalidAddressError(f"address {text} has prefix {hrp!r}, expected {prefix!r}")
     data = _bech32.convertbits(words, 5, 8, False)

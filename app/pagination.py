@@ -31,8 +31,11 @@ def paginate(
     start = page.offset
     if page.key:
         start = next(
-            (i for i, item in enumerate(ordered)
-             if (key(item) >= page.key if not page.reverse else key(item) <= page.key)),
+            (
+                i
+                for i, item in enumerate(ordered)
+                if (key(item) >= page.key if not page.reverse else key(item) <= page.key)
+            ),
             len(ordered),
         )
     limit = min(page.limit or DEFAULT_LIMIT, MAX_LIMIT)

@@ -53,30 +53,48 @@ def setup_home(root: Path, accounts: int, timeout_commit: str) -> tuple[Home, st
     from aichain.config.app_config import AppToml
 
     ports = {k: free_port() for k in ("rpc", "p2p", "abci", "grpc")}
-    app = AppToml(minimum_gas_prices="0.025uaic", grpc_address=f"127.0.0.1:{ports['grpc']}",
-                  abci_address=f"tcp://127.0.0.1:{ports['abci']}")
+    app = AppToml(
+        minimum_gas_prices="0.025uaic",
+        grpc_address=f"127.0.0.1:{ports['grpc']}",
+        abci_address=f"tcp://127.0.0.1:{ports['abci']}",
+    )
     home = init_home(root, "bench", CHAIN_ID, app=app)
-    configure_cometbft(home, {
-        "rpc.laddr": json.dumps(f"tcp://127.0.0.1:{ports['rpc']}"),
-        "p2p.laddr": json.dumps(f"tcp://127.0.0.1:{ports['p2p']}"),
-        "consensus.timeout_commit": json.dumps(timeout_commit),
-        "rpc.max_open_connections": "2000",
-    })
+    configure_cometbft(
+        home,
+        {
+            "rpc.laddr": json.dumps(f"tcp://127.0.0.1:{ports['rpc']}"),
+            "p2p.laddr": json.dumps(f"tcp://127.0.0.1:{ports['p2p']}"),
+            "consensus.timeout_commit": json.dumps(timeout_commit),
+            "rpc.max_open_connections": "2000",
+        },
+    )
     genesis = json.loads(home.genesis.read_text())
     keys = make_keys(accounts)
     addrs = sorted(account_address(k.address) for k in keys)
     number = {a: i for i, a in enumerate(addrs)}
     genesis["app_state"]["auth"]["accounts"] = [
-        {"@type": "/cosmos.auth.v1beta1.BaseAccount", "address": a, "account_number": str(i),
-         "sequence": "0"} for i, a in enumerate(addrs)]
+        {
+            "@type": "/cosmos.auth.v1beta1.BaseAccount",
+            "address": a,
+            "account_number": str(i),
+            "sequence": "0",
+        }
+        for i, a in enumerate(addrs)
+    ]
     genesis["app_state"]["bank"]["balances"] = [
-        {"address": a, "coins": [{"denom": "uaic", "amount": str(10**12)}]} for a in addrs]
+        {"address": a, "coins": [{"denom": "uaic", "amount": str(10**12)}]} for a in addrs
+    ]
     home.genesis.write_text(json.dumps(genesis))
-    return home, f"tcp://127.0.0.1:{ports['rpc']}", [number[account_address(k.address)] for k in keys]
+    return (
+        home,
+        f"tcp://127.0.0.1:{ports['rpc']}",
+        [number[account_address(k.address)] for k in keys],
+    )
 
 
-def load(rpc: str, accounts: int, numbers: list[int], per_account: int, workers: int,
-         out: mp.Queue) -> None:
+def load(
+    rpc: str, accounts: int, numbers: list[int], per_account: int, workers: int, out: mp.Queue
+) -> None:
     """The load generator (second process): pre-sign, then broadcast from `workers` threads."""
     keys = make_keys(accounts)
     recipient = account_address(PrivateKey((10**9).to_bytes(32, "big")).address)
@@ -84,13 +102,21 @@ def load(rpc: str, accounts: int, numbers: list[int], per_account: int, workers:
     for i, key in enumerate(keys):
         sender = account_address(key.address)
         for seq in range(per_account):
-            tx = build_tx([msg_send(sender, recipient, [Coin("uaic", 1)])], key,
-                          SignerData(numbers[i], seq), CHAIN_ID, [Coin("uaic", 2500)], 100_000)
+            tx = build_tx(
+                [msg_send(sender, recipient, [Coin("uaic", 1)])],
+                key,
+                SignerData(numbers[i], seq),
+                CHAIN_ID,
+                [Coin("uaic", 2500)],
+                100_000,
+            )
             shards[i % workers].append(tx)
     # a worker sends its accounts' txs round-robin by sequence so each sequence arrives in order
     for w in range(workers):
         mine = [k for k in range(accounts) if k % workers == w]
-        shards[w] = [shards[w][j * per_account + s] for s in range(per_account) for j in range(len(mine))]
+        shards[w] = [
+            shards[w][j * per_account + s] for s in range(per_account) for j in range(len(mine))
+        ]
     sent: dict[str, float] = {}
     failures = []
     lock = threading.Lock()
@@ -116,8 +142,15 @@ def load(rpc: str, accounts: int, numbers: list[int], per_account: int, workers:
         th.start()
     for th in threads:
         th.join()
-    out.put({"sent": sent, "failures": failures[:5], "n_failures": len(failures),
-             "start": start, "end": time.time()})
+    out.put(
+        {
+            "sent": sent,
+            "failures": failures[:5],
+            "n_failures": len(failures),
+            "start": start,
+            "end": time.time(),
+        }
+    )
 
 
 def watch_blocks(rpc: str, from_height: int, expect: int, deadline: float) -> dict[str, float]:
@@ -160,8 +193,11 @@ def main() -> None:
         home, rpc, numbers = setup_home(Path(tmp) / "node", args.accounts, args.timeout_commit)
         log = open(Path(tmp) / "node.log", "wb")  # noqa: SIM115
         aichain = str(Path(sys.executable).parent / "aichain")
-        node = subprocess.Popen([aichain, "start", "--home", str(home.root), "--log-level", "warning"],
-                                stdout=log, stderr=subprocess.STDOUT)
+        node = subprocess.Popen(
+            [aichain, "start", "--home", str(home.root), "--log-level", "warning"],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
         try:
             client = CometRPC(rpc)
             for _ in range(300):
@@ -175,12 +211,17 @@ def main() -> None:
             ctx = mp.get_context("spawn")
             queue = ctx.Queue()
             gen = ctx.Process(
-                target=load, args=(rpc, args.accounts, numbers, args.txs_per_account, args.workers, queue))
+                target=load,
+                args=(rpc, args.accounts, numbers, args.txs_per_account, args.workers, queue),
+            )
             t0 = time.time()
             gen.start()
             seen: dict[str, float] = {}
-            watcher = threading.Thread(target=lambda: seen.update(
-                watch_blocks(rpc, start_height, total, time.time() + 600)))
+            watcher = threading.Thread(
+                target=lambda: seen.update(
+                    watch_blocks(rpc, start_height, total, time.time() + 600)
+                )
+            )
             watcher.start()
             report = queue.get(timeout=900)
             gen.join()
@@ -189,15 +230,24 @@ def main() -> None:
             latencies = [seen[h] - report["sent"][h] for h in committed]
             first = min(report["sent"].values()) if report["sent"] else t0
             last = max(seen[h] for h in committed) if committed else time.time()
-            print(f"txs pre-signed: {total}; accepted by CheckTx: {len(report['sent'])}; "
-                  f"refused: {report['n_failures']} {report['failures']}")
-            print(f"broadcast rate: {len(report['sent']) / (report['end'] - report['start']):,.0f} tx/s "
-                  f"({args.workers} sender threads in a second process)")
-            print(f"committed: {len(committed)} txs in {last - first:.2f}s -> "
-                  f"{len(committed) / (last - first):,.0f} committed tx/s")
+            print(
+                f"txs pre-signed: {total}; accepted by CheckTx: {len(report['sent'])}; "
+                f"refused: {report['n_failures']} {report['failures']}"
+            )
+            rate = len(report["sent"]) / (report["end"] - report["start"])
+            print(
+                f"broadcast rate: {rate:,.0f} tx/s "
+                f"({args.workers} sender threads in a second process)"
+            )
+            print(
+                f"committed: {len(committed)} txs in {last - first:.2f}s -> "
+                f"{len(committed) / (last - first):,.0f} committed tx/s"
+            )
             if latencies:
-                print(f"latency broadcast->commit: p50 {percentile(latencies, 50) * 1000:.0f} ms, "
-                      f"p99 {percentile(latencies, 99) * 1000:.0f} ms")
+                print(
+                    f"latency broadcast->commit: p50 {percentile(latencies, 50) * 1000:.0f} ms, "
+                    f"p99 {percentile(latencies, 99) * 1000:.0f} ms"
+                )
         finally:
             os.kill(node.pid, signal.SIGTERM)
             node.wait(30)

@@ -38,25 +38,40 @@ def run(txs_per_block: int, blocks: int, caches: bool, data_dir: Path) -> dict[s
     """Runs `blocks` blocks; returns timings (seconds) summed over the blocks."""
     keys = make_keys(txs_per_block)
     app = open_app(data_dir, AppConfig())
-    balances = [{"address": account_address(k.address), "coins": [{"denom": "uaic", "amount": str(10**12)}]}
-                for k in keys]
+    balances = [
+        {"address": account_address(k.address), "coins": [{"denom": "uaic", "amount": str(10**12)}]}
+        for k in keys
+    ]
     balances.sort(key=lambda b: b["address"])
     state = {"bank": {"balances": balances}}
-    app.init_chain(abci.RequestInitChain(chain_id=CHAIN_ID, app_state_bytes=json.dumps(state).encode(),
-                                         initial_height=1))
+    app.init_chain(
+        abci.RequestInitChain(
+            chain_id=CHAIN_ID, app_state_bytes=json.dumps(state).encode(), initial_height=1
+        )
+    )
     app.finalize_block(abci.RequestFinalizeBlock(height=1))
     app.commit(abci.RequestCommit())
     numbers = {}
     from aichain.modules.auth.keeper import ViewKeeper
 
     for key in keys:
-        numbers[key.address] = ViewKeeper().get_account(app.query_context(), key.address).account_number
+        numbers[key.address] = (
+            ViewKeeper().get_account(app.query_context(), key.address).account_number
+        )
     recipient = account_address(PrivateKey.generate().address)
     totals = {"check": 0.0, "finalize": 0.0, "commit": 0.0}
     for b in range(blocks):
-        txs = [build_tx([msg_send(account_address(k.address), recipient, [Coin("uaic", 1)])], k,
-                        SignerData(numbers[k.address], b), CHAIN_ID, [Coin("uaic", 500)], 200_000)
-               for k in keys]
+        txs = [
+            build_tx(
+                [msg_send(account_address(k.address), recipient, [Coin("uaic", 1)])],
+                k,
+                SignerData(numbers[k.address], b),
+                CHAIN_ID,
+                [Coin("uaic", 500)],
+                200_000,
+            )
+            for k in keys
+        ]
         if not caches:
             app._verified.clear()  # noqa: SLF001 (baseline: no signature/decode reuse)
         t0 = time.perf_counter()
@@ -67,8 +82,11 @@ def run(txs_per_block: int, blocks: int, caches: bool, data_dir: Path) -> dict[s
         if not caches:
             app._verified.clear()  # noqa: SLF001
             app._decoded.clear()  # noqa: SLF001
-        res = app.finalize_block(abci.RequestFinalizeBlock(
-            txs=txs, height=b + 2, time=timestamp_pb2.Timestamp(seconds=1_700_000_000 + b)))
+        res = app.finalize_block(
+            abci.RequestFinalizeBlock(
+                txs=txs, height=b + 2, time=timestamp_pb2.Timestamp(seconds=1_700_000_000 + b)
+            )
+        )
         t2 = time.perf_counter()
         app.commit(abci.RequestCommit())
         t3 = time.perf_counter()
@@ -83,8 +101,11 @@ def run(txs_per_block: int, blocks: int, caches: bool, data_dir: Path) -> dict[s
 def main() -> None:
     """Runs the benchmark and prints its figures."""
     parser = argparse.ArgumentParser()
-    parser.add_argument("--default-gc", action="store_true",
-                        help="keep CPython's default GC thresholds (the node tunes them)")
+    parser.add_argument(
+        "--default-gc",
+        action="store_true",
+        help="keep CPython's default GC thresholds (the node tunes them)",
+    )
     parser.add_argument("--txs", type=int, default=5000)
     parser.add_argument("--blocks", type=int, default=3)
     args = parser.parse_args()
@@ -97,10 +118,13 @@ def main() -> None:
             t = run(args.txs, args.blocks, caches, Path(tmp))
         total = sum(t.values())
         results[label] = n / total
-        print(f"{label:20s} {n} txs in {total:.2f}s -> {n / total:,.0f} tx/s "
-              f"(CheckTx {n / t['check']:,.0f}/s, FinalizeBlock {n / t['finalize']:,.0f}/s, "
-              f"Commit {t['commit'] / args.blocks * 1000:.0f} ms/block)")
-    print(f"speed-up from verify-once + decode-once: {results['aichain'] / results['baseline-no-caches']:.2f}x")
+        print(
+            f"{label:20s} {n} txs in {total:.2f}s -> {n / total:,.0f} tx/s "
+            f"(CheckTx {n / t['check']:,.0f}/s, FinalizeBlock {n / t['finalize']:,.0f}/s, "
+            f"Commit {t['commit'] / args.blocks * 1000:.0f} ms/block)"
+        )
+    ratio = results["aichain"] / results["baseline-no-caches"]
+    print(f"speed-up from verify-once + decode-once: {ratio:.2f}x")
 
 
 if __name__ == "__main__":

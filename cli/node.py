@@ -22,7 +22,9 @@ from aichain.cli.common import (
 
 @click.command()
 @click.argument("moniker")
-@click.option("--chain-id", default="aichain-local", show_default=True, help="Chain id of the new network.")
+@click.option(
+    "--chain-id", default="aichain-local", show_default=True, help="Chain id of the new network."
+)
 @click.option("--overwrite", is_flag=True, help="Replace an existing genesis and config.")
 @home_option
 def init(moniker: str, chain_id: str, overwrite: bool, home: Path) -> None:
@@ -64,9 +66,9 @@ def add_account(address_or_key: str, coins: str, home: Path, keyring_backend: st
     Example:
       aichain genesis add-account alice 1000000000uaic,5000stake --home ./node
     """
+    from aichain.app.coins import parse_coins
     from aichain.app.crypto import parse_account_address
     from aichain.app.errors import AppError
-    from aichain.app.coins import parse_coins
     from aichain.node.home import Home
     from aichain.node.init import InitError, add_genesis_account
 
@@ -91,10 +93,17 @@ def add_account(address_or_key: str, coins: str, home: Path, keyring_backend: st
 
 @click.command()
 @home_option
-@click.option("--abci-only", is_flag=True,
-              help="Serve ABCI (and gRPC) only; run `cometbft node` yourself against it.")
-@click.option("--log-level", type=click.Choice(["debug", "info", "warning", "error"]), default="info",
-              show_default=True)
+@click.option(
+    "--abci-only",
+    is_flag=True,
+    help="Serve ABCI (and gRPC) only; run `cometbft node` yourself against it.",
+)
+@click.option(
+    "--log-level",
+    type=click.Choice(["debug", "info", "warning", "error"]),
+    default="info",
+    show_default=True,
+)
 def start(home: Path, abci_only: bool, log_level: str) -> None:
     """Run the node: the app (ABCI + gRPC) and, unless --abci-only, a supervised CometBFT.
 

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import base64
+from pathlib import Path
 
 import click
 from google.protobuf import json_format
 from google.protobuf.message import Message
-
-from pathlib import Path
 
 from aichain.cli.common import emit, fail, home_option, node_option, output_option, resolve_node
 
@@ -53,18 +52,27 @@ def balances(address: str, denom: str | None, node: str | None, home: Path, outp
     from cosmos.bank.v1beta1 import query_pb2
 
     if denom:
-        resp = _ask(node, "/cosmos.bank.v1beta1.Query/Balance",
-                    query_pb2.QueryBalanceRequest(address=address, denom=denom),
-                    query_pb2.QueryBalanceResponse)
+        resp = _ask(
+            node,
+            "/cosmos.bank.v1beta1.Query/Balance",
+            query_pb2.QueryBalanceRequest(address=address, denom=denom),
+            query_pb2.QueryBalanceResponse,
+        )
         emit(_as_dict(resp), output, lambda d: f"{d['balance']['amount']}{d['balance']['denom']}")
         return
-    resp = _ask(node, "/cosmos.bank.v1beta1.Query/AllBalances",
-                query_pb2.QueryAllBalancesRequest(address=address),
-                query_pb2.QueryAllBalancesResponse)
+    resp = _ask(
+        node,
+        "/cosmos.bank.v1beta1.Query/AllBalances",
+        query_pb2.QueryAllBalancesRequest(address=address),
+        query_pb2.QueryAllBalancesResponse,
+    )
     data = _as_dict(resp)
     data.setdefault("balances", [])
-    emit(data, output,
-         lambda d: "\n".join(f"{c['amount']}{c['denom']}" for c in d["balances"]) or "(no balances)")
+    emit(
+        data,
+        output,
+        lambda d: "\n".join(f"{c['amount']}{c['denom']}" for c in d["balances"]) or "(no balances)",
+    )
 
 
 @bank_group.command("total")
@@ -78,14 +86,25 @@ def total(denom: str | None, node: str | None, home: Path, output: str) -> None:
     from cosmos.bank.v1beta1 import query_pb2
 
     if denom:
-        resp = _ask(node, "/cosmos.bank.v1beta1.Query/SupplyOf",
-                    query_pb2.QuerySupplyOfRequest(denom=denom), query_pb2.QuerySupplyOfResponse)
+        resp = _ask(
+            node,
+            "/cosmos.bank.v1beta1.Query/SupplyOf",
+            query_pb2.QuerySupplyOfRequest(denom=denom),
+            query_pb2.QuerySupplyOfResponse,
+        )
         emit(_as_dict(resp), output, lambda d: f"{d['amount']['amount']}{d['amount']['denom']}")
         return
-    resp = _ask(node, "/cosmos.bank.v1beta1.Query/TotalSupply",
-                query_pb2.QueryTotalSupplyRequest(), query_pb2.QueryTotalSupplyResponse)
-    emit(_as_dict(resp), output,
-         lambda d: "\n".join(f"{c['amount']}{c['denom']}" for c in d.get("supply", [])))
+    resp = _ask(
+        node,
+        "/cosmos.bank.v1beta1.Query/TotalSupply",
+        query_pb2.QueryTotalSupplyRequest(),
+        query_pb2.QueryTotalSupplyResponse,
+    )
+    emit(
+        _as_dict(resp),
+        output,
+        lambda d: "\n".join(f"{c['amount']}{c['denom']}" for c in d.get("supply", [])),
+    )
 
 
 @query.group("auth")
@@ -103,14 +122,21 @@ def account(address: str, node: str | None, home: Path, output: str) -> None:
     node = resolve_node(node, home)
     from cosmos.auth.v1beta1 import auth_pb2, query_pb2
 
-    resp = _ask(node, "/cosmos.auth.v1beta1.Query/Account",
-                query_pb2.QueryAccountRequest(address=address), query_pb2.QueryAccountResponse)
+    resp = _ask(
+        node,
+        "/cosmos.auth.v1beta1.Query/Account",
+        query_pb2.QueryAccountRequest(address=address),
+        query_pb2.QueryAccountResponse,
+    )
     any_msg = resp.account  # type: ignore[attr-defined]
     if any_msg.type_url.endswith("ModuleAccount"):
         module = auth_pb2.ModuleAccount.FromString(any_msg.value)
         data = {"@type": any_msg.type_url, **_as_dict(module)}
     else:
-        data = {"@type": any_msg.type_url, **_as_dict(auth_pb2.BaseAccount.FromString(any_msg.value))}
+        data = {
+            "@type": any_msg.type_url,
+            **_as_dict(auth_pb2.BaseAccount.FromString(any_msg.value)),
+        }
     emit(data, output)
 
 
@@ -142,11 +168,21 @@ def tx_cmd(tx_hash: str, node: str | None, home: Path, output: str) -> None:
         "gas_wanted": result.get("gas_wanted", "0"),
         "gas_used": result.get("gas_used", "0"),
         "events": [
-            {"type": e["type"],
-             "attributes": [{"key": a["key"], "value": a.get("value", "")} for a in e["attributes"]]}
+            {
+                "type": e["type"],
+                "attributes": [
+                    {"key": a["key"], "value": a.get("value", "")} for a in e["attributes"]
+                ],
+            }
             for e in result.get("events", [])
         ],
         "tx": base64.b64decode(res["tx"]).hex(),
     }
-    emit(data, output, lambda d: "\n".join(
-        f"{k}: {d[k]}" for k in ("txhash", "height", "code", "codespace", "raw_log", "gas_wanted", "gas_used")))
+    emit(
+        data,
+        output,
+        lambda d: "\n".join(
+            f"{k}: {d[k]}"
+            for k in ("txhash", "height", "code", "codespace", "raw_log", "gas_wanted", "gas_used")
+        ),
+    )

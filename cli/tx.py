@@ -44,22 +44,48 @@ def bank() -> None:
 @click.argument("from_key")
 @click.argument("to_address")
 @click.argument("amount")
-@click.option("--fees", default="", help="Fee to pay, e.g. 5000uaic (must meet the node's minimum gas price).")
-@click.option("--gas", "gas_text", default="200000", show_default=True,
-              help="Gas limit, or 'auto' to simulate and estimate it.")
-@click.option("--gas-adjustment", default=1.3, show_default=True,
-              help="Multiplier applied to the simulated gas with --gas auto.")
+@click.option(
+    "--fees", default="", help="Fee to pay, e.g. 5000uaic (must meet the node's minimum gas price)."
+)
+@click.option(
+    "--gas",
+    "gas_text",
+    default="200000",
+    show_default=True,
+    help="Gas limit, or 'auto' to simulate and estimate it.",
+)
+@click.option(
+    "--gas-adjustment",
+    default=1.3,
+    show_default=True,
+    help="Multiplier applied to the simulated gas with --gas auto.",
+)
 @click.option("--chain-id", default=None, help="Chain id (default: asked from the node).")
 @click.option("--memo", default="", help="Note stored with the tx.")
 @click.option("-y", "--yes", is_flag=True, help="Skip the confirmation prompt.")
-@click.option("--no-wait", is_flag=True, help="Return after CheckTx instead of waiting for the block.")
+@click.option(
+    "--no-wait", is_flag=True, help="Return after CheckTx instead of waiting for the block."
+)
 @node_option
 @output_option
 @home_option
 @keyring_backend_option
-def send(from_key: str, to_address: str, amount: str, fees: str, gas_text: str,
-         gas_adjustment: float, chain_id: str | None, memo: str, yes: bool, no_wait: bool,
-         node: str | None, output: str, home: Path, keyring_backend: str) -> None:
+def send(
+    from_key: str,
+    to_address: str,
+    amount: str,
+    fees: str,
+    gas_text: str,
+    gas_adjustment: float,
+    chain_id: str | None,
+    memo: str,
+    yes: bool,
+    no_wait: bool,
+    node: str | None,
+    output: str,
+    home: Path,
+    keyring_backend: str,
+) -> None:
     """Send AMOUNT (e.g. 1000uaic) from the key FROM_KEY to TO_ADDRESS.
 
     \b
@@ -89,8 +115,15 @@ def send(from_key: str, to_address: str, amount: str, fees: str, gas_text: str,
         rpc = CometRPC(resolve_node(node, home))
         chain = chain_id or rpc.status()["node_info"]["network"]
         result = sign_and_broadcast(
-            rpc, key, [msg_send(sender, to_address, coins)], chain_id=chain, fees=fee,
-            gas=gas, gas_adjustment=gas_adjustment, memo=memo, wait=not no_wait,
+            rpc,
+            key,
+            [msg_send(sender, to_address, coins)],
+            chain_id=chain,
+            fees=fee,
+            gas=gas,
+            gas_adjustment=gas_adjustment,
+            memo=memo,
+            wait=not no_wait,
         )
     except (AppError, KeyringError, TxError, RPCError) as exc:
         fail(str(exc))

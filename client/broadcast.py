@@ -43,9 +43,13 @@ class TxResult:
     def to_dict(self) -> dict[str, object]:
         """As the JSON the CLI prints (the Cosmos SDK's field names)."""
         return {
-            "txhash": self.txhash, "code": self.code, "codespace": self.codespace,
-            "raw_log": self.log, "height": str(self.height),
-            "gas_wanted": str(self.gas_wanted), "gas_used": str(self.gas_used),
+            "txhash": self.txhash,
+            "code": self.code,
+            "codespace": self.codespace,
+            "raw_log": self.log,
+            "height": str(self.height),
+            "gas_wanted": str(self.gas_wanted),
+            "gas_used": str(self.gas_used),
         }
 
 
@@ -107,6 +111,11 @@ def sign_and_broadcast(
         raise TxError(str(exc)) from None
     res = committed["tx_result"]
     return TxResult(
-        txhash, int(res.get("code", 0)), res.get("codespace", ""), res.get("log", ""),
-        int(committed["height"]), int(res.get("gas_wanted", 0)), int(res.get("gas_used", 0)),
+        txhash,
+        int(res.get("code", 0)),
+        res.get("codespace", ""),
+        res.get("log", ""),
+        int(committed["height"]),
+        int(res.get("gas_wanted", 0)),
+        int(res.get("gas_used", 0)),
     )

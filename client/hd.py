@@ -12,8 +12,9 @@ import hmac
 from dataclasses import dataclass
 
 import coincurve
-from aichain.app.crypto import SECP256K1_ORDER
 from mnemonic import Mnemonic
+
+from aichain.app.crypto import SECP256K1_ORDER
 
 COIN_TYPE = 118
 """SLIP-44 coin type of Cosmos SDK chains; aichain keeps it so wallets derive the same keys."""

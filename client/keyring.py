@@ -23,6 +23,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from Crypto.Cipher import AES
+from Crypto.Protocol.KDF import scrypt
+
 from aichain.app.crypto import (
     PrivateKey,
     account_address,
@@ -31,8 +34,6 @@ from aichain.app.crypto import (
 )
 from aichain.app.errors import AppError
 from aichain.client import hd
-from Crypto.Cipher import AES
-from Crypto.Protocol.KDF import scrypt
 
 BACKENDS = ("test", "file")
 """Keyring backends: 'test' (plaintext files) and 'file' (passphrase-encrypted files)."""

@@ -53,7 +53,9 @@ class CometRPC:
         """POSTs body on the kept-alive connection, reconnecting once if it was dropped."""
         for attempt in (0, 1):
             if self._conn is None:
-                self._conn = http.client.HTTPConnection(self._host, self._port, timeout=self.timeout)
+                self._conn = http.client.HTTPConnection(
+                    self._host, self._port, timeout=self.timeout
+                )
             try:
                 self._conn.request("POST", "/", body, {"Content-Type": "application/json"})
                 resp = self._conn.getresponse()
@@ -122,7 +124,9 @@ class CometRPC:
                     raise
             time.sleep(0.2)
 
-    def abci_query(self, path: str, data: bytes, height: int = 0, prove: bool = False) -> QueryResult:
+    def abci_query(
+        self, path: str, data: bytes, height: int = 0, prove: bool = False
+    ) -> QueryResult:
         """/abci_query with hex data."""
         result = self.call(
             "abci_query", path=path, data=data.hex(), height=str(height), prove=prove

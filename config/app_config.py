@@ -46,7 +46,7 @@ def write_app_toml(path: Path, cfg: AppToml) -> None:
     header = (
         "# aichain app.toml: settings of this node's application (not consensus).\n"
         "# minimum-gas-prices: CheckTx refuses txs whose fee/gas is below this, e.g. 0.025uaic.\n"
-        "# pruning: only \"nothing\" is implemented so far (every committed height is kept).\n\n"
+        '# pruning: only "nothing" is implemented so far (every committed height is kept).\n\n'
     )
     path.write_text(header + tomli_w.dumps(doc))
 
@@ -68,6 +68,6 @@ def read_app_toml(path: Path) -> AppToml:
         debug=bool(doc.get("debug", False)),
     )
     if cfg.pruning != "nothing":
-        raise ValueError(f"{path}: pruning {cfg.pruning!r} is not supported yet; use \"nothing\"")
+        raise ValueError(f'{path}: pruning {cfg.pruning!r} is not supported yet; use "nothing"')
     parse_min_gas_prices(cfg.minimum_gas_prices)
     return cfg

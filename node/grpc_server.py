@@ -377,7 +377,11 @@ class TxService(tx_grpc.ServiceServicer):
             raise StatusError(grpc.StatusCode.INVALID_ARGUMENT, "query cannot be empty")
         limit = min(request.limit or DEFAULT_TX_LIMIT, MAX_PER_PAGE)
         found = call_comet(
-            self.rpc, "tx_search", query=query, prove=False, page=str(request.page or 1),
+            self.rpc,
+            "tx_search",
+            query=query,
+            prove=False,
+            page=str(request.page or 1),
             per_page=str(limit),
             order_by="desc" if request.order_by == tx_pb2.ORDER_BY_DESC else "asc",
         )
@@ -540,13 +544,21 @@ class TendermintService(tm_grpc.ServiceServicer):
         with self.app.lock:
             answer = self.app.query(
                 abci.RequestQuery(
-                    data=request.data, path=request.path, height=request.height,
+                    data=request.data,
+                    path=request.path,
+                    height=request.height,
                     prove=request.prove,
                 )
             )
         return tm_pb2.ABCIQueryResponse(
-            code=answer.code, log=answer.log, info=answer.info, index=answer.index,
-            key=answer.key, value=answer.value, height=answer.height, codespace=answer.codespace,
+            code=answer.code,
+            log=answer.log,
+            info=answer.info,
+            index=answer.index,
+            key=answer.key,
+            value=answer.value,
+            height=answer.height,
+            codespace=answer.codespace,
         )
 
 

@@ -21,16 +21,19 @@ class InitError(RuntimeError):
 
 
 def init_home(
-    root: Path, moniker: str, chain_id: str, overwrite: bool = False, app: AppToml = AppToml()
+    root: Path, moniker: str, chain_id: str, overwrite: bool = False, app: AppToml | None = None
 ) -> Home:
     """Creates config, genesis (default app_state), validator and node keys. Raises InitError."""
+    app = app or AppToml()
     home = Home(root)
     if home.genesis.exists() and not overwrite:
         raise InitError(f"{home.genesis} already exists; use --overwrite to replace it")
     root.mkdir(parents=True, exist_ok=True)
     subprocess.run(
         [find_cometbft(), "init", "--home", str(root)],
-        check=True, capture_output=True, text=True,
+        check=True,
+        capture_output=True,
+        text=True,
     )
     genesis = json.loads(home.genesis.read_text())
     genesis["chain_id"] = chain_id

@@ -2,9 +2,10 @@
 
 Start order: open RocksDB, start gRPC, bind the ABCI socket, then start CometBFT (which
 connects to it and replays any blocks the app missed). If this process dies without stopping
-CometBFT (SIGKILL), CometBFT stops itself when its ABCI connection breaks. Stop order on Ctrl-C / SIGTERM, or when
-either side fails: CometBFT first (SIGTERM, then SIGKILL after a grace period), then the ABCI
-server, gRPC, and RocksDB. Exit status 0 on a requested stop, 1 on a failure.
+CometBFT (SIGKILL), CometBFT stops itself when its ABCI connection breaks. Stop order on
+Ctrl-C / SIGTERM, or when either side fails: CometBFT first (SIGTERM, then SIGKILL after a
+grace period), then the ABCI server, gRPC, and RocksDB. Exit status 0 on a requested stop, 1 on
+a failure.
 """
 
 from __future__ import annotations
@@ -50,8 +51,17 @@ def run_node(home: Home, abci_only: bool = False) -> int:
     home.pid_file.write_text(f"{os.getpid()}\n")
     tune_gc()
     try:
-        return asyncio.run(_serve(home, app, app_toml.abci_address, app_toml.grpc_address,
-                                  rpc_addr, abci_only, grpc_server is not None))
+        return asyncio.run(
+            _serve(
+                home,
+                app,
+                app_toml.abci_address,
+                app_toml.grpc_address,
+                rpc_addr,
+                abci_only,
+                grpc_server is not None,
+            )
+        )
     finally:
         if grpc_server is not None:
             grpc_server.stop(grace=1).wait()
@@ -61,8 +71,13 @@ def run_node(home: Home, abci_only: bool = False) -> int:
 
 
 async def _serve(
-    home: Home, app: object, abci_addr: str, grpc_addr: str, rpc_addr: str,
-    abci_only: bool, grpc_on: bool,
+    home: Home,
+    app: object,
+    abci_addr: str,
+    grpc_addr: str,
+    rpc_addr: str,
+    abci_only: bool,
+    grpc_on: bool,
 ) -> int:
     """The asyncio part: ABCI server, CometBFT child, signals."""
     loop = asyncio.get_running_loop()
@@ -83,13 +98,23 @@ async def _serve(
         log_path = home.log_dir / "cometbft.log"
         with log_path.open("ab") as log_file:
             child = await asyncio.create_subprocess_exec(
-                find_cometbft(), "start", "--home", str(home.root),
-                "--proxy_app", server.bound_address,
-                stdout=log_file, stderr=asyncio.subprocess.STDOUT,
+                find_cometbft(),
+                "start",
+                "--home",
+                str(home.root),
+                "--proxy_app",
+                server.bound_address,
+                stdout=log_file,
+                stderr=asyncio.subprocess.STDOUT,
                 start_new_session=True,
             )
-    _print_banner(home, rpc_addr, grpc_addr if grpc_on else "off", server.bound_address,
-                  None if child is None else home.log_dir / "cometbft.log")
+    _print_banner(
+        home,
+        rpc_addr,
+        grpc_addr if grpc_on else "off",
+        server.bound_address,
+        None if child is None else home.log_dir / "cometbft.log",
+    )
     waiters = [asyncio.ensure_future(stop.wait())]
     if child is not None:
         waiters.append(asyncio.ensure_future(child.wait()))

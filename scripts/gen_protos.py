@@ -64,7 +64,10 @@ def module_dir(module: str, version: str) -> Path:
     """Downloads a pinned Go module (if needed) and returns its directory in the cache."""
     out = subprocess.run(
         ["go", "mod", "download", "-json", f"{module}@{version}"],
-        check=True, capture_output=True, text=True, cwd="/",
+        check=True,
+        capture_output=True,
+        text=True,
+        cwd="/",
     ).stdout
     return Path(json.loads(out)["Dir"])
 

@@ -27,8 +27,12 @@ def make_key(seed: int) -> PrivateKey:
 def genesis_state(balances: Sequence[tuple[str, int]]) -> dict:
     """app_state with the given uaic balances."""
     return {
-        "bank": {"balances": [{"address": a, "coins": [{"denom": DENOM, "amount": str(n)}]}
-                              for a, n in sorted(balances)]},
+        "bank": {
+            "balances": [
+                {"address": a, "coins": [{"denom": DENOM, "amount": str(n)}]}
+                for a, n in sorted(balances)
+            ]
+        },
     }
 
 
@@ -42,11 +46,17 @@ class Chain:
     numbers: dict[bytes, int] = field(default_factory=dict)
 
     @classmethod
-    def start(cls, balances: Sequence[tuple[PrivateKey, int]], config: AppConfig = AppConfig()) -> Chain:
+    def start(
+        cls, balances: Sequence[tuple[PrivateKey, int]], config: AppConfig | None = None
+    ) -> Chain:
         """A chain whose genesis funds the given keys (account numbers in order)."""
         app = memory_app(config)
         state = genesis_state([(account_address(k.address), n) for k, n in balances])
-        app.init_chain(abci.RequestInitChain(chain_id=CHAIN_ID, app_state_bytes=json.dumps(state).encode(), initial_height=1))
+        app.init_chain(
+            abci.RequestInitChain(
+                chain_id=CHAIN_ID, app_state_bytes=json.dumps(state).encode(), initial_height=1
+            )
+        )
         chain = cls(app)
         chain.block([])
         for key, _ in balances:
@@ -62,26 +72,47 @@ class Chain:
 
     def balance(self, address: bytes, denom: str = DENOM) -> int:
         """Committed balance."""
-        from aichain.modules.bank.keeper import ViewKeeper
         from aichain.modules.auth.keeper import ViewKeeper as AuthView
+        from aichain.modules.bank.keeper import ViewKeeper
 
         return ViewKeeper(AuthView()).get_balance(self.app.query_context(), address, denom)
 
-    def send_tx(self, key: PrivateKey, to: bytes, amount: int, fee: int = 500, gas: int = 200_000,
-                sequence: int | None = None, chain_id: str = CHAIN_ID, **kw) -> bytes:
+    def send_tx(
+        self,
+        key: PrivateKey,
+        to: bytes,
+        amount: int,
+        fee: int = 500,
+        gas: int = 200_000,
+        sequence: int | None = None,
+        chain_id: str = CHAIN_ID,
+        **kw,
+    ) -> bytes:
         """Signed MsgSend bytes; the sequence is tracked unless given."""
         seq = self.sequences.get(key.address, 0) if sequence is None else sequence
         if sequence is None:
             self.sequences[key.address] = seq + 1
         msg = msg_send(account_address(key.address), account_address(to), [Coin(DENOM, amount)])
-        return build_tx([msg], key, SignerData(self.numbers.get(key.address, 0), seq), chain_id,
-                        [Coin(DENOM, fee)] if fee else [], gas, **kw)
+        return build_tx(
+            [msg],
+            key,
+            SignerData(self.numbers.get(key.address, 0), seq),
+            chain_id,
+            [Coin(DENOM, fee)] if fee else [],
+            gas,
+            **kw,
+        )
 
     def block(self, txs: Sequence[bytes]) -> abci.ResponseFinalizeBlock:
         """FinalizeBlock + Commit of one block at the next height."""
         self.height += 1
-        resp = self.app.finalize_block(abci.RequestFinalizeBlock(
-            txs=list(txs), height=self.height, time=timestamp_pb2.Timestamp(seconds=1_700_000_000 + self.height)))
+        resp = self.app.finalize_block(
+            abci.RequestFinalizeBlock(
+                txs=list(txs),
+                height=self.height,
+                time=timestamp_pb2.Timestamp(seconds=1_700_000_000 + self.height),
+            )
+        )
         self.app.commit(abci.RequestCommit())
         return resp
 

@@ -1,8 +1,8 @@
 """Store layout of the auth module (every key of its prefix is built here).
 
-    0x01 | len(addr) | addr  -> Any(BaseAccount | ModuleAccount) bytes
-    0x02                     -> next account number, 8 bytes big-endian
-    0x03                     -> Params (cosmos.auth.v1beta1.Params) bytes
+0x01 | len(addr) | addr  -> Any(BaseAccount | ModuleAccount) bytes
+0x02                     -> next account number, 8 bytes big-endian
+0x03                     -> Params (cosmos.auth.v1beta1.Params) bytes
 """
 
 from __future__ import annotations

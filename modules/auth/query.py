@@ -20,13 +20,17 @@ class QueryServer:
     def __init__(self, keeper: ViewKeeper) -> None:
         self.keeper = keeper
 
-    def account(self, ctx: Context, req: query_pb2.QueryAccountRequest) -> query_pb2.QueryAccountResponse:
+    def account(
+        self, ctx: Context, req: query_pb2.QueryAccountRequest
+    ) -> query_pb2.QueryAccountResponse:
         """One account as an Any. Raises InvalidAddressError, AccountNotFoundError."""
         address = parse_account_address(req.address)
         account = self.keeper.must_get_account(ctx, address)
         return query_pb2.QueryAccountResponse(account=account.to_any(req.address))
 
-    def accounts(self, ctx: Context, req: query_pb2.QueryAccountsRequest) -> query_pb2.QueryAccountsResponse:
+    def accounts(
+        self, ctx: Context, req: query_pb2.QueryAccountsRequest
+    ) -> query_pb2.QueryAccountsResponse:
         """Every account, paginated by address."""
         items = list(self.keeper.iter_accounts(ctx))
         page, info = paginate(items, req.pagination, lambda a: a.address)
@@ -49,7 +53,9 @@ class QueryServer:
             base = auth_pb2.BaseAccount.FromString(any_msg.value)
         return query_pb2.QueryAccountInfoResponse(info=base)
 
-    def params(self, ctx: Context, req: query_pb2.QueryParamsRequest) -> query_pb2.QueryParamsResponse:
+    def params(
+        self, ctx: Context, req: query_pb2.QueryParamsRequest
+    ) -> query_pb2.QueryParamsResponse:
         """Module params."""
         return query_pb2.QueryParamsResponse(params=self.keeper.get_params(ctx).to_proto())
 

@@ -53,7 +53,9 @@ def parse_genesis(data: dict[str, Any]) -> genesis_pb2.GenesisState:
 def init_genesis(ctx: Context, keeper: Keeper, data: dict[str, Any]) -> None:
     """Writes params, flags, metadata, balances and the supply (the sum of balances)."""
     state = parse_genesis(data)
-    keeper.set_params(ctx, Params.from_proto(state.params) if state.HasField("params") else Params())
+    keeper.set_params(
+        ctx, Params.from_proto(state.params) if state.HasField("params") else Params()
+    )
     for flag in state.send_enabled:
         keeper.set_send_enabled(ctx, flag.denom, flag.enabled)
     for metadata in state.denom_metadata:

@@ -105,7 +105,9 @@ class Keeper(ViewKeeper):
 
     def set_denom_metadata(self, ctx: Context, metadata: bank_pb2.Metadata) -> None:
         """Stores metadata under its base denom."""
-        ctx.kv(keys.STORE_PREFIX).set(keys.metadata_key(metadata.base), metadata.SerializeToString())
+        ctx.kv(keys.STORE_PREFIX).set(
+            keys.metadata_key(metadata.base), metadata.SerializeToString()
+        )
 
     def check_send_enabled(self, ctx: Context, coins: Iterable[Coin]) -> None:
         """Raises SendDisabledError if any denom cannot be sent."""
@@ -170,8 +172,11 @@ class Keeper(ViewKeeper):
         self.add_coins(ctx, recipient, coins)
         for coin in coins:
             self._add_supply(ctx, coin.denom, coin.amount)
-        ctx.emit(events.COINBASE, ("minter", account_address(recipient)),
-                 ("amount", ",".join(map(str, coins))))
+        ctx.emit(
+            events.COINBASE,
+            ("minter", account_address(recipient)),
+            ("amount", ",".join(map(str, coins))),
+        )
 
     def _add_supply(self, ctx: Context, denom: str, delta: int) -> None:
         """Changes the supply of denom by delta; deletes it at zero."""

@@ -1,10 +1,10 @@
 """Store layout of the bank module (every key of its prefix is built here).
 
-    0x00 | denom                          -> total supply of denom, decimal ASCII
-    0x01 | denom                          -> Metadata (cosmos.bank.v1beta1.Metadata) bytes
-    0x02 | len(addr) | addr | denom       -> balance of denom at addr, decimal ASCII
-    0x03                                  -> Params (cosmos.bank.v1beta1.Params) bytes
-    0x04 | denom                          -> send enabled flag, b"\\x01" or b"\\x00"
+0x00 | denom                          -> total supply of denom, decimal ASCII
+0x01 | denom                          -> Metadata (cosmos.bank.v1beta1.Metadata) bytes
+0x02 | len(addr) | addr | denom       -> balance of denom at addr, decimal ASCII
+0x03                                  -> Params (cosmos.bank.v1beta1.Params) bytes
+0x04 | denom                          -> send enabled flag, b"\\x01" or b"\\x00"
 """
 
 from __future__ import annotations

@@ -28,12 +28,24 @@ class BankModule:
     def register(self, router: Router) -> None:
         """Adds MsgSend, MsgMultiSend and the bank queries."""
         router.add_msg(
-            MsgRoute(msgs.MSG_SEND_URL, tx_pb2.MsgSend, msgs.send_signers, msgs.validate_send,
-                     self.msg_server.send, self.name)
+            MsgRoute(
+                msgs.MSG_SEND_URL,
+                tx_pb2.MsgSend,
+                msgs.send_signers,
+                msgs.validate_send,
+                self.msg_server.send,
+                self.name,
+            )
         )
         router.add_msg(
-            MsgRoute(msgs.MSG_MULTI_SEND_URL, tx_pb2.MsgMultiSend, msgs.multi_send_signers,
-                     msgs.validate_multi_send, self.msg_server.multi_send, self.name)
+            MsgRoute(
+                msgs.MSG_MULTI_SEND_URL,
+                tx_pb2.MsgMultiSend,
+                msgs.multi_send_signers,
+                msgs.validate_multi_send,
+                self.msg_server.multi_send,
+                self.name,
+            )
         )
         register_queries(router, QueryServer(self.keeper))
 
@@ -59,5 +71,8 @@ class BankModule:
         """Total supply equals the sum of balances; balances are positive."""
         return (
             ("total-supply", lambda ctx: invariants.total_supply_invariant(ctx, self.keeper)),
-            ("nonnegative", lambda ctx: invariants.nonnegative_balances_invariant(ctx, self.keeper)),
+            (
+                "nonnegative",
+                lambda ctx: invariants.nonnegative_balances_invariant(ctx, self.keeper),
+            ),
         )

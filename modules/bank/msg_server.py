@@ -38,15 +38,18 @@ class MsgServer:
         Raises BlockedRecipientError, SendDisabledError, InsufficientFundsError.
         """
         sender = parse_account_address(msg.inputs[0].address)
-        outputs = [(self._check_recipient(o.address), coins_from_proto(o.coins)) for o in msg.outputs]
+        outputs = [
+            (self._check_recipient(o.address), coins_from_proto(o.coins)) for o in msg.outputs
+        ]
         total = coins_from_proto(msg.inputs[0].coins)
         self.keeper.check_send_enabled(ctx, total)
         self.keeper.subtract_coins(ctx, sender, total)
         for recipient, coins in outputs:
             self.keeper.add_coins(ctx, recipient, coins)
             self.keeper.accounts.ensure_account(ctx, recipient)
-        ctx.emit("coin_spent", ("spender", msg.inputs[0].address),
-                 ("amount", ",".join(map(str, total))))
+        ctx.emit(
+            "coin_spent", ("spender", msg.inputs[0].address), ("amount", ",".join(map(str, total)))
+        )
         for output, (_, coins) in zip(msg.outputs, outputs, strict=True):
             amount = ",".join(map(str, coins))
             ctx.emit("coin_received", ("receiver", output.address), ("amount", amount))

@@ -28,7 +28,9 @@ class QueryServer:
     def __init__(self, keeper: ViewKeeper) -> None:
         self.keeper = keeper
 
-    def balance(self, ctx: Context, req: query_pb2.QueryBalanceRequest) -> query_pb2.QueryBalanceResponse:
+    def balance(
+        self, ctx: Context, req: query_pb2.QueryBalanceRequest
+    ) -> query_pb2.QueryBalanceResponse:
         """Balance of one denom. Raises InvalidAddressError, InvalidCoinsError."""
         address = parse_account_address(req.address)
         validate_denom(req.denom)
@@ -61,15 +63,21 @@ class QueryServer:
         """Total supply of every denom, paginated."""
         supply = list(self.keeper.iter_supply(ctx))
         page, info = paginate(supply, req.pagination, lambda c: c.denom.encode())
-        return query_pb2.QueryTotalSupplyResponse(supply=[coin_proto(c) for c in page], pagination=info)
+        return query_pb2.QueryTotalSupplyResponse(
+            supply=[coin_proto(c) for c in page], pagination=info
+        )
 
-    def supply_of(self, ctx: Context, req: query_pb2.QuerySupplyOfRequest) -> query_pb2.QuerySupplyOfResponse:
+    def supply_of(
+        self, ctx: Context, req: query_pb2.QuerySupplyOfRequest
+    ) -> query_pb2.QuerySupplyOfResponse:
         """Total supply of one denom. Raises InvalidCoinsError."""
         validate_denom(req.denom)
         amount = self.keeper.get_supply(ctx, req.denom)
         return query_pb2.QuerySupplyOfResponse(amount=coin_proto(Coin(req.denom, amount)))
 
-    def params(self, ctx: Context, req: query_pb2.QueryParamsRequest) -> query_pb2.QueryParamsResponse:
+    def params(
+        self, ctx: Context, req: query_pb2.QueryParamsRequest
+    ) -> query_pb2.QueryParamsResponse:
         """Module params."""
         return query_pb2.QueryParamsResponse(params=self.keeper.get_params(ctx).to_proto())
 

@@ -48,9 +48,13 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def run_cli(*args: str, input: str | None = None, check: bool = True) -> subprocess.CompletedProcess[str]:
+def run_cli(
+    *args: str, input: str | None = None, check: bool = True
+) -> subprocess.CompletedProcess[str]:
     """Runs the aichain CLI; raises with its stderr when check and it fails."""
-    proc = subprocess.run([AICHAIN, *args], capture_output=True, text=True, input=input, timeout=120)
+    proc = subprocess.run(
+        [AICHAIN, *args], capture_output=True, text=True, input=input, timeout=120
+    )
     if check and proc.returncode != 0:
         raise AssertionError(f"aichain {' '.join(args)} failed ({proc.returncode}): {proc.stderr}")
     return proc
@@ -77,16 +81,21 @@ class Node:
 
     def node_id(self) -> str:
         """CometBFT node id (from its node key)."""
-        out = subprocess.run([find_cometbft(), "show-node-id", "--home", str(self.home)],
-                             capture_output=True, text=True, check=True)
+        out = subprocess.run(
+            [find_cometbft(), "show-node-id", "--home", str(self.home)],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
         return out.stdout.strip()
 
     def start(self, wait_height: int = 1, timeout: float = 60.0) -> None:
         """Starts `aichain start` and waits for the node to reach wait_height."""
         self.log_path = self.home / "node.log"
         with self.log_path.open("ab") as log:
-            self.proc = subprocess.Popen([AICHAIN, "start", "--home", str(self.home)],
-                                         stdout=log, stderr=subprocess.STDOUT)
+            self.proc = subprocess.Popen(
+                [AICHAIN, "start", "--home", str(self.home)], stdout=log, stderr=subprocess.STDOUT
+            )
         self.wait_height(wait_height, timeout)
 
     def wait_height(self, height: int, timeout: float = 60.0) -> int:
@@ -121,10 +130,14 @@ class Node:
         parts = []
         for path in (self.log_path, self.home / "logs" / "cometbft.log"):
             if path.is_file():
-                parts.append(f"--- {path}\n" + "\n".join(path.read_text(errors="replace").splitlines()[-n:]))
+                parts.append(
+                    f"--- {path}\n" + "\n".join(path.read_text(errors="replace").splitlines()[-n:])
+                )
         return "\n".join(parts)
 
-    def cli(self, *args: str, check: bool = True, input: str | None = None) -> subprocess.CompletedProcess[str]:
+    def cli(
+        self, *args: str, check: bool = True, input: str | None = None
+    ) -> subprocess.CompletedProcess[str]:
         """Runs an aichain CLI command against this node and home."""
         common = ("--node", self.rpc, "--home", str(self.home))
         if "--" in args:  # options must come before the end-of-options marker
@@ -140,31 +153,58 @@ def make_node(root: Path, name: str = "node0", genesis_from: Node | None = None)
     ports = {k: free_port() for k in ("rpc", "p2p", "abci", "grpc")}
     run_cli("init", name, "--chain-id", CHAIN_ID, "--home", str(home))
     h = Home(home)
-    configure_cometbft(h, {
-        "rpc.laddr": json.dumps(f"tcp://127.0.0.1:{ports['rpc']}"),
-        "p2p.laddr": json.dumps(f"tcp://127.0.0.1:{ports['p2p']}"),
-        "proxy_app": json.dumps(f"tcp://127.0.0.1:{ports['abci']}"),
-        "consensus.timeout_commit": '"200ms"',
-        "consensus.timeout_propose": '"1s"',
-    })
+    configure_cometbft(
+        h,
+        {
+            "rpc.laddr": json.dumps(f"tcp://127.0.0.1:{ports['rpc']}"),
+            "p2p.laddr": json.dumps(f"tcp://127.0.0.1:{ports['p2p']}"),
+            "proxy_app": json.dumps(f"tcp://127.0.0.1:{ports['abci']}"),
+            "consensus.timeout_commit": '"200ms"',
+            "consensus.timeout_propose": '"1s"',
+        },
+    )
     app_toml = h.app_toml.read_text()
-    app_toml = app_toml.replace('address = "127.0.0.1:9090"', f'address = "127.0.0.1:{ports["grpc"]}"')
-    app_toml = app_toml.replace('address = "tcp://127.0.0.1:26658"', f'address = "tcp://127.0.0.1:{ports["abci"]}"')
+    app_toml = app_toml.replace(
+        'address = "127.0.0.1:9090"', f'address = "127.0.0.1:{ports["grpc"]}"'
+    )
+    app_toml = app_toml.replace(
+        'address = "tcp://127.0.0.1:26658"', f'address = "tcp://127.0.0.1:{ports["abci"]}"'
+    )
     app_toml = app_toml.replace("invariant-check-period = 0", "invariant-check-period = 1")
     h.app_toml.write_text(app_toml)
-    node = Node(home, f"tcp://127.0.0.1:{ports['rpc']}", f"127.0.0.1:{ports['grpc']}",
-                f"tcp://127.0.0.1:{ports['abci']}", ports["p2p"])
+    node = Node(
+        home,
+        f"tcp://127.0.0.1:{ports['rpc']}",
+        f"127.0.0.1:{ports['grpc']}",
+        f"tcp://127.0.0.1:{ports['abci']}",
+        ports["p2p"],
+    )
     if genesis_from is not None:
         h.genesis.write_text(Home(genesis_from.home).genesis.read_text())
         node.faucet = genesis_from.faucet
         return node
-    out = run_cli("keys", "add", "faucet", "--keyring-backend", "test", "--home", str(home),
-                  "--output", "json")
+    out = run_cli(
+        "keys",
+        "add",
+        "faucet",
+        "--keyring-backend",
+        "test",
+        "--home",
+        str(home),
+        "--output",
+        "json",
+    )
     from aichain.client.hd import derive_private_key
 
     node.faucet = PrivateKey(derive_private_key(json.loads(out.stdout)["mnemonic"]))
-    run_cli("genesis", "add-account", account_address(node.faucet.address),
-            f"{FAUCET_COINS}uaic", "--home", str(home))
+    run_cli(
+        "genesis",
+        "add-account",
+        account_address(node.faucet.address),
+        f"{FAUCET_COINS}uaic",
+        "--home",
+        str(home),
+    )
     return node
 
 

@@ -33,8 +33,9 @@ def _send(node: Node, *args: str, check: bool = True):
     opts = ("--chain-id", node.chain_id, "-y", "--output", "json", "--keyring-backend", "test")
     if "--" in args:
         i = args.index("--")
-        return node.cli("tx", "bank", "send", *opts, *args[:i], "--", "faucet", *args[i + 1 :],
-                        check=check)
+        return node.cli(
+            "tx", "bank", "send", *opts, *args[:i], "--", "faucet", *args[i + 1 :], check=check
+        )
     return node.cli("tx", "bank", "send", "faucet", *args, *opts, check=check)
 
 
@@ -68,8 +69,10 @@ def test_send_with_gas_auto(node: Node) -> None:
     [
         (("{to}", "10000000000000000000uaic", "--fees", "5000uaic"), "insufficient funds"),
         (("{to}", "1000uaic", "--fees", "1uaic"), "insufficient fees"),
-        (("{to}", "1000uaic", "--fees", "5000uaic", "--chain-id", "other-chain"),
-         "signature verification failed"),
+        (
+            ("{to}", "1000uaic", "--fees", "5000uaic", "--chain-id", "other-chain"),
+            "signature verification failed",
+        ),
         (("aic1notanaddress", "1000uaic", "--fees", "5000uaic"), "bech32"),
         (("{cosmos}", "1000uaic", "--fees", "5000uaic"), "expected 'aic'"),
         (("{to}", "0uaic", "--fees", "5000uaic"), "positive"),
@@ -91,8 +94,19 @@ def test_send_rejects_bad_input_and_changes_nothing(node: Node, args, message) -
         i = argv.index("--chain-id")
         chain = argv[i + 1]
         del argv[i : i + 2]
-        out = node.cli("tx", "bank", "send", "faucet", *argv, "--chain-id", chain, "-y",
-                       "--keyring-backend", "test", check=False)
+        out = node.cli(
+            "tx",
+            "bank",
+            "send",
+            "faucet",
+            *argv,
+            "--chain-id",
+            chain,
+            "-y",
+            "--keyring-backend",
+            "test",
+            check=False,
+        )
     else:
         out = _send(node, *argv, check=False)
     assert out.returncode != 0
@@ -156,7 +170,12 @@ def test_two_nodes_fed_the_same_blocks_agree_on_app_hashes(fresh_root) -> None:
     second = make_node(fresh_root, "follower", genesis_from=first)
     try:
         for amount in ("5uaic", "6uaic"):
-            assert json.loads(_send(first, _new_address(), amount, "--fees", "5000uaic").stdout)["code"] == 0
+            assert (
+                json.loads(_send(first, _new_address(), amount, "--fees", "5000uaic").stdout)[
+                    "code"
+                ]
+                == 0
+            )
         from aichain.node.home import Home, configure_cometbft
 
         peer = f"{first.node_id()}@127.0.0.1:{first.p2p_port}"
@@ -167,7 +186,10 @@ def test_two_nodes_fed_the_same_blocks_agree_on_app_hashes(fresh_root) -> None:
             a = first.client.block(h)["block"]["header"]["app_hash"]
             b = second.client.block(h)["block"]["header"]["app_hash"]
             assert a == b, f"app hash differs at height {h}"
-        assert first.client.status()["node_info"]["network"] == second.client.status()["node_info"]["network"]
+        assert (
+            first.client.status()["node_info"]["network"]
+            == second.client.status()["node_info"]["network"]
+        )
     finally:
         second.stop()
         first.stop()

@@ -46,15 +46,24 @@ def test_unregistered_exceptions_become_internal_without_leaking() -> None:
 def test_parse_coins() -> None:
     assert parse_coins("10uaic,5stake") == (Coin("stake", 5), Coin("uaic", 10))
     assert parse_coins("") == ()
-    for bad, fragment in [("10", "invalid coin"), ("-1uaic", "invalid coin"), ("1u", "invalid coin"),
-                          ("1uaic,2uaic", "duplicate"), (f"{2**256}uaic", "maximum"),
-                          ("0uaic", "positive")]:
+    for bad, fragment in [
+        ("10", "invalid coin"),
+        ("-1uaic", "invalid coin"),
+        ("1u", "invalid coin"),
+        ("1uaic,2uaic", "duplicate"),
+        (f"{2**256}uaic", "maximum"),
+        ("0uaic", "positive"),
+    ]:
         with pytest.raises(InvalidCoinsError, match=fragment):
             parse_coins(bad)
 
 
-@given(st.binary(min_size=1, max_size=40), st.binary(min_size=1, max_size=40),
-       st.text(min_size=3, max_size=10, alphabet="abcdefgh"), st.text(min_size=3, max_size=10, alphabet="abcdefgh"))
+@given(
+    st.binary(min_size=1, max_size=40),
+    st.binary(min_size=1, max_size=40),
+    st.text(min_size=3, max_size=10, alphabet="abcdefgh"),
+    st.text(min_size=3, max_size=10, alphabet="abcdefgh"),
+)
 def test_balance_keys_never_collide_and_group_by_address(a1, a2, d1, d2) -> None:
     k1, k2 = bank_keys.balance_key(a1, d1), bank_keys.balance_key(a2, d2)
     assert (k1 == k2) == ((a1, d1) == (a2, d2))
@@ -71,8 +80,13 @@ def test_account_keys_are_length_prefixed_and_ordered() -> None:
     assert not auth_keys.account_key(b"\x01" * 32).startswith(auth_keys.account_key(a))
     collections = [auth_keys.ACCOUNT, auth_keys.NEXT_ACCOUNT_NUMBER, auth_keys.PARAMS]
     assert len(set(collections)) == len(collections)
-    bank = [bank_keys.SUPPLY, bank_keys.DENOM_METADATA, bank_keys.BALANCES, bank_keys.PARAMS,
-            bank_keys.SEND_ENABLED]
+    bank = [
+        bank_keys.SUPPLY,
+        bank_keys.DENOM_METADATA,
+        bank_keys.BALANCES,
+        bank_keys.PARAMS,
+        bank_keys.SEND_ENABLED,
+    ]
     assert len(set(bank)) == len(bank)
 
 
@@ -96,7 +110,10 @@ def test_addresses_and_signatures() -> None:
     sig = key.sign(b"msg")
     assert verify_signature(key.pubkey, b"msg", sig)
     assert not verify_signature(key.pubkey, b"other", sig)
-    high_s = sig[:32] + (0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEBAAEDCE6AF48A03BBFD25E8CD0364141 - int.from_bytes(sig[32:], "big")).to_bytes(32, "big")
+    high_s = sig[:32] + (
+        0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEBAAEDCE6AF48A03BBFD25E8CD0364141
+        - int.from_bytes(sig[32:], "big")
+    ).to_bytes(32, "big")
     assert not verify_signature(key.pubkey, b"msg", high_s)  # malleated signature refused
 
 
@@ -112,14 +129,19 @@ def test_genesis_export_of_import_is_identity() -> None:
     app = memory_app()
     genesis = app.manager.default_genesis()
     genesis["bank"]["denom_metadata"] = [DENOM_METADATA]
-    genesis["bank"]["balances"] = [{"address": account_address(key.address),
-                                    "coins": [{"denom": "uaic", "amount": "5"}]}]
-    app.init_chain(abci.RequestInitChain(chain_id="x", app_state_bytes=json.dumps(genesis).encode()))
+    genesis["bank"]["balances"] = [
+        {"address": account_address(key.address), "coins": [{"denom": "uaic", "amount": "5"}]}
+    ]
+    app.init_chain(
+        abci.RequestInitChain(chain_id="x", app_state_bytes=json.dumps(genesis).encode())
+    )
     app.finalize_block(abci.RequestFinalizeBlock(height=1))
     app.commit(abci.RequestCommit())
     exported = app.manager.export_genesis(app.query_context())
     again = memory_app()
-    again.init_chain(abci.RequestInitChain(chain_id="x", app_state_bytes=json.dumps(exported).encode()))
+    again.init_chain(
+        abci.RequestInitChain(chain_id="x", app_state_bytes=json.dumps(exported).encode())
+    )
     again.finalize_block(abci.RequestFinalizeBlock(height=1))
     again.commit(abci.RequestCommit())
     assert again.manager.export_genesis(again.query_context()) == exported

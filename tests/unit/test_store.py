@@ -8,8 +8,15 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from aichain.app.gas import GasKVStore, GasMeter, INFINITE_GAS
-from aichain.app.store import CacheStore, MemStore, PrefixStore, RootStore, compute_app_hash, prefix_end
+from aichain.app.gas import INFINITE_GAS, GasKVStore, GasMeter
+from aichain.app.store import (
+    CacheStore,
+    MemStore,
+    PrefixStore,
+    RootStore,
+    compute_app_hash,
+    prefix_end,
+)
 from aichain.app.store.rocks import RocksStore
 
 
@@ -86,8 +93,16 @@ def test_cache_write_and_discard() -> None:
 
 
 @settings(max_examples=60, deadline=None)
-@given(st.lists(st.tuples(st.sampled_from(["set", "del"]), st.binary(min_size=1, max_size=3),
-                          st.binary(max_size=3)), max_size=40))
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from(["set", "del"]),
+            st.binary(min_size=1, max_size=3),
+            st.binary(max_size=3),
+        ),
+        max_size=40,
+    )
+)
 def test_cache_over_store_matches_a_dict_model(ops) -> None:
     base = MemStore()
     for i in range(5):
