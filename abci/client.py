@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 
 import tendermint.abci.types_pb2 as abci_pb
+
 from aichain.abci.address import parse_address
 from aichain.abci.errors import ABCIError
 from aichain.abci.framing import DEFAULT_MAX_FRAME_SIZE, encode_frame, response_decoder

@@ -9,13 +9,14 @@ from __future__ import annotations
 from typing import Generic, TypeVar
 
 import tendermint.abci.types_pb2 as abci_pb
+from google.protobuf.message import DecodeError, Message
+
 from aichain.abci.errors import (
     FrameError,
     FrameTooLargeError,
     MessageDecodeError,
     VarintTooLongError,
 )
-from google.protobuf.message import DecodeError, Message
 
 DEFAULT_MAX_FRAME_SIZE = 104_857_600
 """100 MiB: CometBFT's own ABCI socket limit (abci/types maxMsgSize) and its max block size."""

@@ -14,9 +14,10 @@ from dataclasses import dataclass
 from typing import Any
 
 import tendermint.abci.types_pb2 as abci_pb
+from google.protobuf.message import Message
+
 from aichain.abci.application import compute_txs_within
 from aichain.abci.errors import FatalAppError
-from google.protobuf.message import Message
 
 LOGGER = logging.getLogger("aichain.abci")
 

@@ -15,6 +15,7 @@ import stat
 from collections.abc import Callable
 
 import tendermint.abci.types_pb2 as abci_pb
+
 from aichain.abci.address import ListenAddress, parse_address
 from aichain.abci.application import Application
 from aichain.abci.errors import ABCIError, FatalAppError, FrameError

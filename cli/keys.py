@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import IO, Any
 
 import click
+
 from aichain.cli.common import emit, fail, home_option, keyring_backend_option, output_option
 from aichain.client.keyring import (
     DEFAULT_SCRYPT,

@@ -21,6 +21,7 @@ from pathlib import Path
 
 import pytest
 import tendermint.abci.types_pb2 as abci_pb
+
 from aichain.abci.application import BaseApplication
 from aichain.abci.server import ABCIServer
 

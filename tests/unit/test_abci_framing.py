@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 import tendermint.abci.types_pb2 as abci_pb
+
 from aichain.abci.errors import (
     FrameError,
     FrameTooLargeError,

@@ -8,6 +8,7 @@ from collections.abc import Awaitable, Callable
 
 import pytest
 import tendermint.abci.types_pb2 as abci_pb
+
 from aichain.abci.application import Application, BaseApplication
 from aichain.abci.client import ABCIClient
 from aichain.abci.errors import ABCIError, FatalAppError

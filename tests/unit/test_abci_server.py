@@ -15,6 +15,7 @@ from contextlib import asynccontextmanager
 
 import pytest
 import tendermint.abci.types_pb2 as abci_pb
+
 from aichain.abci.address import ListenAddress, parse_address
 from aichain.abci.application import BaseApplication
 from aichain.abci.client import ABCIClient

@@ -6,11 +6,12 @@ import json
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner, Result
+
 from aichain.app.crypto import account_address, bech32_decode, parse_account_address
 from aichain.cli.keys import EXPORT_PASSPHRASE_ENV, KEYRING_PASSPHRASE_ENV, SCRYPT_PARAMS_KEY
 from aichain.cli.main import cli
 from aichain.client.keyring import ScryptParams
-from click.testing import CliRunner, Result
 
 FAST = ScryptParams(n=16, r=1, p=1)
 """Cheap scrypt, passed through click's context object so tests stay fast."""

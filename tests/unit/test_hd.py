@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 
 import pytest
+
 from aichain.app.crypto import PrivateKey, account_address, bech32_encode
 from aichain.client import hd
 

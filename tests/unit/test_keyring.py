@@ -8,6 +8,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+
 from aichain.app.crypto import account_address, bech32_decode, verify_signature
 from aichain.client import keyring as kr
 from aichain.client.keyring import Keyring, ScryptParams
