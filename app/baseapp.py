@@ -25,9 +25,17 @@ from cosmos.tx.v1beta1 import service_pb2
 from google.protobuf import any_pb2
 from google.protobuf.message import DecodeError
 from tendermint.abci import types_pb2 as abci
+from tendermint.crypto import keys_pb2
 
 from aichain.app.ante import MinGasPrice
-from aichain.app.context import Context, Event
+from aichain.app.context import (
+    BlockInfo,
+    Context,
+    Event,
+    Misbehavior,
+    ValidatorUpdate,
+    VoteInfo,
+)
 from aichain.app.crypto import account_address
 from aichain.app.errors import (
     AppError,
@@ -54,6 +62,9 @@ APP_VERSION = 1
 
 CHAIN_ID_KEY = META_PREFIX + b"chain_id"
 """Where the chain id is kept (written at InitChain, committed with the first block)."""
+
+BLOCK_ID_FLAG_COMMIT = 2
+"""CometBFT's BlockIDFlag for a validator that signed the block."""
 
 DECODE_CACHE_LIMIT = 200_000
 """Most decoded txs kept between CheckTx and FinalizeBlock."""
@@ -153,13 +164,14 @@ class BaseApp:
         app_state = json.loads(req.app_state_bytes or b"{}")
         ctx = self._ctx(branch, GasMeter(INFINITE_GAS), req.initial_height or 1, 0)
         self.manager.init_genesis(ctx, app_state)
+        validators = [_abci_validator_update(u) for u in ctx.validator_updates]
         broken = self.manager.check_invariants(ctx)
         if broken:
             raise ValueError("genesis breaks invariants: " + "; ".join(broken))
         self._genesis = branch
         self._genesis_hash = compute_app_hash(b"", 0, branch.pending())
         self._check = CacheStore(branch)
-        return abci.ResponseInitChain(app_hash=self._genesis_hash)
+        return abci.ResponseInitChain(app_hash=self._genesis_hash, validators=validators)
 
     # --- mempool ----------------------------------------------------------------------
 
@@ -226,7 +238,9 @@ class BaseApp:
         branch = self._genesis if self._genesis is not None else self.root.branch()
         self._genesis = None
         time_ns = req.time.seconds * 1_000_000_000 + req.time.nanos
-        block_ctx = self._ctx(branch, GasMeter(INFINITE_GAS), req.height, time_ns)
+        block_ctx = self._ctx(
+            branch, GasMeter(INFINITE_GAS), req.height, time_ns, block=_block_info(req)
+        )
         self.manager.begin_block(block_ctx)
         results = [self._deliver_tx(branch, raw, req.height, time_ns) for raw in req.txs]
         self.manager.end_block(block_ctx)
@@ -237,7 +251,10 @@ class BaseApp:
         app_hash = compute_app_hash(prev, req.height, branch.pending())
         self._pending = _Pending(req.height, app_hash, branch)
         return abci.ResponseFinalizeBlock(
-            events=_abci_events(block_ctx.events), tx_results=results, app_hash=app_hash
+            events=_abci_events(block_ctx.events),
+            tx_results=results,
+            app_hash=app_hash,
+            validator_updates=[_abci_validator_update(u) for u in block_ctx.validator_updates],
         )
 
     def _assert_invariants(self, ctx: Context) -> None:
@@ -419,6 +436,34 @@ class BaseApp:
     ) -> abci.ResponseApplySnapshotChunk:
         """Aborts: snapshots are not supported yet."""
         return abci.ResponseApplySnapshotChunk(result=abci.ResponseApplySnapshotChunk.ABORT)
+
+
+def _block_info(req: abci.RequestFinalizeBlock) -> BlockInfo:
+    """The block facts modules may read (proposer, last commit votes, evidence)."""
+    votes = tuple(
+        VoteInfo(v.validator.address, v.validator.power, v.block_id_flag == BLOCK_ID_FLAG_COMMIT)
+        for v in req.decided_last_commit.votes
+    )
+    kinds = {1: "duplicate_vote", 2: "light_client_attack"}
+    misbehavior = tuple(
+        Misbehavior(
+            kinds.get(m.type, "unknown"),
+            m.validator.address,
+            m.validator.power,
+            m.height,
+            m.time.seconds * 1_000_000_000 + m.time.nanos,
+            m.total_voting_power,
+        )
+        for m in req.misbehavior
+    )
+    return BlockInfo(req.proposer_address, req.decided_last_commit.round, votes, misbehavior)
+
+
+def _abci_validator_update(update: ValidatorUpdate) -> abci.ValidatorUpdate:
+    """A validator update as CometBFT expects it (ed25519 consensus key)."""
+    return abci.ValidatorUpdate(
+        pub_key=keys_pb2.PublicKey(ed25519=update.pubkey), power=update.power
+    )
 
 
 def _tx_events(tx: DecodedTx) -> list[Event]:

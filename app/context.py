@@ -17,6 +17,50 @@ class Event:
     attributes: tuple[tuple[str, str], ...]
 
 
+@dataclass(frozen=True, slots=True)
+class VoteInfo:
+    """One validator's vote in the last commit: consensus address, power, whether it signed."""
+
+    address: bytes
+    power: int
+    signed: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Misbehavior:
+    """Evidence CometBFT reports: kind ("duplicate_vote" | "light_client_attack")."""
+
+    kind: str
+    address: bytes
+    power: int
+    height: int
+    time_ns: int
+    total_voting_power: int
+
+
+@dataclass(frozen=True, slots=True)
+class BlockInfo:
+    """What CometBFT says about the block being executed."""
+
+    proposer: bytes = b""
+    last_commit_round: int = 0
+    votes: tuple[VoteInfo, ...] = ()
+    misbehavior: tuple[Misbehavior, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class ValidatorUpdate:
+    """A change to CometBFT's validator set: an ed25519 consensus key and its new power (0
+    removes it)."""
+
+    pubkey: bytes
+    power: int
+
+
+NO_BLOCK = BlockInfo()
+"""Block info of contexts outside FinalizeBlock (CheckTx, queries, genesis)."""
+
+
 @dataclass(slots=True)
 class Context:
     """Where a state transition runs: its store branch, block header facts, gas and events."""
@@ -29,6 +73,8 @@ class Context:
     is_check: bool = False
     is_simulate: bool = False
     events: list[Event] = field(default_factory=list)
+    block: BlockInfo = NO_BLOCK
+    validator_updates: list[ValidatorUpdate] = field(default_factory=list)
     _stores: dict[bytes, PrefixStore] = field(default_factory=dict, repr=False)
 
     def kv(self, prefix: bytes) -> PrefixStore:
