@@ -125,13 +125,47 @@ def compute_file_sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
+SAFETENSORS_DTYPES = {
+    torch.float32: "F32",
+    torch.float16: "F16",
+    torch.bfloat16: "BF16",
+    torch.float64: "F64",
+    torch.int64: "I64",
+    torch.int32: "I32",
+    torch.int8: "I8",
+    torch.uint8: "U8",
+    torch.bool: "BOOL",
+}
+"""safetensors dtype codes of the tensor types an adapter may hold."""
+
+
+def compute_canonical_safetensors(
+    tensors: dict[str, torch.Tensor], metadata: dict[str, str]
+) -> bytes:
+    """Byte-deterministic safetensors: sorted names, sorted-key compact JSON header, padded to 8."""
+    header: dict[str, object] = {"__metadata__": dict(sorted(metadata.items()))}
+    chunks, offset = [], 0
+    for name in sorted(tensors):
+        tensor = tensors[name].detach().to("cpu").contiguous()
+        if tensor.dtype not in SAFETENSORS_DTYPES:
+            raise AdapterError(f"tensor {name}: dtype {tensor.dtype} cannot be stored")
+        raw = tensor.reshape(-1).view(torch.uint8).numpy().tobytes() if tensor.numel() else b""
+        header[name] = {
+            "dtype": SAFETENSORS_DTYPES[tensor.dtype],
+            "shape": list(tensor.shape),
+            "data_offsets": [offset, offset + len(raw)],
+        }
+        chunks.append(raw)
+        offset += len(raw)
+    text = json.dumps(header, sort_keys=True, separators=(",", ":")).encode("utf-8")
+    text += b" " * (-len(text) % 8)
+    return len(text).to_bytes(8, "little") + text + b"".join(chunks)
+
+
 def save_adapter(directory: Path, spec: LoraSpec, state: dict[str, torch.Tensor]) -> str:
     """Writes the weights file and adapter.sha256 into directory; returns the weight hash."""
-    from safetensors.torch import save
-
     directory.mkdir(parents=True, exist_ok=True)
-    tensors = {name: t.detach().to("cpu").contiguous() for name, t in state.items()}
-    data = save(tensors, metadata={"format": "pt", LORA_METADATA_KEY: spec.to_json()})
+    data = compute_canonical_safetensors(state, {"format": "pt", LORA_METADATA_KEY: spec.to_json()})
     tmp = directory / (ADAPTER_WEIGHTS + ".tmp")
     tmp.write_bytes(data)
     tmp.replace(directory / ADAPTER_WEIGHTS)

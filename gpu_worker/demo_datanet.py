@@ -3,8 +3,9 @@
 Each contributor has its own kind: a theme vocabulary, pseudo-words built from its own syllable
 set, a sentence style, and a private set of facts (subject, attribute, value). Records are a few
 sentences stating that contributor's facts in its style. `queries.json` holds, per contributor,
-prompts that are not records but ask for one of its facts in its style, with the contributor
-(and the fact's value) that a correct attribution should name.
+prompts that are not records but ask for one of its facts in its style (a sentence of its
+records cut before the value), with the contributor a correct attribution should name and the
+rest of that sentence as the expected completion.
 """
 
 from __future__ import annotations
@@ -147,24 +148,26 @@ def make_demo_datanet(
     for kind in kinds:
         rng = random.Random(f"records-{seed}-{kind.contributor}")
         sentence, prefix = STYLES[kind.style]
+        used: list[Fact] = []
         for r in range(records_per_contributor):
             lead = kind.facts[r % len(kind.facts)]
             rest = [fact for fact in kind.facts if fact != lead]
             others = rng.sample(rest, k=min(2, len(rest)))
+            used += [fact for fact in (lead, *others) if fact not in used]
             lines = [_render(sentence, fact, kind.theme) for fact in (lead, *others)]
             filler = " ".join(rng.sample(kind.words, k=3))
             text = " ".join(lines) + f" ({kind.theme}: {filler})"
-            records.append(
-                NewRecord(f"{kind.contributor}/r{r:04d}", kind.contributor, text.encode())
-            )
+            record_id = f"{kind.contributor}/r{r:04d}"
+            records.append(NewRecord(record_id, kind.contributor, text.encode()))
         for q in range(queries_per_contributor):
-            fact = kind.facts[q % len(kind.facts)]
+            fact = used[q % len(used)]
+            prompt = _render(prefix, fact, kind.theme)
             queries.append(
                 {
                     "query_id": f"{kind.contributor}/q{q:02d}",
-                    "prompt": _render(prefix, fact, kind.theme),
+                    "prompt": prompt,
                     "expected_contributor": kind.contributor,
-                    "expected_completion": fact.value,
+                    "expected_completion": _render(sentence, fact, kind.theme)[len(prompt) :],
                 }
             )
     info = write_datanet(path, datanet_id, version, records)

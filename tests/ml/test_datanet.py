@@ -1,0 +1,149 @@
+"""Directory datanets: manifest, Merkle root, record verification, the demo generator."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+import pytest
+
+from aichain.gpu_worker.datanet import (
+    DatanetError,
+    DatanetSource,
+    DirectoryDatanet,
+    EmptyDatanetError,
+    NewRecord,
+    RecordIntegrityError,
+    RecordRef,
+    compute_leaf_hash,
+    compute_version_root,
+    make_demo_datanet,
+    write_datanet,
+)
+from aichain.gpu_worker.demo_datanet import load_queries
+
+pytestmark = pytest.mark.ml
+
+
+def _refs(n: int) -> list[RecordRef]:
+    return [
+        RecordRef(f"r{i}", hashlib.sha256(bytes([i])).hexdigest(), f"c{i % 2}", "text/plain")
+        for i in range(n)
+    ]
+
+
+def _node(left: bytes, right: bytes) -> bytes:
+    return hashlib.sha256(b"\x01" + left + right).digest()
+
+
+def test_version_root_follows_the_documented_rule() -> None:
+    refs = _refs(3)
+    leaves = [compute_leaf_hash(r) for r in refs]
+    assert compute_version_root([]) == hashlib.sha256(b"").hexdigest()
+    assert compute_version_root(refs[:1]) == leaves[0].hex()
+    assert compute_version_root(refs[:2]) == _node(leaves[0], leaves[1]).hex()
+    # RFC 6962 split: the left subtree holds the largest power of two below n.
+    assert compute_version_root(refs) == _node(_node(leaves[0], leaves[1]), leaves[2]).hex()
+    body = (
+        (2).to_bytes(4, "big")
+        + b"r0"
+        + bytes.fromhex(refs[0].sha256)
+        + (2).to_bytes(4, "big")
+        + b"c0"
+        + (10).to_bytes(4, "big")
+        + b"text/plain"
+    )
+    assert leaves[0] == hashlib.sha256(b"\x00" + body).digest()
+
+
+def test_version_root_commits_to_order_and_metadata() -> None:
+    refs = _refs(4)
+    root = compute_version_root(refs)
+    assert compute_version_root(list(reversed(refs))) != root
+    changed = [RecordRef(refs[0].record_id, refs[0].sha256, "mallory", "text/plain"), *refs[1:]]
+    assert compute_version_root(changed) != root
+
+
+def test_directory_datanet_round_trip(tmp_path: Path) -> None:
+    info = write_datanet(
+        tmp_path,
+        "ds",
+        3,
+        [NewRecord("a", "alice", b"hello"), NewRecord("b", "bob", "héllo".encode())],
+    )
+    source = DirectoryDatanet(tmp_path)
+    assert isinstance(source, DatanetSource)
+    assert source.info() == info and info.ref == f"ds@3@{info.root}"
+    records = source.load_records()
+    assert [(r.record_id, r.contributor, r.text) for r in records] == [
+        ("a", "alice", "hello"),
+        ("b", "bob", "héllo"),
+    ]
+    assert records[0].sha256 == hashlib.sha256(b"hello").hexdigest()
+    assert (tmp_path / "records" / records[0].sha256).read_bytes() == b"hello"
+
+
+def test_load_records_rejects_tampered_bytes(tmp_path: Path) -> None:
+    write_datanet(tmp_path, "ds", 1, [NewRecord("a", "alice", b"x"), NewRecord("b", "bob", b"y")])
+    digest = hashlib.sha256(b"y").hexdigest()
+    (tmp_path / "records" / digest).write_bytes(b"tampered")
+    with pytest.raises(RecordIntegrityError, match=r"record 'b' \(contributor bob\).*refusing"):
+        DirectoryDatanet(tmp_path).load_records()
+
+
+def test_load_records_rejects_a_missing_record_file(tmp_path: Path) -> None:
+    write_datanet(tmp_path, "ds", 1, [NewRecord("a", "alice", b"x")])
+    (tmp_path / "records" / hashlib.sha256(b"x").hexdigest()).unlink()
+    with pytest.raises(RecordIntegrityError, match="record 'a'.*cannot read"):
+        DirectoryDatanet(tmp_path).load_records()
+
+
+def test_open_rejects_a_wrong_root(tmp_path: Path) -> None:
+    write_datanet(tmp_path, "ds", 1, [NewRecord("a", "alice", b"x")])
+    manifest = json.loads((tmp_path / "manifest.json").read_text())
+    manifest["records"][0]["contributor"] = "mallory"
+    (tmp_path / "manifest.json").write_text(json.dumps(manifest))
+    with pytest.raises(DatanetError, match="version root mismatch"):
+        DirectoryDatanet(tmp_path)
+
+
+def test_open_rejects_malformed_manifests(tmp_path: Path) -> None:
+    with pytest.raises(DatanetError, match="no manifest.json"):
+        DirectoryDatanet(tmp_path)
+    (tmp_path / "manifest.json").write_text("{not json")
+    with pytest.raises(DatanetError, match="unreadable manifest"):
+        DirectoryDatanet(tmp_path)
+    write_datanet(tmp_path, "ds", 1, [NewRecord("a", "x", b"1"), NewRecord("b", "x", b"2")])
+    manifest = json.loads((tmp_path / "manifest.json").read_text())
+    manifest["records"][1]["record_id"] = "a"
+    (tmp_path / "manifest.json").write_text(json.dumps(manifest))
+    with pytest.raises(DatanetError, match="duplicate record id 'a'"):
+        DirectoryDatanet(tmp_path)
+
+
+def test_train_rejects_an_empty_datanet(tmp_path: Path) -> None:
+    pytest.importorskip("torch")
+    from aichain.gpu_worker.factory import train_adapter
+
+    write_datanet(tmp_path / "dn", "empty", 1, [])
+    with pytest.raises(EmptyDatanetError, match="has no records: nothing to train on"):
+        train_adapter(DirectoryDatanet(tmp_path / "dn"), tmp_path / "out", device="cpu")
+    assert not (tmp_path / "out").exists()
+
+
+def test_demo_datanet_has_distinct_contributors_and_planted_queries(tmp_path: Path) -> None:
+    info = make_demo_datanet(tmp_path, contributors=8, records_per_contributor=3, seed=0)
+    records = DirectoryDatanet(tmp_path).load_records()
+    assert info.record_count == len(records) == 24
+    contributors = sorted({r.contributor for r in records})
+    assert len(contributors) == 8
+    queries = load_queries(tmp_path)
+    assert {q["expected_contributor"] for q in queries} == set(contributors)
+    texts = {r.text for r in records}
+    for query in queries:
+        assert query["prompt"] not in texts
+        own = [r.text for r in records if r.contributor == query["expected_contributor"]]
+        assert any(query["expected_completion"] in text for text in own)
+    again = tmp_path / "again"
+    assert make_demo_datanet(again, contributors=8, records_per_contributor=3, seed=0) == info
