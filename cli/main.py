@@ -19,6 +19,7 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "genesis": ("aichain.cli.node", "genesis"),
     "start": ("aichain.cli.node", "start"),
     "worker": ("aichain.cli.worker", "worker"),
+    "localnet": ("aichain.cli.localnet", "localnet"),
 }
 """Command name -> (module, attribute) of its click command, loaded on first use."""
 
@@ -31,6 +32,7 @@ SHORT_HELP: dict[str, str] = {
     "genesis": "Edit the genesis file (add-account).",
     "start": "Run the node: the app plus a supervised CometBFT child.",
     "worker": "Off-chain GPU worker: train, serve and attribute LoRA models.",
+    "localnet": "Run a multi-validator network on this machine (init, start, status, stop).",
 }
 """One-line help shown by `aichain --help` without importing the sub-command."""
 
