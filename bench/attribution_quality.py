@@ -1,0 +1,406 @@
+"""Attribution quality: planted-contributor AUC / top-1 against two baselines, and LDS.
+
+Setting (CPU, tiny byte-level GPT-2 built in code, no downloads):
+1. A base model briefly pre-trained (full weights) on a *different* demo datanet (seed 1: same
+   eight themes and styles, other facts), so it writes the demo language; cached on disk.
+2. The demo datanet (seed 0, >= 8 contributors of distinct kinds) trains one LoRA adapter on
+   all records; `compute_training_features` writes the attribution features.
+3. Each held-out planted query (a prompt asking one contributor's fact in its style) is
+   answered greedily; the answer ("gen") and, separately, the bare expected value ("ref") are
+   attributed by every method. Metrics per query, averaged:
+     contributor AUC  - scores summed per contributor (positive parts, normalised), AUC of
+                        the planted contributor against the others;
+     record AUC       - AUC of the planted contributor's records against all other records;
+     top-1            - the top-scoring record belongs to the planted contributor.
+   Methods: lora-influence-v1, span-match-v1, blend-v1, and two baselines computed here:
+   TracIn-style plain dot product of the same projected LoRA gradients, and TF-IDF cosine
+   between the output's words and each record's words.
+4. LDS: retrain the adapter on >= 50 random half-subsets of a small datanet (same recipe,
+   short), measure each query's answer loss, and report the mean over queries of the
+   Spearman correlation between -loss and the sum of the full model's scores over the subset.
+
+The base model and the adapter are trained by this script's own short loop, not the Model
+Factory: the factory loads only the random-init "tiny" model or Hugging Face checkpoints, and
+the benchmark needs a pre-trained byte-level base (and 50 cheap retrains).
+
+    .venv/bin/python bench/attribution_quality.py [--quick] [--json-out FILE]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import re
+import tempfile
+import time
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+
+from aichain.gpu_worker.attribution.engines import (
+    BlendEngine,
+    LoraInfluenceEngine,
+    SpanMatchEngine,
+)
+from aichain.gpu_worker.attribution.features import compute_training_features, load_features
+from aichain.gpu_worker.attribution.generate import generate_greedy
+from aichain.gpu_worker.attribution.influence_math import compute_dot_scores
+from aichain.gpu_worker.attribution.lora_grads import compute_example_losses
+from aichain.gpu_worker.attribution.sequences import (
+    compute_batch,
+    compute_query_sequence,
+    compute_record_sequence,
+)
+from aichain.gpu_worker.datanet import DirectoryDatanet
+from aichain.gpu_worker.demo_datanet import load_queries, make_demo_datanet
+from aichain.gpu_worker.tiny_model import build_tiny_model, build_tiny_tokenizer
+
+TARGETS = ["c_attn", "c_proj", "c_fc"]
+"""LoRA target modules of the tiny GPT-2 (the factory's defaults)."""
+
+
+def train(
+    model: Any,
+    tokenizer: Any,
+    texts: list[str],
+    steps: int,
+    lr: float,
+    seed: int,
+    batch_size: int = 16,
+) -> float:
+    """Seeded AdamW steps on random batches of texts; returns the last loss."""
+    gen = torch.Generator().manual_seed(seed)
+    seqs = [compute_record_sequence(tokenizer, t, 256) for t in texts]
+    params = [p for p in model.parameters() if p.requires_grad]
+    optimizer = torch.optim.AdamW(params, lr=lr, weight_decay=0.0)
+    model.train()
+    loss = torch.tensor(math.nan)
+    for _ in range(steps):
+        rows = torch.randint(len(seqs), (batch_size,), generator=gen).tolist()
+        batch = compute_batch([seqs[i] for i in rows], tokenizer.pad_token_id)
+        loss = model(
+            input_ids=batch.input_ids, attention_mask=batch.attention_mask, labels=batch.labels
+        ).loss
+        optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        optimizer.step()
+    model.eval()
+    return float(loss.detach())
+
+
+def pretrained_base(cache: Path, steps: int, tokenizer: Any) -> Any:
+    """The tiny model pre-trained on the seed-1 demo datanet (cached in cache/)."""
+    file = cache / f"tiny-pretrained-{steps}.pt"
+    model = build_tiny_model(seed=0)
+    if file.is_file():
+        model.load_state_dict(torch.load(file, weights_only=True))
+        return model
+    cache.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory() as tmp:
+        make_demo_datanet(Path(tmp), contributors=8, records_per_contributor=32, seed=1)
+        texts = [r.text for r in DirectoryDatanet(Path(tmp)).load_records()]
+    started = time.monotonic()
+    loss = train(model, tokenizer, texts, steps, 2e-3, seed=1)
+    print(f"pre-trained base: {steps} steps, loss {loss:.3f}, {time.monotonic() - started:.0f}s")
+    torch.save(model.state_dict(), file)
+    return model
+
+
+def with_lora(base_state: dict[str, torch.Tensor], seed: int) -> Any:
+    """A fresh peft LoRA model (rank 8) on a copy of the pre-trained base."""
+    from peft import LoraConfig, get_peft_model
+
+    base = build_tiny_model(seed=0)
+    base.load_state_dict(base_state)
+    torch.manual_seed(seed)
+    config = LoraConfig(
+        r=8, lora_alpha=16, target_modules=TARGETS, fan_in_fan_out=True, lora_dropout=0.0
+    )
+    return get_peft_model(base, config)
+
+
+def compute_auc(scores: np.ndarray, positive: np.ndarray) -> float:
+    """P(positive score > negative score), ties counting one half."""
+    pos, neg = scores[positive], scores[~positive]
+    if len(pos) == 0 or len(neg) == 0:
+        return math.nan
+    greater = (pos[:, None] > neg[None, :]).mean()
+    equal = (pos[:, None] == neg[None, :]).mean()
+    return float(greater + 0.5 * equal)
+
+
+def compute_spearman(a: np.ndarray, b: np.ndarray) -> float:
+    """Spearman rank correlation (average ranks for ties)."""
+
+    def ranks(x: np.ndarray) -> np.ndarray:
+        order = np.argsort(x, kind="stable")
+        r = np.empty(len(x))
+        r[order] = np.arange(len(x))
+        for value in np.unique(x):
+            same = x == value
+            r[same] = r[same].mean()
+        return r
+
+    ra, rb = ranks(a), ranks(b)
+    if ra.std() == 0 or rb.std() == 0:
+        return math.nan
+    return float(np.corrcoef(ra, rb)[0, 1])
+
+
+WORD = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
+"""Words for the TF-IDF baseline (lower-cased; hyphenated values stay one word)."""
+
+
+class TfIdf:
+    """TF-IDF cosine between a text and every record (the lexical-overlap baseline)."""
+
+    def __init__(self, texts: list[str]) -> None:
+        """Fits document frequencies on the records."""
+        docs = [Counter(WORD.findall(t.lower())) for t in texts]
+        df = Counter(w for d in docs for w in d)
+        self.vocab = {w: i for i, w in enumerate(sorted(df))}
+        self.idf = np.array([math.log((1 + len(docs)) / (1 + df[w])) + 1 for w in self.vocab])
+        self.matrix = np.stack([self._vector(d) for d in docs])
+
+    def _vector(self, counts: Counter) -> np.ndarray:
+        """Unit-length tf-idf vector of word counts."""
+        v = np.zeros(len(self.vocab))
+        for w, c in counts.items():
+            if w in self.vocab:
+                v[self.vocab[w]] = c * self.idf[self.vocab[w]]
+        norm = np.linalg.norm(v)
+        return v / norm if norm > 0 else v
+
+    def scores(self, text: str) -> np.ndarray:
+        """Cosine similarity of text with each record."""
+        return self.matrix @ self._vector(Counter(WORD.findall(text.lower())))
+
+
+def normalised(scores: np.ndarray) -> np.ndarray:
+    """Positive parts over their sum (zeros if none)."""
+    p = np.maximum(scores, 0.0)
+    return p / p.sum() if p.sum() > 0 else p
+
+
+def evaluate_planted(
+    args: argparse.Namespace, base_state: dict, tokenizer: Any, work: Path
+) -> dict[str, Any]:
+    """Trains the adapter on the demo datanet and scores every method on planted queries."""
+    data = work / "datanet"
+    make_demo_datanet(
+        data,
+        contributors=args.contributors,
+        records_per_contributor=args.records_per_contributor,
+        queries_per_contributor=args.queries_per_contributor,
+    )
+    records = DirectoryDatanet(data).load_records()
+    queries = load_queries(data)
+    model = with_lora(base_state, seed=0)
+    started = time.monotonic()
+    loss = train(model, tokenizer, [r.text for r in records], args.lora_steps, args.lr, seed=0)
+    print(
+        f"adapter: {len(records)} records, {args.lora_steps} steps, loss {loss:.3f}, "
+        f"{time.monotonic() - started:.0f}s"
+    )
+    compute_training_features(model, tokenizer, records, work / "features")
+    features = load_features(work / "features")
+    influence = LoraInfluenceEngine(features, model, tokenizer)
+    span = SpanMatchEngine(features)
+    blend = BlendEngine(influence, span)
+    tfidf = TfIdf([r.text for r in records])
+    contributor = np.array([r.contributor for r in records])
+    names = sorted(set(contributor))
+    methods = [
+        "lora-influence-v1",
+        "span-match-v1",
+        "blend-v1",
+        "baseline-tracin-dot",
+        "baseline-tfidf",
+    ]
+    rows: dict[str, list[tuple[float, float, float]]] = {}
+    examples = []
+    for q in queries:
+        answer = generate_greedy(model, tokenizer, q["prompt"], args.max_new_tokens)
+        if len(examples) < 3:
+            examples.append([q["prompt"], answer, q["expected_completion"]])
+        planted = contributor == q["expected_contributor"]
+        is_planted = np.array([n == q["expected_contributor"] for n in names])
+        for mode, output in (("gen", answer), ("ref", " " + q["expected_completion"] + ".")):
+            if not output.strip():
+                continue
+            infl, _ = influence.score(q["prompt"], output)
+            grad = influence.query_gradient(q["prompt"], output)
+            spans, _ = span.score(q["prompt"], output)
+            p_i, p_s = normalised(infl), normalised(spans)
+            alpha = blend.alpha if p_s.any() else 1.0
+            scores = {
+                "lora-influence-v1": infl,
+                "span-match-v1": spans,
+                "blend-v1": alpha * p_i + (1 - alpha) * p_s,
+                "baseline-tracin-dot": compute_dot_scores(features.lora_grads, grad),
+                "baseline-tfidf": tfidf.scores(output),
+            }
+            for method in methods:
+                s = scores[method]
+                per_contributor = normalised(s)
+                agg = np.array([per_contributor[contributor == n].sum() for n in names])
+                top1 = float(contributor[int(np.argmax(s))] == q["expected_contributor"])
+                if not s.any():
+                    top1 = 0.0
+                rows.setdefault(f"{mode}/{method}", []).append(
+                    (compute_auc(agg, is_planted), compute_auc(s, planted), top1)
+                )
+    table = {
+        key: {
+            "contributor_auc": float(np.nanmean([r[0] for r in vals])),
+            "record_auc": float(np.nanmean([r[1] for r in vals])),
+            "top1": float(np.mean([r[2] for r in vals])),
+            "queries": len(vals),
+        }
+        for key, vals in rows.items()
+    }
+    return {
+        "records": len(records),
+        "queries": len(queries),
+        "contributors": len(names),
+        "table": table,
+        "examples": examples,
+    }
+
+
+def evaluate_lds(
+    args: argparse.Namespace, base_state: dict, tokenizer: Any, work: Path
+) -> dict[str, Any]:
+    """Linear datamodeling score of lora-influence-v1 and the dot baseline on a small set."""
+    data = work / "lds-datanet"
+    make_demo_datanet(
+        data,
+        contributors=args.contributors,
+        records_per_contributor=4,
+        queries_per_contributor=2,
+        seed=2,
+    )
+    records = DirectoryDatanet(data).load_records()
+    queries = load_queries(data)
+    texts = [r.text for r in records]
+    model = with_lora(base_state, seed=0)
+    train(model, tokenizer, texts, args.lds_steps, args.lr, seed=0, batch_size=8)
+    compute_training_features(model, tokenizer, records, work / "lds-features")
+    features = load_features(work / "lds-features")
+    influence = LoraInfluenceEngine(features, model, tokenizer)
+    targets = [(q["prompt"], generate_greedy(model, tokenizer, q["prompt"], 24)) for q in queries]
+    targets = [(p, o) for p, o in targets if o.strip()]
+    tau = {"lora-influence-v1": [], "baseline-tracin-dot": []}
+    for prompt, output in targets:
+        tau["lora-influence-v1"].append(influence.score(prompt, output)[0])
+        grad = influence.query_gradient(prompt, output)
+        tau["baseline-tracin-dot"].append(compute_dot_scores(features.lora_grads, grad))
+    seqs = [compute_query_sequence(tokenizer, p, o, 256) for p, o in targets]
+    batch = compute_batch(seqs, tokenizer.pad_token_id)
+    rng = np.random.default_rng(args.seed)
+    masks, losses = [], []
+    started = time.monotonic()
+    for j in range(args.lds_subsets):
+        mask = np.zeros(len(records), dtype=bool)
+        mask[rng.choice(len(records), size=len(records) // 2, replace=False)] = True
+        sub = with_lora(base_state, seed=0)
+        train(
+            sub,
+            tokenizer,
+            [t for t, m in zip(texts, mask, strict=True) if m],
+            args.lds_steps,
+            args.lr,
+            seed=1000 + j,
+            batch_size=8,
+        )
+        with torch.no_grad():
+            logits = sub(input_ids=batch.input_ids, attention_mask=batch.attention_mask).logits
+            losses.append(compute_example_losses(logits, batch.labels).numpy())
+        masks.append(mask)
+    print(f"LDS: {args.lds_subsets} retrains in {time.monotonic() - started:.0f}s")
+    masks_a, losses_a = np.array(masks), np.array(losses)
+    result: dict[str, Any] = {
+        "records": len(records),
+        "queries": len(targets),
+        "subsets": args.lds_subsets,
+        "steps_per_retrain": args.lds_steps,
+    }
+    for name, per_query in tau.items():
+        corr = [
+            compute_spearman(masks_a.astype(float) @ per_query[q], -losses_a[:, q])
+            for q in range(len(targets))
+        ]
+        result[name] = float(np.nanmean(corr))
+    return result
+
+
+def main() -> None:
+    """Runs the benchmark and prints its figures."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--quick", action="store_true", help="fewer queries, steps, subsets")
+    parser.add_argument("--contributors", type=int, default=8)
+    parser.add_argument("--records-per-contributor", type=int, default=8)
+    parser.add_argument("--queries-per-contributor", type=int, default=4)
+    parser.add_argument("--pretrain-steps", type=int, default=400)
+    parser.add_argument("--lora-steps", type=int, default=120)
+    parser.add_argument("--lr", type=float, default=5e-3)
+    parser.add_argument("--max-new-tokens", type=int, default=40)
+    parser.add_argument("--lds-subsets", type=int, default=50)
+    parser.add_argument("--lds-steps", type=int, default=40)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--no-lds", action="store_true")
+    parser.add_argument(
+        "--cache-dir", type=Path, default=Path(tempfile.gettempdir()) / "aichain-bench-cache"
+    )
+    parser.add_argument("--json-out", type=Path, default=None)
+    args = parser.parse_args()
+    if args.quick:
+        args.queries_per_contributor = min(args.queries_per_contributor, 2)
+        args.lora_steps, args.lds_subsets, args.lds_steps = 80, 12, 25
+    torch.set_num_threads(args.threads)
+    tokenizer = build_tiny_tokenizer()
+    started = time.monotonic()
+    base_state = {
+        k: v.clone()
+        for k, v in pretrained_base(args.cache_dir, args.pretrain_steps, tokenizer)
+        .state_dict()
+        .items()
+    }
+    report: dict[str, Any] = {"quick": args.quick}
+    with tempfile.TemporaryDirectory() as tmp:
+        report["planted"] = evaluate_planted(args, base_state, tokenizer, Path(tmp))
+        if not args.no_lds:
+            report["lds"] = evaluate_lds(args, base_state, tokenizer, Path(tmp))
+    report["seconds"] = round(time.monotonic() - started, 1)
+    planted = report["planted"]
+    print(
+        f"\nplanted-contributor benchmark: {planted['contributors']} contributors, "
+        f"{planted['records']} records, {planted['queries']} held-out queries"
+    )
+    for prompt, answer, expected in planted["examples"]:
+        print(f"  {prompt!r} -> {answer!r} (expected {expected!r})")
+    print(f"{'output/method':34} {'contrib AUC':>11} {'record AUC':>11} {'top-1':>7}")
+    for key, row in planted["table"].items():
+        print(
+            f"{key:34} {row['contributor_auc']:11.3f} {row['record_auc']:11.3f} {row['top1']:7.3f}"
+        )
+    if "lds" in report:
+        lds = report["lds"]
+        print(
+            f"\nLDS ({lds['subsets']} half-subsets of {lds['records']} records, "
+            f"{lds['queries']} queries, {lds['steps_per_retrain']} steps each):"
+        )
+        for name in ("lora-influence-v1", "baseline-tracin-dot"):
+            print(f"  {name:24} Spearman {lds[name]:.3f}")
+    print(f"\ntotal {report['seconds']}s")
+    if args.json_out:
+        args.json_out.write_text(json.dumps(report, indent=2, sort_keys=True) + "\n")
+
+
+if __name__ == "__main__":
+    main()
