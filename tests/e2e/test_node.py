@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import signal
+import time
 
 import pytest
 
@@ -193,3 +194,39 @@ def test_two_nodes_fed_the_same_blocks_agree_on_app_hashes(fresh_root) -> None:
     finally:
         second.stop()
         first.stop()
+
+
+def test_abci_only_app_serves_an_external_cometbft(fresh_root) -> None:
+    import subprocess
+
+    from aichain.node.home import find_cometbft
+
+    from .conftest import AICHAIN
+
+    node = make_node(fresh_root)
+    app_log = (node.home / "app.log").open("wb")
+    app = subprocess.Popen(
+        [AICHAIN, "start", "--abci-only", "--home", str(node.home)],
+        stdout=app_log,
+        stderr=subprocess.STDOUT,
+    )
+    cmt_log = (node.home / "cmt.log").open("wb")
+    cmt = None
+    try:
+        time.sleep(1.5)  # let the app bind its ABCI socket
+        cmt = subprocess.Popen(
+            [find_cometbft(), "start", "--home", str(node.home), "--proxy_app", node.abci],
+            stdout=cmt_log,
+            stderr=subprocess.STDOUT,
+        )
+        node.wait_height(3, timeout=60)
+        to = _new_address()
+        assert json.loads(_send(node, to, "42uaic", "--fees", "5000uaic").stdout)["code"] == 0
+        assert _balance(node, to) == 42
+    finally:
+        for proc in (cmt, app):
+            if proc is not None and proc.poll() is None:
+                proc.send_signal(signal.SIGTERM)
+                proc.wait(30)
+        app_log.close()
+        cmt_log.close()
