@@ -25,7 +25,7 @@ from cosmos.tx.v1beta1 import service_pb2
 from google.protobuf import any_pb2
 from google.protobuf.message import DecodeError
 from tendermint.abci import types_pb2 as abci
-from tendermint.crypto import keys_pb2
+from tendermint.crypto import keys_pb2, proof_pb2
 
 from aichain.app.ante import MinGasPrice
 from aichain.app.context import (
@@ -49,7 +49,17 @@ from aichain.app.gas import INFINITE_GAS, GasKVStore, GasMeter
 from aichain.app.module import ModuleManager
 from aichain.app.router import Router
 from aichain.app.store.cache import CacheStore
-from aichain.app.store.root import META_PREFIX, RootStore, compute_app_hash
+from aichain.app.store.errors import SnapshotError
+from aichain.app.store.ics23 import encode_commitment_proof
+from aichain.app.store.options import StoreOptions, compute_retain_height
+from aichain.app.store.root import META_PREFIX, RootStore
+from aichain.app.store.snapshots import (
+    SNAPSHOT_FORMAT,
+    Restore,
+    list_snapshots,
+    load_chunk,
+    take_snapshot,
+)
 from aichain.app.tx import DecodedTx, decode_tx
 
 log = logging.getLogger("aichain.app")
@@ -69,6 +79,9 @@ BLOCK_ID_FLAG_COMMIT = 2
 DECODE_CACHE_LIMIT = 200_000
 """Most decoded txs kept between CheckTx and FinalizeBlock."""
 
+PROOF_OP_TYPE = "ics23:smt"
+"""ProofOp.type of store proofs: an ICS23 CommitmentProof under the SmtSpec."""
+
 
 @dataclass(frozen=True, slots=True)
 class AppConfig:
@@ -79,6 +92,7 @@ class AppConfig:
     debug: bool = False
     invariant_check_period: int = 0
     halt_on_broken_invariant: bool = True
+    store: StoreOptions = StoreOptions()
 
 
 @dataclass(slots=True)
@@ -115,6 +129,7 @@ class BaseApp:
         self._pending: _Pending | None = None
         self._verified: dict[bytes, tuple[int, ...]] = {}
         self._decoded: dict[bytes, DecodedTx] = {}
+        self._restore: Restore | None = None
 
     # --- context helpers -------------------------------------------------------------
 
@@ -169,7 +184,7 @@ class BaseApp:
         if broken:
             raise ValueError("genesis breaks invariants: " + "; ".join(broken))
         self._genesis = branch
-        self._genesis_hash = compute_app_hash(b"", 0, branch.pending())
+        self._genesis_hash = self.root.compute_next_app_hash(req.initial_height or 1, branch)
         self._check = CacheStore(branch)
         return abci.ResponseInitChain(app_hash=self._genesis_hash, validators=validators)
 
@@ -247,8 +262,7 @@ class BaseApp:
         period = self.config.invariant_check_period
         if period and req.height % period == 0:
             self._assert_invariants(block_ctx)
-        prev = self._genesis_hash if self.root.last_height == 0 else self.root.last_app_hash
-        app_hash = compute_app_hash(prev, req.height, branch.pending())
+        app_hash = self.root.compute_next_app_hash(req.height, branch)
         self._pending = _Pending(req.height, app_hash, branch)
         return abci.ResponseFinalizeBlock(
             events=_abci_events(block_ctx.events),
@@ -333,37 +347,48 @@ class BaseApp:
         )
 
     def commit(self, req: abci.RequestCommit) -> abci.ResponseCommit:
-        """Persists the finalized block atomically and resets the check state."""
+        """Persists the finalized block atomically, prunes, snapshots and resets check state."""
         pending = self._pending
         if pending is None:
             raise RuntimeError("Commit without a finalized block")
+        options = self.config.store
         with self.lock:
+            self.root.options = options
             self.root.commit(pending.height, pending.app_hash, pending.branch)
             self._pending = None
             self._check = self.root.branch()
+            if options.snapshot_interval and pending.height % options.snapshot_interval == 0:
+                take_snapshot(self.root, pending.height, options.snapshot_keep_recent)
         if len(self._verified) > DECODE_CACHE_LIMIT:
             self._verified.clear()
         log.info("committed height=%d app_hash=%s", pending.height, pending.app_hash.hex().upper())
-        return abci.ResponseCommit(retain_height=0)
+        retain = compute_retain_height(pending.height, options, self.root.earliest)
+        return abci.ResponseCommit(retain_height=retain)
 
     # --- queries ----------------------------------------------------------------------
 
     def query(self, req: abci.RequestQuery) -> abci.ResponseQuery:
-        """Serves gRPC query paths, raw store keys (/store/MODULE/key) and /app/simulate."""
+        """Serves gRPC query paths, raw store keys (/store/MODULE/key, with proofs) and
+        /app/simulate, at the latest height or (height > 0) any height still kept."""
         try:
-            if req.height and req.height != self.root.last_height:
-                raise InvalidHeightError(
-                    f"queries at height {req.height} are not available; the latest height is "
-                    f"{self.root.last_height} (omit the height to query it)"
+            with self.lock:
+                height = self.root.check_version(req.height)
+            proof_ops = None
+            if req.path.startswith("/store/"):
+                value, proof_ops = self._query_store(req.path, req.data, height, req.prove)
+            elif req.prove:
+                raise InvalidRequestError(
+                    f"proofs are served only for /store/MODULE/key queries, not {req.path}; "
+                    "query the raw store key with prove=true"
                 )
-            if req.path == "/app/simulate":
+            elif req.path == "/app/simulate":
+                if height != self.root.last_height:
+                    raise InvalidHeightError("simulate runs only at the latest height; omit it")
                 value = self.simulate(req.data).SerializeToString()
-            elif req.path.startswith("/store/"):
-                value = self._query_store(req.path, req.data)
             else:
-                value = self.query_grpc(req.path, req.data)
+                value = self.query_grpc(req.path, req.data, height)
             return abci.ResponseQuery(
-                code=0, value=value, height=self.root.last_height, key=req.data
+                code=0, value=value, height=height, key=req.data, proof_ops=proof_ops
             )
         except Exception as exc:
             err = to_abci(exc, self.config.debug)
@@ -371,23 +396,37 @@ class BaseApp:
                 code=err.code, codespace=err.codespace, log=err.log, height=self.root.last_height
             )
 
-    def query_grpc(self, path: str, data: bytes) -> bytes:
-        """Runs a registered query method on serialized request bytes."""
+    def query_grpc(self, path: str, data: bytes, height: int = 0) -> bytes:
+        """Runs a registered query method on serialized request bytes (at a kept height)."""
         route = self.router.query_route(path)
         try:
             request = route.request.FromString(data)
         except DecodeError as exc:
             raise InvalidRequestError(f"request for {path} does not decode: {exc}") from None
         with self.lock:
-            return route.handler(self.query_context(), request).SerializeToString()
+            if height and height != self.root.last_height:
+                view = self.root.view_at(height)
+                ctx = self._ctx(view, GasMeter(INFINITE_GAS), height, 0)
+            else:
+                ctx = self.query_context()
+            return route.handler(ctx, request).SerializeToString()
 
-    def _query_store(self, path: str, key: bytes) -> bytes:
-        """The committed value of a module store key (empty when absent)."""
+    def _query_store(
+        self, path: str, key: bytes, height: int, prove: bool
+    ) -> tuple[bytes, proof_pb2.ProofOps | None]:
+        """The value of a module store key at height (empty when absent), and its proof."""
         parts = path.split("/")
         if len(parts) != 4 or parts[3] != "key" or not parts[2]:
             raise InvalidRequestError(f"store query path must be /store/MODULE/key, got {path}")
+        full_key = parts[2].encode() + b"/" + key
         with self.lock:
-            return self.root.backend.get(parts[2].encode() + b"/" + key) or b""
+            if not prove:
+                return self.root.get_at(full_key, height) or b"", None
+            value, proof = self.root.prove(full_key, height)
+        op = proof_pb2.ProofOp(
+            type=PROOF_OP_TYPE, key=full_key, data=encode_commitment_proof(proof)
+        )
+        return value or b"", proof_pb2.ProofOps(ops=[op])
 
     def simulate(self, raw: bytes) -> service_pb2.SimulateResponse:
         """Runs a tx on a throwaway branch of the check state: gas used and the result."""
@@ -415,27 +454,79 @@ class BaseApp:
             result=abci_pb2.Result(events=_abci_events(ctx.events)),
         )
 
-    # --- snapshots (state sync arrives with the authenticated store) -------------------
+    # --- snapshots (state sync) -------------------------------------------------------
 
     def list_snapshots(self, req: abci.RequestListSnapshots) -> abci.ResponseListSnapshots:
-        """No snapshots yet."""
-        return abci.ResponseListSnapshots()
+        """The snapshots this node holds, newest first."""
+        with self.lock:
+            snaps = list_snapshots(self.root)
+        return abci.ResponseListSnapshots(
+            snapshots=[
+                abci.Snapshot(
+                    height=s.height,
+                    format=s.format,
+                    chunks=s.chunks,
+                    hash=s.hash,
+                    metadata=s.metadata,
+                )
+                for s in snaps
+            ]
+        )
 
     def offer_snapshot(self, req: abci.RequestOfferSnapshot) -> abci.ResponseOfferSnapshot:
-        """Refuses snapshots (none are produced yet)."""
-        return abci.ResponseOfferSnapshot(result=abci.ResponseOfferSnapshot.REJECT)
+        """Accepts a format-1 snapshot whose header is consistent, on a node with no state."""
+        result = abci.ResponseOfferSnapshot
+        if self.root.last_height != 0:
+            log.warning("refusing a snapshot: this node already has committed state")
+            return result(result=result.ABORT)
+        snap = req.snapshot
+        try:
+            self._restore = Restore.offer(
+                snap.height, snap.format, snap.chunks, snap.hash, snap.metadata, req.app_hash
+            )
+        except SnapshotError as exc:
+            log.warning("rejecting snapshot at height %d: %s", snap.height, exc)
+            fmt_bad = snap.format != SNAPSHOT_FORMAT
+            return result(result=result.REJECT_FORMAT if fmt_bad else result.REJECT)
+        log.info("restoring snapshot at height %d (%d chunks)", snap.height, snap.chunks)
+        return result(result=result.ACCEPT)
 
     def load_snapshot_chunk(
         self, req: abci.RequestLoadSnapshotChunk
     ) -> abci.ResponseLoadSnapshotChunk:
-        """No chunks."""
-        return abci.ResponseLoadSnapshotChunk()
+        """One chunk of a snapshot this node holds."""
+        with self.lock:
+            chunk = load_chunk(self.root, req.height, req.format, req.chunk)
+        return abci.ResponseLoadSnapshotChunk(chunk=chunk)
 
     def apply_snapshot_chunk(
         self, req: abci.RequestApplySnapshotChunk
     ) -> abci.ResponseApplySnapshotChunk:
-        """Aborts: snapshots are not supported yet."""
-        return abci.ResponseApplySnapshotChunk(result=abci.ResponseApplySnapshotChunk.ABORT)
+        """Checks a chunk against the snapshot's metadata (a bad one is refetched from
+        another sender), and after the last chunk rebuilds the state and checks its root."""
+        result = abci.ResponseApplySnapshotChunk
+        restore = self._restore
+        if restore is None:
+            return result(result=result.ABORT)
+        if not restore.is_chunk_valid(req.index, req.chunk):
+            log.warning(
+                "snapshot chunk %d from %s fails its hash; refetching", req.index, req.sender
+            )
+            senders = [req.sender] if req.sender else []
+            return result(result=result.RETRY, refetch_chunks=[req.index], reject_senders=senders)
+        try:
+            if restore.apply(req.index, req.chunk):
+                with self.lock:
+                    restore.finish(self.root)
+                    self._restore = None
+                    self.chain_id = (self.root.backend.get(CHAIN_ID_KEY) or b"").decode()
+                    self._check = self.root.branch()
+                log.info("state sync restored height %d", restore.height)
+        except SnapshotError as exc:
+            log.warning("snapshot rejected: %s", exc)
+            self._restore = None
+            return result(result=result.REJECT_SNAPSHOT)
+        return result(result=result.ACCEPT)
 
 
 def _block_info(req: abci.RequestFinalizeBlock) -> BlockInfo:

@@ -1,0 +1,118 @@
+"""Where the authenticated tree keeps its nodes in the backend, and how nodes are encoded.
+
+Every key here starts with 0x00, which no module key does (module keys are `<module>/...`).
+Nodes are immutable and addressed by (version, path): a block writes new nodes under its own
+height and records the nodes it replaced in the stale index, which pruning consumes.
+"""
+
+from __future__ import annotations
+
+from aichain.app.store.errors import StoreCorruptError
+
+NODE_PREFIX = b"\x00n"
+"""node key: 0x00 'n' || u64be(version) || u8(depth) || path nibbles, one byte each."""
+
+ROOT_PREFIX = b"\x00r"
+"""0x00 'r' || u64be(version) -> u64be(version of the root node) || root hash (empty: 0, 0*32)."""
+
+STALE_PREFIX = b"\x00s"
+"""0x00 's' || u64be(version it was replaced at) || node key -> b'' (what pruning deletes)."""
+
+INTERNAL_TAG = 1
+"""First byte of an encoded internal node."""
+
+LEAF_TAG = 2
+"""First byte of an encoded leaf."""
+
+Entry = tuple[int, bytes, bool]
+"""A child reference: (version of the child node, its hash, whether it is a leaf)."""
+
+_HEX_TO_NIBBLE = str.maketrans({c: chr(int(c, 16)) for c in "0123456789abcdef"})
+
+
+def compute_nibbles(key_hash: bytes) -> bytes:
+    """The 64 nibbles of a 32-byte key hash, one per byte, high nibble first."""
+    return key_hash.hex().translate(_HEX_TO_NIBBLE).encode("latin-1")
+
+
+def node_key(version: int, path: bytes) -> bytes:
+    """The backend key of the node at path (nibble bytes) written at version."""
+    return NODE_PREFIX + version.to_bytes(8, "big") + bytes((len(path),)) + path
+
+
+def root_key(version: int) -> bytes:
+    """The backend key of the root record of version."""
+    return ROOT_PREFIX + version.to_bytes(8, "big")
+
+
+def stale_key(version: int, nkey: bytes) -> bytes:
+    """The stale-index key of a node replaced at version."""
+    return STALE_PREFIX + version.to_bytes(8, "big") + nkey
+
+
+def encode_root(root: Entry | None) -> bytes:
+    """A root record: u64be(node version) || hash; an empty tree is version 0, 32 zero bytes."""
+    if root is None:
+        return bytes(40)
+    return root[0].to_bytes(8, "big") + root[1]
+
+
+def decode_root(data: bytes) -> Entry | None:
+    """The root entry of a root record (None for an empty tree)."""
+    if len(data) != 40:
+        raise StoreCorruptError(f"root record has {len(data)} bytes, expected 40")
+    version = int.from_bytes(data[:8], "big")
+    return None if version == 0 else (version, data[8:], False)
+
+
+def encode_internal(children: list[Entry | None]) -> bytes:
+    """0x01 || u16be(present bits) || u16be(leaf bits) || per present child: u64be(v) || hash."""
+    present = leaves = 0
+    parts = []
+    for slot in range(16):
+        child = children[slot]
+        if child is not None:
+            present |= 1 << slot
+            if child[2]:
+                leaves |= 1 << slot
+            parts.append(child[0].to_bytes(8, "big") + child[1])
+    return (
+        bytes((INTERNAL_TAG,))
+        + present.to_bytes(2, "big")
+        + leaves.to_bytes(2, "big")
+        + (b"".join(parts))
+    )
+
+
+def decode_internal(data: bytes) -> list[Entry | None]:
+    """The 16 child entries of an encoded internal node."""
+    if not data or data[0] != INTERNAL_TAG:
+        raise StoreCorruptError("expected an internal node")
+    present = int.from_bytes(data[1:3], "big")
+    leaves = int.from_bytes(data[3:5], "big")
+    children: list[Entry | None] = [None] * 16
+    off = 5
+    for slot in range(16):
+        if present >> slot & 1:
+            children[slot] = (
+                int.from_bytes(data[off : off + 8], "big"),
+                data[off + 8 : off + 40],
+                bool(leaves >> slot & 1),
+            )
+            off += 40
+    if off != len(data):
+        raise StoreCorruptError("internal node has trailing bytes")
+    return children
+
+
+def encode_leaf(key: bytes, value: bytes) -> bytes:
+    """0x02 || u32be(len(key)) || key || value."""
+    return bytes((LEAF_TAG,)) + len(key).to_bytes(4, "big") + key + value
+
+
+def decode_leaf(data: bytes) -> tuple[bytes, bytes]:
+    """(key, value) of an encoded leaf."""
+    if not data or data[0] != LEAF_TAG:
+        raise StoreCorruptError("expected a leaf node")
+    n = int.from_bytes(data[1:5], "big")
+    return data[5 : 5 + n], data[5 + n :]

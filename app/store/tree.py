@@ -1,0 +1,239 @@
+"""The authenticated tree: a 16-way Jellyfish-style Merkle tree over sha256(key).
+
+A key's leaf sits at the shortest nibble prefix of sha256(key) that no other key shares; an
+internal node exists at a path exactly when two or more keys share that path. So the shape
+depends only on the set of keys (a restored snapshot rebuilds the same root). A block's writes
+are applied in one pass, sorted by key hash: only the nodes on changed paths are read,
+rehashed and rewritten, so a block costs O(changed keys x log16(keys)).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from aichain.app.store.errors import StoreCorruptError
+from aichain.app.store.hashing import (
+    EMPTY_HASH,
+    compute_key_hash,
+    compute_leaf_hash,
+    compute_node_hash,
+)
+from aichain.app.store.kv import KVStore
+from aichain.app.store.nodes import (
+    Entry,
+    compute_nibbles,
+    decode_internal,
+    decode_leaf,
+    encode_internal,
+    encode_leaf,
+    node_key,
+)
+
+NODE_CACHE_LIMIT = 60_000
+"""Most decoded internal nodes kept in memory (nodes are immutable, so caching is safe)."""
+
+Item = tuple[bytes, bytes, bytes | None]
+"""One write: (64 key-hash nibbles, key, value or None for a deletion)."""
+
+
+class NodeReader:
+    """Reads nodes from the backend, caching decoded internal nodes."""
+
+    def __init__(self, backend: KVStore) -> None:
+        self.backend = backend
+        self._cache: dict[bytes, list[Entry | None]] = {}
+
+    def internal(self, nkey: bytes) -> list[Entry | None]:
+        """The children of the internal node at nkey. Raises StoreCorruptError if missing."""
+        children = self._cache.get(nkey)
+        if children is None:
+            data = self.backend.get(nkey)
+            if data is None:
+                raise StoreCorruptError(f"tree node {nkey.hex()} is missing (pruned or corrupt)")
+            children = decode_internal(data)
+            self.remember(nkey, children)
+        return children
+
+    def leaf(self, nkey: bytes) -> tuple[bytes, bytes]:
+        """(key, value) of the leaf at nkey. Raises StoreCorruptError if missing."""
+        data = self.backend.get(nkey)
+        if data is None:
+            raise StoreCorruptError(f"tree leaf {nkey.hex()} is missing (pruned or corrupt)")
+        return decode_leaf(data)
+
+    def remember(self, nkey: bytes, children: list[Entry | None]) -> None:
+        """Caches a decoded internal node."""
+        if len(self._cache) >= NODE_CACHE_LIMIT:
+            self._cache.clear()
+        self._cache[nkey] = children
+
+    def forget(self) -> None:
+        """Drops the cache (after pruning or a snapshot restore)."""
+        self._cache.clear()
+
+
+@dataclass(slots=True)
+class TreeUpdate:
+    """The result of applying one block's writes: new nodes, replaced nodes and the root."""
+
+    version: int
+    root: Entry | None
+    nodes: dict[bytes, bytes] = field(default_factory=dict)
+    stale: list[bytes] = field(default_factory=list)
+    decoded: dict[bytes, list[Entry | None]] = field(default_factory=dict)
+
+    @property
+    def root_hash(self) -> bytes:
+        """The new root hash (the app hash)."""
+        return EMPTY_HASH if self.root is None else self.root[1]
+
+
+def compute_items(writes: Mapping[bytes, bytes | None]) -> list[Item]:
+    """The writes as tree items sorted by key hash."""
+    items = [(compute_nibbles(compute_key_hash(k)), k, v) for k, v in writes.items()]
+    items.sort()
+    return items
+
+
+def compute_update(
+    reader: NodeReader, root: Entry | None, version: int, writes: Mapping[bytes, bytes | None]
+) -> TreeUpdate:
+    """Applies writes (None = delete) to the tree at root; touches only changed paths."""
+    update = TreeUpdate(version, root)
+    if writes:
+        update.root = _Updater(reader, update).apply_root(root, compute_items(writes))
+    return update
+
+
+class _Updater:
+    """One pass over sorted items; records new and replaced nodes in the TreeUpdate."""
+
+    __slots__ = ("reader", "out", "version")
+
+    def __init__(self, reader: NodeReader, out: TreeUpdate) -> None:
+        self.reader = reader
+        self.out = out
+        self.version = out.version
+
+    def apply_root(self, root: Entry | None, items: list[Item]) -> Entry | None:
+        """The new root entry; the root is always an internal node at the empty path."""
+        old: list[Entry | None] = [None] * 16
+        if root is not None:
+            old = self.reader.internal(node_key(root[0], b""))
+        new = self._apply_children(list(old), b"", items)
+        if new == old:
+            return root
+        if root is not None:
+            self.out.stale.append(node_key(root[0], b""))
+        if not any(new):
+            return None
+        return self._put_internal(b"", new)
+
+    def _apply_children(
+        self, children: list[Entry | None], path: bytes, items: list[Item]
+    ) -> list[Entry | None]:
+        """Applies items (all under path) to the children of the node at path."""
+        depth = len(path)
+        i, n = 0, len(items)
+        while i < n:
+            slot = items[i][0][depth]
+            j = i + 1
+            while j < n and items[j][0][depth] == slot:
+                j += 1
+            children[slot] = self._apply_slot(
+                children[slot], path + bytes((slot,)), items[i:j] if i or j < n else items
+            )
+            i = j
+        return children
+
+    def _apply_slot(self, entry: Entry | None, path: bytes, items: list[Item]) -> Entry | None:
+        """The new entry for the subtree at path after items."""
+        if entry is None:
+            return self._build(path, [it for it in items if it[2] is not None])
+        nkey = node_key(entry[0], path)
+        if entry[2]:
+            key, value = self.reader.leaf(nkey)
+            merged = {key: value}
+            for _, k, v in items:
+                merged[k] = v
+            live = {k: v for k, v in merged.items() if v is not None}
+            if len(live) == 1 and live.get(key) == value:
+                return entry
+            self.out.stale.append(nkey)
+            sets = [(compute_nibbles(compute_key_hash(k)), k, v) for k, v in live.items()]
+            sets.sort()
+            return self._build(path, sets)
+        old = self.reader.internal(nkey)
+        new = self._apply_children(list(old), path, items)
+        if new == old:
+            return entry
+        self.out.stale.append(nkey)
+        live = [s for s in range(16) if new[s] is not None]
+        if not live:
+            return None
+        if len(live) == 1 and new[live[0]][2]:  # type: ignore[index]
+            return self._pull_up(new[live[0]], path, live[0])  # type: ignore[arg-type]
+        return self._put_internal(path, new)
+
+    def _build(self, path: bytes, sets: list[Item]) -> Entry | None:
+        """A fresh subtree at path holding sets (no deletions)."""
+        if not sets:
+            return None
+        if len(sets) == 1:
+            _, key, value = sets[0]
+            return self._put_leaf(path, key, value)  # type: ignore[arg-type]
+        return self._put_internal(path, self._apply_children([None] * 16, path, sets))
+
+    def _pull_up(self, child: Entry, path: bytes, slot: int) -> Entry:
+        """Moves the only leaf below path up to path (a node never holds a lone leaf)."""
+        ckey = node_key(child[0], path + bytes((slot,)))
+        data = self.out.nodes.pop(ckey, None)
+        if data is None:
+            key, value = self.reader.leaf(ckey)
+            self.out.stale.append(ckey)
+        else:
+            key, value = decode_leaf(data)
+        return self._put_leaf(path, key, value, child[1])
+
+    def _put_leaf(self, path: bytes, key: bytes, value: bytes, h: bytes | None = None) -> Entry:
+        nkey = node_key(self.version, path)
+        self.out.nodes[nkey] = encode_leaf(key, value)
+        return (self.version, h or compute_leaf_hash(key, value), True)
+
+    def _put_internal(self, path: bytes, children: list[Entry | None]) -> Entry:
+        nkey = node_key(self.version, path)
+        self.out.nodes[nkey] = encode_internal(children)
+        self.out.decoded[nkey] = children
+        h = compute_node_hash([EMPTY_HASH if c is None else c[1] for c in children])
+        return (self.version, h, False)
+
+
+def get_value(reader: NodeReader, root: Entry | None, key: bytes) -> bytes | None:
+    """The value of key in the tree at root (a walk of about log16(keys) nodes)."""
+    nibbles = compute_nibbles(compute_key_hash(key))
+    entry = root
+    depth = 0
+    while entry is not None:
+        nkey = node_key(entry[0], nibbles[:depth])
+        if entry[2]:
+            leaf_key, value = reader.leaf(nkey)
+            return value if leaf_key == key else None
+        entry = reader.internal(nkey)[nibbles[depth]]
+        depth += 1
+    return None
+
+
+def iter_leaves(reader: NodeReader, root: Entry | None, path: bytes = b""):  # noqa: ANN201
+    """(key, value) of every leaf under root, in key-hash order."""
+    if root is None:
+        return
+    nkey = node_key(root[0], path)
+    if root[2]:
+        yield reader.leaf(nkey)
+        return
+    children = reader.internal(nkey)
+    for slot in range(16):
+        child = children[slot]
+        if child is not None:
+            yield from iter_leaves(reader, child, path + bytes((slot,)))
