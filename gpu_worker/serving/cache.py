@@ -187,20 +187,23 @@ class AdapterCache:
             if adapter_id in self._device:
                 continue
             loaded = self.get_loaded(adapter_id)
+            reuse = None
             while len(self._device) >= self.device_slots:
-                self._evict_one(protect=set(wanted))
+                if reuse is not None:
+                    self.model.uninstall(reuse)
+                reuse = self._evict_one(protect=set(wanted))
             started = time.perf_counter()
-            self._device[adapter_id] = self.model.install(loaded)
+            self._device[adapter_id] = self.model.install(loaded, reuse_slot=reuse)
             self._install_seconds += time.perf_counter() - started
         return {adapter_id: self._device[adapter_id] for adapter_id in wanted}
 
-    def _evict_one(self, protect: set[str]) -> None:
+    def _evict_one(self, protect: set[str]) -> str:
+        """Drops the least recently used unprotected adapter; returns its slot for reuse."""
         for victim in self._device:
             if victim not in protect:
                 slot = self._device.pop(victim)
-                self.model.uninstall(slot)
                 self._counts["device_evictions"] += 1
-                return
+                return slot
         raise CacheCapacityError("every device slot is used by the current batch")
 
     def evict(self, adapter_id: str) -> None:

@@ -95,19 +95,41 @@ class MultiAdapterModel:
         self._specs[slot] = spec
 
     def _load(self, slot: str, loaded: LoadedAdapter) -> None:
-        from peft import set_peft_model_state_dict
+        """Copies loaded's tensors into slot's parameters in place (no peft re-injection)."""
+        targets = []
+        for key, tensor in loaded.state.items():
+            for part in (".lora_A.", ".lora_B."):
+                if part in key:
+                    name = key.replace(part, f"{part}{slot}.", 1)
+                    break
+            else:
+                raise AdapterError(f"adapter {loaded.sha256}: unexpected tensor {key}")
+            try:
+                param = self.peft.get_parameter(name)
+            except AttributeError:
+                raise AdapterError(
+                    f"adapter {loaded.sha256}: tensor {key} has no place in the model"
+                ) from None
+            if param.shape != tensor.shape:
+                raise AdapterError(
+                    f"adapter {loaded.sha256}: {key} has shape {tuple(tensor.shape)}, "
+                    f"the model expects {tuple(param.shape)}"
+                )
+            targets.append((param, tensor))
+        with torch.no_grad():
+            for param, tensor in targets:
+                param.copy_(tensor, non_blocking=True)
 
-        state = {k: v.to(self.device) for k, v in loaded.state.items()}
-        result = set_peft_model_state_dict(self.peft, state, adapter_name=slot)
-        missing = [k for k in getattr(result, "unexpected_keys", []) if "lora_" in k]
-        if missing:
-            raise AdapterError(f"adapter {loaded.sha256}: tensors not used by peft: {missing[:3]}")
-
-    def install(self, loaded: LoadedAdapter) -> str:
-        """Installs a verified adapter into a fresh slot and returns the slot name."""
+    def install(self, loaded: LoadedAdapter, reuse_slot: str | None = None) -> str:
+        """Installs a verified adapter (into reuse_slot when its spec matches); returns the slot."""
         self.check_compatible(loaded)
         if self.peft is None:
             self._add(ATTRIBUTION_SLOT, loaded.spec)
+        if reuse_slot is not None and self._specs.get(reuse_slot) == loaded.spec:
+            self._load(reuse_slot, loaded)
+            return reuse_slot
+        if reuse_slot is not None:
+            self.uninstall(reuse_slot)
         slot = f"s{next(self._counter)}"
         self._add(slot, loaded.spec)
         self._load(slot, loaded)
