@@ -60,15 +60,10 @@ def compute_node_hash(slots: list[bytes]) -> bytes:
     sha = _sha256
     level = slots
     for _ in range(4):
-        nxt = []
-        for i in range(0, len(level), 2):
-            left = level[i]
-            right = level[i + 1]
-            if left == empty and right == empty:
-                nxt.append(empty)
-            else:
-                nxt.append(sha(b"\x01" + left + right).digest())
-        level = nxt
+        level = [
+            empty if a == empty and b == empty else sha(b"\x01" + a + b).digest()
+            for a, b in zip(level[0::2], level[1::2], strict=True)
+        ]
     return level[0]
 
 

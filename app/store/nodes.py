@@ -68,20 +68,17 @@ def decode_root(data: bytes) -> Entry | None:
 def encode_internal(children: list[Entry | None]) -> bytes:
     """0x01 || u16be(present bits) || u16be(leaf bits) || per present child: u64be(v) || hash."""
     present = leaves = 0
-    parts = []
-    for slot in range(16):
-        child = children[slot]
+    parts = [b""]
+    bit = 1
+    for child in children:
         if child is not None:
-            present |= 1 << slot
+            present |= bit
             if child[2]:
-                leaves |= 1 << slot
+                leaves |= bit
             parts.append(child[0].to_bytes(8, "big") + child[1])
-    return (
-        bytes((INTERNAL_TAG,))
-        + present.to_bytes(2, "big")
-        + leaves.to_bytes(2, "big")
-        + (b"".join(parts))
-    )
+        bit <<= 1
+    parts[0] = bytes((INTERNAL_TAG, present >> 8, present & 0xFF, leaves >> 8, leaves & 0xFF))
+    return b"".join(parts)
 
 
 def decode_internal(data: bytes) -> list[Entry | None]:
