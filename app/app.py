@@ -1,7 +1,9 @@
 """aichain's application: the modules, their keepers and the ante chain wired together.
 
-Until the staking module lands, the validator set is the genesis's CometBFT validator: the
-app returns no validator updates (see BaseApp.finalize_block).
+Module order is the order of genesis import, begin-block and end-block steps. The validator
+set comes from staking: genesis validators (staking genesis or genutil gentxs) are returned
+from InitChain, and set changes from each block's end-block. A genesis without staking
+validators leaves CometBFT's genesis.json validators in charge.
 """
 
 from __future__ import annotations
@@ -22,11 +24,15 @@ from aichain.modules.auth.module import AuthModule
 from aichain.modules.auth.types import module_address
 from aichain.modules.bank.keeper import Keeper as BankKeeper
 from aichain.modules.bank.module import BankModule
+from aichain.modules.staking.gentx import GenutilModule
+from aichain.modules.staking.keeper import Keeper as StakingKeeper
+from aichain.modules.staking.module import StakingModule
+from aichain.modules.staking.types import BONDED_POOL, NOT_BONDED_POOL
 
 DEFAULT_CONFIG = AppConfig()
 """App settings when none are given (no minimum gas price: tests and benchmarks)."""
 
-MODULE_ACCOUNTS = (FEE_COLLECTOR,)
+MODULE_ACCOUNTS = (FEE_COLLECTOR, BONDED_POOL, NOT_BONDED_POOL)
 """Module accounts; none of them may receive plain sends."""
 
 
@@ -36,7 +42,15 @@ def new_app(backend: BatchStore, config: AppConfig | None = None) -> BaseApp:
     auth_keeper = AuthKeeper()
     bank_keeper = BankKeeper(auth_keeper)
     blocked = frozenset(module_address(name) for name in MODULE_ACCOUNTS)
-    manager = ModuleManager([AuthModule(auth_keeper), BankModule(bank_keeper, blocked)])
+    staking_keeper = StakingKeeper(bank_keeper, auth_keeper)
+    manager = ModuleManager(
+        [
+            AuthModule(auth_keeper),
+            BankModule(bank_keeper, blocked),
+            StakingModule(staking_keeper),
+            GenutilModule(auth_keeper, staking_keeper),
+        ]
+    )
     router = Router()
     manager.register(router)
 

@@ -136,3 +136,42 @@ def verify_signature(pubkey: bytes, message: bytes, signature: bytes) -> bool:
         )
     except (ValueError, TypeError):
         return False
+
+
+def valoper_address(raw: bytes) -> str:
+    """The bech32 validator operator address (aicvaloper1...) of raw address bytes."""
+    return bech32_encode(VALOPER_PREFIX, raw)
+
+
+def parse_valoper_address(text: str) -> bytes:
+    """Decodes an `aicvaloper1...` address to its 20 bytes. Raises InvalidAddressError."""
+    raw = bech32_decode(text, VALOPER_PREFIX)
+    if len(raw) != ADDRESS_LENGTH:
+        raise InvalidAddressError(f"address {text} has {len(raw)} bytes, expected {ADDRESS_LENGTH}")
+    return raw
+
+
+def valcons_address(raw: bytes) -> str:
+    """The bech32 consensus address (aicvalcons1...) of raw consensus address bytes."""
+    return bech32_encode(VALCONS_PREFIX, raw)
+
+
+def parse_valcons_address(text: str) -> bytes:
+    """Decodes an `aicvalcons1...` address to its 20 bytes. Raises InvalidAddressError."""
+    raw = bech32_decode(text, VALCONS_PREFIX)
+    if len(raw) != ADDRESS_LENGTH:
+        raise InvalidAddressError(f"address {text} has {len(raw)} bytes, expected {ADDRESS_LENGTH}")
+    return raw
+
+
+ED25519_PUBKEY_LENGTH = 32
+"""Length in bytes of an ed25519 consensus public key."""
+
+
+def consensus_address(ed25519_pubkey: bytes) -> bytes:
+    """CometBFT's address of an ed25519 key: sha256(pubkey)[:20]."""
+    if len(ed25519_pubkey) != ED25519_PUBKEY_LENGTH:
+        raise InvalidPubKeyError(
+            f"ed25519 public key must be {ED25519_PUBKEY_LENGTH} bytes, got {len(ed25519_pubkey)}"
+        )
+    return hashlib.sha256(ed25519_pubkey).digest()[:ADDRESS_LENGTH]

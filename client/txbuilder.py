@@ -51,6 +51,138 @@ def msg_multi_send(
     )
 
 
+def msg_create_validator(
+    operator: bytes,
+    consensus_pubkey: bytes,
+    moniker: str,
+    amount: int,
+    denom: str = "uaic",
+    commission_rate: str = "0.10",
+    commission_max_rate: str = "0.20",
+    commission_max_change_rate: str = "0.01",
+    min_self_delegation: int = 1,
+    details: str = "",
+) -> Message:
+    """A staking MsgCreateValidator (rates as decimal text, e.g. '0.10'; ed25519 key bytes)."""
+    from cosmos.staking.v1beta1 import staking_pb2
+    from cosmos.staking.v1beta1 import tx_pb2 as staking_tx
+
+    from aichain.app.crypto import account_address, valoper_address
+    from aichain.app.dec import dec_wire, parse_dec_text
+    from aichain.modules.staking.types import pubkey_any
+
+    return staking_tx.MsgCreateValidator(
+        description=staking_pb2.Description(moniker=moniker, details=details),
+        commission=staking_pb2.CommissionRates(
+            rate=dec_wire(parse_dec_text(commission_rate)),
+            max_rate=dec_wire(parse_dec_text(commission_max_rate)),
+            max_change_rate=dec_wire(parse_dec_text(commission_max_change_rate)),
+        ),
+        min_self_delegation=str(min_self_delegation),
+        delegator_address=account_address(operator),
+        validator_address=valoper_address(operator),
+        pubkey=pubkey_any(consensus_pubkey),
+        value=coin_pb2.Coin(denom=denom, amount=str(amount)),
+    )
+
+
+def msg_edit_validator(
+    operator: bytes,
+    moniker: str = "[do-not-modify]",
+    commission_rate: str = "",
+    min_self_delegation: int = 0,
+    details: str = "[do-not-modify]",
+) -> Message:
+    """A staking MsgEditValidator (empty rate / 0 minimum: unchanged)."""
+    from cosmos.staking.v1beta1 import staking_pb2
+    from cosmos.staking.v1beta1 import tx_pb2 as staking_tx
+
+    from aichain.app.crypto import valoper_address
+    from aichain.app.dec import dec_wire, parse_dec_text
+
+    keep = "[do-not-modify]"
+    return staking_tx.MsgEditValidator(
+        description=staking_pb2.Description(
+            moniker=moniker, identity=keep, website=keep, security_contact=keep, details=details
+        ),
+        validator_address=valoper_address(operator),
+        commission_rate=dec_wire(parse_dec_text(commission_rate)) if commission_rate else "",
+        min_self_delegation=str(min_self_delegation) if min_self_delegation else "",
+    )
+
+
+def msg_delegate(delegator: str, validator: str, coin: Coin) -> Message:
+    """A staking MsgDelegate (validator as aicvaloper1...)."""
+    from cosmos.staking.v1beta1 import tx_pb2 as staking_tx
+
+    return staking_tx.MsgDelegate(
+        delegator_address=delegator, validator_address=validator, amount=coins_proto([coin])[0]
+    )
+
+
+def msg_undelegate(delegator: str, validator: str, coin: Coin) -> Message:
+    """A staking MsgUndelegate."""
+    from cosmos.staking.v1beta1 import tx_pb2 as staking_tx
+
+    return staking_tx.MsgUndelegate(
+        delegator_address=delegator, validator_address=validator, amount=coins_proto([coin])[0]
+    )
+
+
+def msg_redelegate(delegator: str, src: str, dst: str, coin: Coin) -> Message:
+    """A staking MsgBeginRedelegate."""
+    from cosmos.staking.v1beta1 import tx_pb2 as staking_tx
+
+    return staking_tx.MsgBeginRedelegate(
+        delegator_address=delegator,
+        validator_src_address=src,
+        validator_dst_address=dst,
+        amount=coins_proto([coin])[0],
+    )
+
+
+def msg_cancel_unbonding(delegator: str, validator: str, coin: Coin, height: int) -> Message:
+    """A staking MsgCancelUnbondingDelegation of the entry created at height."""
+    from cosmos.staking.v1beta1 import tx_pb2 as staking_tx
+
+    return staking_tx.MsgCancelUnbondingDelegation(
+        delegator_address=delegator,
+        validator_address=validator,
+        amount=coins_proto([coin])[0],
+        creation_height=height,
+    )
+
+
+def msg_withdraw_rewards(delegator: str, validator: str) -> Message:
+    """A distribution MsgWithdrawDelegatorReward."""
+    from cosmos.distribution.v1beta1 import tx_pb2 as distr_tx
+
+    return distr_tx.MsgWithdrawDelegatorReward(
+        delegator_address=delegator, validator_address=validator
+    )
+
+
+def msg_withdraw_commission(validator: str) -> Message:
+    """A distribution MsgWithdrawValidatorCommission."""
+    from cosmos.distribution.v1beta1 import tx_pb2 as distr_tx
+
+    return distr_tx.MsgWithdrawValidatorCommission(validator_address=validator)
+
+
+def msg_set_withdraw_address(delegator: str, withdraw: str) -> Message:
+    """A distribution MsgSetWithdrawAddress."""
+    from cosmos.distribution.v1beta1 import tx_pb2 as distr_tx
+
+    return distr_tx.MsgSetWithdrawAddress(delegator_address=delegator, withdraw_address=withdraw)
+
+
+def msg_unjail(validator: str) -> Message:
+    """A slashing MsgUnjail."""
+    from cosmos.slashing.v1beta1 import tx_pb2 as slashing_tx
+
+    return slashing_tx.MsgUnjail(validator_addr=validator)
+
+
 def build_tx(
     msgs: Sequence[Message],
     key: PrivateKey,

@@ -40,6 +40,18 @@ ROOTS = [
     "cosmos/bank/v1beta1/genesis.proto",
     "cosmos/base/abci/v1beta1/abci.proto",
     "cosmos/base/tendermint/v1beta1/query.proto",
+    "cosmos/staking/v1beta1/staking.proto",
+    "cosmos/staking/v1beta1/tx.proto",
+    "cosmos/staking/v1beta1/query.proto",
+    "cosmos/staking/v1beta1/genesis.proto",
+    "cosmos/distribution/v1beta1/distribution.proto",
+    "cosmos/distribution/v1beta1/tx.proto",
+    "cosmos/distribution/v1beta1/query.proto",
+    "cosmos/distribution/v1beta1/genesis.proto",
+    "cosmos/slashing/v1beta1/slashing.proto",
+    "cosmos/slashing/v1beta1/tx.proto",
+    "cosmos/slashing/v1beta1/query.proto",
+    "cosmos/slashing/v1beta1/genesis.proto",
 ]
 """Proto files aichain uses directly; their imports are followed."""
 

@@ -166,6 +166,42 @@ class Keeper(ViewKeeper):
         self.add_coins(ctx, recipient, coins)
         events.emit_transfer(ctx, sender, recipient, tuple(coins))
 
+    def send_coins_from_module_to_account(
+        self, ctx: Context, module: str, recipient: bytes, coins: Sequence[Coin]
+    ) -> None:
+        """Pays coins out of a module account (unbonding, rewards). Raises
+        InsufficientFundsError."""
+        sender = self.accounts.ensure_module_account(ctx, module)
+        self.subtract_coins(ctx, sender, coins)
+        self.add_coins(ctx, recipient, coins)
+        self.accounts.ensure_account(ctx, recipient)
+        events.emit_transfer(ctx, sender, recipient, tuple(coins))
+
+    def send_coins_from_module_to_module(
+        self, ctx: Context, sender_module: str, recipient_module: str, coins: Sequence[Coin]
+    ) -> None:
+        """Moves coins between module accounts (staking pools). Raises InsufficientFundsError."""
+        sender = self.accounts.ensure_module_account(ctx, sender_module)
+        recipient = self.accounts.ensure_module_account(ctx, recipient_module)
+        self.subtract_coins(ctx, sender, coins)
+        self.add_coins(ctx, recipient, coins)
+        events.emit_transfer(ctx, sender, recipient, tuple(coins))
+
+    def burn_coins(self, ctx: Context, module: str, coins: Sequence[Coin]) -> None:
+        """Destroys coins held by a module account and lowers the supply (slashing).
+
+        Raises InsufficientFundsError.
+        """
+        holder = self.accounts.ensure_module_account(ctx, module)
+        self.subtract_coins(ctx, holder, coins)
+        for coin in coins:
+            self._add_supply(ctx, coin.denom, -coin.amount)
+        ctx.emit(
+            events.BURN,
+            ("burner", account_address(holder)),
+            ("amount", ",".join(map(str, coins))),
+        )
+
     def mint_coins(self, ctx: Context, module: str, coins: Sequence[Coin]) -> None:
         """Creates coins in a module account and raises the supply."""
         recipient = self.accounts.ensure_module_account(ctx, module)
