@@ -186,3 +186,13 @@ def tx_cmd(tx_hash: str, node: str | None, home: Path, output: str) -> None:
             for k in ("txhash", "height", "code", "codespace", "raw_log", "gas_wanted", "gas_used")
         ),
     )
+
+
+def _register_store_command() -> None:
+    """Adds `query store` (raw store values with proofs)."""
+    from aichain.cli.query_store import store_cmd
+
+    query.add_command(store_cmd)
+
+
+_register_store_command()

@@ -10,6 +10,8 @@ import tomli_w
 
 from aichain.app.ante import parse_min_gas_prices
 from aichain.app.baseapp import AppConfig
+from aichain.app.store.errors import PruningConfigError
+from aichain.app.store.options import StoreOptions, parse_store_options
 
 
 @dataclass(frozen=True, slots=True)
@@ -21,6 +23,11 @@ class AppToml:
     grpc_address: str = "127.0.0.1:9090"
     abci_address: str = "tcp://127.0.0.1:26658"
     pruning: str = "nothing"
+    pruning_keep_recent: int = 0
+    pruning_interval: int = 0
+    min_retain_blocks: int = 0
+    snapshot_interval: int = 0
+    snapshot_keep_recent: int = 2
     invariant_check_period: int = 0
     debug: bool = False
 
@@ -30,7 +37,22 @@ class AppToml:
             min_gas_prices=parse_min_gas_prices(self.minimum_gas_prices),
             invariant_check_period=self.invariant_check_period,
             debug=self.debug,
+            store=self.to_store_options(),
         )
+
+    def to_store_options(self) -> StoreOptions:
+        """Pruning, snapshot and block-retention settings. Raises ValueError when invalid."""
+        try:
+            return parse_store_options(
+                self.pruning,
+                self.pruning_keep_recent,
+                self.pruning_interval,
+                self.snapshot_interval,
+                self.snapshot_keep_recent,
+                self.min_retain_blocks,
+            )
+        except PruningConfigError as exc:
+            raise ValueError(exc.message) from None
 
 
 def write_app_toml(path: Path, cfg: AppToml) -> None:
@@ -41,12 +63,25 @@ def write_app_toml(path: Path, cfg: AppToml) -> None:
         "debug": cfg.debug,
         "grpc": {"enable": cfg.grpc_enable, "address": cfg.grpc_address},
         "abci": {"address": cfg.abci_address},
-        "pruning": {"pruning": cfg.pruning},
+        "min-retain-blocks": cfg.min_retain_blocks,
+        "pruning": {
+            "pruning": cfg.pruning,
+            "keep-recent": cfg.pruning_keep_recent,
+            "interval": cfg.pruning_interval,
+        },
+        "state-sync": {
+            "snapshot-interval": cfg.snapshot_interval,
+            "snapshot-keep-recent": cfg.snapshot_keep_recent,
+        },
     }
     header = (
         "# aichain app.toml: settings of this node's application (not consensus).\n"
         "# minimum-gas-prices: CheckTx refuses txs whose fee/gas is below this, e.g. 0.025uaic.\n"
-        '# pruning: only "nothing" is implemented so far (every committed height is kept).\n\n'
+        '# pruning.pruning: "nothing" (keep every version), "default" (keep 362880, prune every\n'
+        '#   10 blocks), "everything" (keep 2) or "custom" (keep-recent and interval below).\n'
+        "# min-retain-blocks: 0 keeps every block in CometBFT; otherwise Commit's retain_height\n"
+        "#   lets CometBFT prune blocks older than this many (never below a kept state version).\n"
+        "# state-sync.snapshot-interval: take a state-sync snapshot every N blocks (0 = off).\n\n"
     )
     path.write_text(header + tomli_w.dumps(doc))
 
@@ -64,10 +99,17 @@ def read_app_toml(path: Path) -> AppToml:
         grpc_address=str(doc.get("grpc", {}).get("address", default.grpc_address)),
         abci_address=str(doc.get("abci", {}).get("address", default.abci_address)),
         pruning=str(doc.get("pruning", {}).get("pruning", default.pruning)),
+        pruning_keep_recent=int(doc.get("pruning", {}).get("keep-recent", 0)),
+        pruning_interval=int(doc.get("pruning", {}).get("interval", 0)),
+        min_retain_blocks=int(doc.get("min-retain-blocks", 0)),
+        snapshot_interval=int(doc.get("state-sync", {}).get("snapshot-interval", 0)),
+        snapshot_keep_recent=int(doc.get("state-sync", {}).get("snapshot-keep-recent", 2)),
         invariant_check_period=int(doc.get("invariant-check-period", 0)),
         debug=bool(doc.get("debug", False)),
     )
-    if cfg.pruning != "nothing":
-        raise ValueError(f'{path}: pruning {cfg.pruning!r} is not supported yet; use "nothing"')
+    try:
+        cfg.to_store_options()
+    except ValueError as exc:
+        raise ValueError(f"{path}: {exc}") from None
     parse_min_gas_prices(cfg.minimum_gas_prices)
     return cfg
