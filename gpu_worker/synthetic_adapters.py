@@ -26,7 +26,8 @@ def make_random_adapter_state(
     """Random A and B matrices (normal, times scale) for the given names and shapes."""
     generator = torch.Generator().manual_seed(seed)
     return {
-        name: torch.randn(shape, generator=generator) * scale for name, shape in sorted(shapes.items())
+        name: torch.randn(shape, generator=generator) * scale
+        for name, shape in sorted(shapes.items())
     }
 
 
