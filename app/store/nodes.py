@@ -24,8 +24,10 @@ INTERNAL_TAG = 1
 LEAF_TAG = 2
 """First byte of an encoded leaf."""
 
-Entry = tuple[int, bytes, bool]
-"""A child reference: (version of the child node, its hash, whether it is a leaf)."""
+Entry = tuple[int, bytes, bytes | None]
+"""A child reference: (version of the child node, its hash, the leaf's key hash or None for an
+internal node). Keeping a leaf's key hash in its parent lets a block overwrite or delete a key
+without reading the old leaf."""
 
 _HEX_TO_NIBBLE = str.maketrans({c: chr(int(c, 16)) for c in "0123456789abcdef"})
 
@@ -62,20 +64,24 @@ def decode_root(data: bytes) -> Entry | None:
     if len(data) != 40:
         raise StoreCorruptError(f"root record has {len(data)} bytes, expected 40")
     version = int.from_bytes(data[:8], "big")
-    return None if version == 0 else (version, data[8:], False)
+    return None if version == 0 else (version, data[8:], None)
 
 
 def encode_internal(children: list[Entry | None]) -> bytes:
-    """0x01 || u16be(present bits) || u16be(leaf bits) || per present child: u64be(v) || hash."""
+    """0x01 || u16be(present bits) || u16be(leaf bits) || per present child, by slot:
+    u64be(version) || hash, then sha256(key) if the child is a leaf."""
     present = leaves = 0
     parts = [b""]
     bit = 1
     for child in children:
         if child is not None:
             present |= bit
-            if child[2]:
+            kh = child[2]
+            if kh is not None:
                 leaves |= bit
-            parts.append(child[0].to_bytes(8, "big") + child[1])
+                parts.append(child[0].to_bytes(8, "big") + child[1] + kh)
+            else:
+                parts.append(child[0].to_bytes(8, "big") + child[1])
         bit <<= 1
     parts[0] = bytes((INTERNAL_TAG, present >> 8, present & 0xFF, leaves >> 8, leaves & 0xFF))
     return b"".join(parts)
@@ -91,12 +97,17 @@ def decode_internal(data: bytes) -> list[Entry | None]:
     off = 5
     for slot in range(16):
         if present >> slot & 1:
+            if leaves >> slot & 1:
+                kh: bytes | None = data[off + 40 : off + 72]
+                end = off + 72
+            else:
+                kh, end = None, off + 40
             children[slot] = (
                 int.from_bytes(data[off : off + 8], "big"),
                 data[off + 8 : off + 40],
-                bool(leaves >> slot & 1),
+                kh,
             )
-            off += 40
+            off = end
     if off != len(data):
         raise StoreCorruptError("internal node has trailing bytes")
     return children

@@ -30,11 +30,17 @@ from aichain.app.store.nodes import (
     node_key,
 )
 
-NODE_CACHE_LIMIT = 60_000
-"""Most decoded internal nodes kept in memory (nodes are immutable, so caching is safe)."""
+NODE_CACHE_LIMIT = 100_000
+"""Most decoded deeper internal nodes kept in memory (nodes are immutable: caching is safe)."""
 
-Item = tuple[bytes, bytes, bytes | None]
-"""One write: (64 key-hash nibbles, key, value or None for a deletion)."""
+TOP_DEPTH = 3
+"""Internal nodes at paths up to this many nibbles (at most 4,369) are always kept in memory."""
+
+_DEPTH_AT = len(b"\x00n") + 8
+"""Offset of the path-length byte in a node key."""
+
+Item = tuple[bytes, bytes, bytes | None, bytes]
+"""One write: (64 key-hash nibbles, key, value or None for a deletion, sha256(key))."""
 
 
 class NodeReader:
@@ -42,11 +48,12 @@ class NodeReader:
 
     def __init__(self, backend: KVStore) -> None:
         self.backend = backend
+        self._top: dict[bytes, list[Entry | None]] = {}
         self._cache: dict[bytes, list[Entry | None]] = {}
 
     def internal(self, nkey: bytes) -> list[Entry | None]:
         """The children of the internal node at nkey. Raises StoreCorruptError if missing."""
-        children = self._cache.get(nkey)
+        children = self._top.get(nkey) or self._cache.get(nkey)
         if children is None:
             data = self.backend.get(nkey)
             if data is None:
@@ -64,12 +71,18 @@ class NodeReader:
 
     def remember(self, nkey: bytes, children: list[Entry | None]) -> None:
         """Caches a decoded internal node."""
+        if nkey[_DEPTH_AT] <= TOP_DEPTH:
+            if len(self._top) >= 4 * 4369:  # old versions' top nodes accumulate: start over
+                self._top.clear()
+            self._top[nkey] = children
+            return
         if len(self._cache) >= NODE_CACHE_LIMIT:
             self._cache.clear()
         self._cache[nkey] = children
 
     def forget(self) -> None:
         """Drops the cache (after pruning or a snapshot restore)."""
+        self._top.clear()
         self._cache.clear()
 
 
@@ -91,7 +104,10 @@ class TreeUpdate:
 
 def compute_items(writes: Mapping[bytes, bytes | None]) -> list[Item]:
     """The writes as tree items sorted by key hash."""
-    items = [(compute_nibbles(compute_key_hash(k)), k, v) for k, v in writes.items()]
+    items = []
+    for k, v in writes.items():
+        kh = compute_key_hash(k)
+        items.append((compute_nibbles(kh), k, v, kh))
     items.sort()
     return items
 
@@ -152,18 +168,27 @@ class _Updater:
         if entry is None:
             return self._build(path, [it for it in items if it[2] is not None])
         nkey = node_key(entry[0], path)
-        if entry[2]:
+        leaf_kh = entry[2]
+        if leaf_kh is not None:
+            if len(items) == 1 and items[0][3] == leaf_kh:  # the same key: no need to read it
+                _, key, value, kh = items[0]
+                if value is None:
+                    self.out.stale.append(nkey)
+                    return None
+                h = compute_leaf_hash(key, value)
+                if h == entry[1]:
+                    return entry
+                self.out.stale.append(nkey)
+                return self._put_leaf(path, key, value, kh, h)
             key, value = self.reader.leaf(nkey)
             merged = {key: value}
-            for _, k, v in items:
+            for _, k, v, _ in items:
                 merged[k] = v
             live = {k: v for k, v in merged.items() if v is not None}
             if len(live) == 1 and live.get(key) == value:
                 return entry
             self.out.stale.append(nkey)
-            sets = [(compute_nibbles(compute_key_hash(k)), k, v) for k, v in live.items()]
-            sets.sort()
-            return self._build(path, sets)
+            return self._build(path, compute_items(live))
         old = self.reader.internal(nkey)
         new = self._apply_children(list(old), path, items)
         if new == old:
@@ -172,7 +197,7 @@ class _Updater:
         live = [s for s in range(16) if new[s] is not None]
         if not live:
             return None
-        if len(live) == 1 and new[live[0]][2]:  # type: ignore[index]
+        if len(live) == 1 and new[live[0]][2] is not None:  # type: ignore[index]
             return self._pull_up(new[live[0]], path, live[0])  # type: ignore[arg-type]
         return self._put_internal(path, new)
 
@@ -181,8 +206,8 @@ class _Updater:
         if not sets:
             return None
         if len(sets) == 1:
-            _, key, value = sets[0]
-            return self._put_leaf(path, key, value)  # type: ignore[arg-type]
+            _, key, value, kh = sets[0]
+            return self._put_leaf(path, key, value, kh)  # type: ignore[arg-type]
         return self._put_internal(path, self._apply_children([None] * 16, path, sets))
 
     def _pull_up(self, child: Entry, path: bytes, slot: int) -> Entry:
@@ -194,19 +219,21 @@ class _Updater:
             self.out.stale.append(ckey)
         else:
             key, value = decode_leaf(data)
-        return self._put_leaf(path, key, value, child[1])
+        return self._put_leaf(path, key, value, child[2], child[1])  # type: ignore[arg-type]
 
-    def _put_leaf(self, path: bytes, key: bytes, value: bytes, h: bytes | None = None) -> Entry:
+    def _put_leaf(
+        self, path: bytes, key: bytes, value: bytes, kh: bytes, h: bytes | None = None
+    ) -> Entry:
         nkey = node_key(self.version, path)
         self.out.nodes[nkey] = encode_leaf(key, value)
-        return (self.version, h or compute_leaf_hash(key, value), True)
+        return (self.version, h or compute_leaf_hash(key, value), kh)
 
     def _put_internal(self, path: bytes, children: list[Entry | None]) -> Entry:
         nkey = node_key(self.version, path)
         self.out.nodes[nkey] = encode_internal(children)
         self.out.decoded[nkey] = children
         h = compute_node_hash([EMPTY_HASH if c is None else c[1] for c in children])
-        return (self.version, h, False)
+        return (self.version, h, None)
 
 
 def get_value(reader: NodeReader, root: Entry | None, key: bytes) -> bytes | None:
