@@ -50,8 +50,9 @@ def _chunk_key(height: int, index: int) -> bytes:
     return CHUNK_PREFIX + height.to_bytes(8, "big") + index.to_bytes(4, "big")
 
 
-def compute_chunks(pairs, chunk_bytes: int = CHUNK_BYTES) -> list[bytes]:  # noqa: ANN001
-    """(key, value) pairs cut into chunks of records."""
+def compute_chunks(pairs, chunk_bytes: int | None = None) -> list[bytes]:  # noqa: ANN001
+    """(key, value) pairs cut into chunks of records (CHUNK_BYTES when no size is given)."""
+    chunk_bytes = chunk_bytes or CHUNK_BYTES
     chunks: list[bytes] = []
     buf: list[bytes] = []
     size = 0
@@ -89,7 +90,7 @@ def decode_chunk(chunk: bytes) -> list[tuple[bytes, bytes]]:
 
 
 def take_snapshot(
-    root: RootStore, height: int, keep_recent: int, chunk_bytes: int = CHUNK_BYTES
+    root: RootStore, height: int, keep_recent: int, chunk_bytes: int | None = None
 ) -> SnapshotInfo:
     """Writes the snapshot of a kept height and deletes snapshots beyond keep_recent."""
     chunks = compute_chunks(root.iter_at(height), chunk_bytes)
