@@ -24,7 +24,11 @@ from aichain.modules.auth.module import AuthModule
 from aichain.modules.auth.types import module_address
 from aichain.modules.bank.keeper import Keeper as BankKeeper
 from aichain.modules.bank.module import BankModule
+from aichain.modules.slashing.hooks import SlashingHooks
+from aichain.modules.slashing.keeper import Keeper as SlashingKeeper
+from aichain.modules.slashing.module import SlashingModule
 from aichain.modules.staking.gentx import GenutilModule
+from aichain.modules.staking.hooks import MultiHooks
 from aichain.modules.staking.keeper import Keeper as StakingKeeper
 from aichain.modules.staking.module import StakingModule
 from aichain.modules.staking.types import BONDED_POOL, NOT_BONDED_POOL
@@ -43,10 +47,13 @@ def new_app(backend: BatchStore, config: AppConfig | None = None) -> BaseApp:
     bank_keeper = BankKeeper(auth_keeper)
     blocked = frozenset(module_address(name) for name in MODULE_ACCOUNTS)
     staking_keeper = StakingKeeper(bank_keeper, auth_keeper)
+    slashing_keeper = SlashingKeeper(staking_keeper)
+    staking_keeper.set_hooks(MultiHooks([SlashingHooks(slashing_keeper)]))
     manager = ModuleManager(
         [
             AuthModule(auth_keeper),
             BankModule(bank_keeper, blocked),
+            SlashingModule(slashing_keeper),
             StakingModule(staking_keeper),
             GenutilModule(auth_keeper, staking_keeper),
         ]

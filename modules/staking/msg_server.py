@@ -149,8 +149,9 @@ class MsgServer:
         return tx_pb2.MsgEditValidatorResponse()
 
     def _new_commission(self, ctx: Context, old: Commission, rate: int) -> Commission:
-        """The commission with a new rate, if the rules allow the change now."""
-        if ctx.time_ns - old.update_time_ns < DAY_NS:
+        """The commission with a new rate, if the rules allow the change now (the 24h rule is
+        checked in DeliverTx only: CheckTx contexts carry no header time)."""
+        if not ctx.is_check and ctx.time_ns - old.update_time_ns < DAY_NS:
             raise CommissionUpdateTimeError(
                 "the commission rate changed less than 24h ago; try again after "
                 f"{ts(old.update_time_ns + DAY_NS).ToJsonString()}"

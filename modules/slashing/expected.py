@@ -1,0 +1,50 @@
+"""What the slashing module needs from staking."""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from aichain.app.context import Context
+
+
+class StakingValidator(Protocol):
+    """The validator fields slashing reads."""
+
+    operator: bytes
+    jailed: bool
+    status: int
+    min_self_delegation: int
+
+    @property
+    def cons_address(self) -> bytes:
+        """Consensus address."""
+
+    def tokens_from_shares(self, shares: int) -> int:
+        """Tokens shares are worth."""
+
+
+class StakingKeeper(Protocol):
+    """Validators, slashing and jailing (staking)."""
+
+    def get_validator(self, ctx: Context, op: bytes) -> StakingValidator | None:
+        """The validator at op, or None."""
+
+    def get_validator_by_cons(self, ctx: Context, cons: bytes) -> StakingValidator | None:
+        """The validator with that consensus address, or None."""
+
+    def get_delegation(self, ctx: Context, delegator: bytes, op: bytes) -> int | None:
+        """Delegation shares, or None."""
+
+    def slash(
+        self, ctx: Context, cons: bytes, infraction_height: int, power: int, fraction: int
+    ) -> int:
+        """Burns fraction of the stake at the infraction."""
+
+    def jail(self, ctx: Context, cons: bytes) -> None:
+        """Jails a validator."""
+
+    def unjail(self, ctx: Context, cons: bytes) -> None:
+        """Unjails a validator."""
+
+    def get_params(self, ctx: Context) -> object:
+        """Staking params (unbonding_time_ns bounds evidence age)."""
