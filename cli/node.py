@@ -148,3 +148,14 @@ def status(node: str | None, home: Path, output: str) -> None:
         "cometbft_version": info["version"],
     }
     emit(data, output)
+
+
+def _register_genesis_tx_commands() -> None:
+    """Adds gentx and collect-gentxs (staking) to the genesis group."""
+    from aichain.cli.genesis_tx import collect_gentxs, gentx
+
+    genesis.add_command(gentx)
+    genesis.add_command(collect_gentxs)
+
+
+_register_genesis_tx_commands()
