@@ -24,6 +24,11 @@ from aichain.modules.auth.module import AuthModule
 from aichain.modules.auth.types import module_address
 from aichain.modules.bank.keeper import Keeper as BankKeeper
 from aichain.modules.bank.module import BankModule
+from aichain.modules.distribution.hooks import DistributionHooks
+from aichain.modules.distribution.keeper import MODULE as DISTRIBUTION
+from aichain.modules.distribution.keeper import Keeper as DistributionKeeper
+from aichain.modules.distribution.mint import MintModule
+from aichain.modules.distribution.module import DistributionModule
 from aichain.modules.slashing.hooks import SlashingHooks
 from aichain.modules.slashing.keeper import Keeper as SlashingKeeper
 from aichain.modules.slashing.module import SlashingModule
@@ -36,7 +41,7 @@ from aichain.modules.staking.types import BONDED_POOL, NOT_BONDED_POOL
 DEFAULT_CONFIG = AppConfig()
 """App settings when none are given (no minimum gas price: tests and benchmarks)."""
 
-MODULE_ACCOUNTS = (FEE_COLLECTOR, BONDED_POOL, NOT_BONDED_POOL)
+MODULE_ACCOUNTS = (FEE_COLLECTOR, BONDED_POOL, NOT_BONDED_POOL, DISTRIBUTION)
 """Module accounts; none of them may receive plain sends."""
 
 
@@ -48,11 +53,16 @@ def new_app(backend: BatchStore, config: AppConfig | None = None) -> BaseApp:
     blocked = frozenset(module_address(name) for name in MODULE_ACCOUNTS)
     staking_keeper = StakingKeeper(bank_keeper, auth_keeper)
     slashing_keeper = SlashingKeeper(staking_keeper)
-    staking_keeper.set_hooks(MultiHooks([SlashingHooks(slashing_keeper)]))
+    distribution_keeper = DistributionKeeper(staking_keeper, bank_keeper, auth_keeper)
+    staking_keeper.set_hooks(
+        MultiHooks([DistributionHooks(distribution_keeper), SlashingHooks(slashing_keeper)])
+    )
     manager = ModuleManager(
         [
             AuthModule(auth_keeper),
             BankModule(bank_keeper, blocked),
+            MintModule(bank_keeper, staking_keeper.get_last_total_power),
+            DistributionModule(distribution_keeper, blocked),
             SlashingModule(slashing_keeper),
             StakingModule(staking_keeper),
             GenutilModule(auth_keeper, staking_keeper),

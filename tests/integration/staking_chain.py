@@ -54,7 +54,8 @@ class StakingChain:
         app_state: dict | None = None,
         config: AppConfig | None = None,
     ) -> StakingChain:
-        """Genesis: balances, then one gentx per (key, consensus pubkey, self-bond)."""
+        """Genesis: balances, then one gentx per (key, consensus pubkey, self-bond); no
+        inflation unless app_state sets mint params."""
         app = memory_app(config or AppConfig(invariant_check_period=1))
         funded = {k.address: (k, n) for k, n in balances}
         for key, _, bond in validators:
@@ -66,6 +67,7 @@ class StakingChain:
                     for a, (_, n) in sorted(funded.items())
                 ]
             },
+            "mint": {"params": {"inflation_rate": "0"}},
             "genutil": {
                 "gen_txs": [
                     gentx_json(build_gentx(k, pk, f"val{i}", bond, CHAIN_ID))

@@ -1,0 +1,1 @@
+"""aichain.modules.distribution."""

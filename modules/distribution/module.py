@@ -1,0 +1,74 @@
+"""Wiring of the distribution module."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from cosmos.distribution.v1beta1 import tx_pb2
+
+from aichain.app.context import Context
+from aichain.app.module import Invariant
+from aichain.app.router import MsgRoute, Router
+from aichain.modules.distribution import genesis, invariants, msgs
+from aichain.modules.distribution.allocation import process_allocation
+from aichain.modules.distribution.keeper import Keeper
+from aichain.modules.distribution.query import QueryServer, register_queries
+
+
+class DistributionModule:
+    """Block rewards, commission, delegator rewards (F1) and the community pool."""
+
+    name = "distribution"
+
+    def __init__(self, keeper: Keeper, blocked: frozenset[bytes]) -> None:
+        self.keeper = keeper
+        self.msg_server = msgs.MsgServer(keeper, blocked)
+
+    def register(self, router: Router) -> None:
+        """Adds the distribution messages and queries."""
+        s = self.msg_server
+        routes = [
+            ("MsgSetWithdrawAddress", tx_pb2.MsgSetWithdrawAddress, msgs.delegator_signer,
+             msgs.validate_set_withdraw_address, s.set_withdraw_address),
+            ("MsgWithdrawDelegatorReward", tx_pb2.MsgWithdrawDelegatorReward,
+             msgs.delegator_signer, msgs.validate_withdraw_rewards, s.withdraw_rewards),
+            ("MsgWithdrawValidatorCommission", tx_pb2.MsgWithdrawValidatorCommission,
+             msgs.commission_signer, msgs.validate_withdraw_commission, s.withdraw_commission),
+            ("MsgFundCommunityPool", tx_pb2.MsgFundCommunityPool, msgs.depositor_signer,
+             msgs.validate_fund_pool, s.fund_community_pool),
+            ("MsgCommunityPoolSpend", tx_pb2.MsgCommunityPoolSpend, msgs.authority_signer,
+             msgs.validate_pool_spend, s.community_pool_spend),
+        ]  # fmt: skip
+        for name, proto, signers, validate, handler in routes:
+            router.add_msg(MsgRoute(msgs.URL + name, proto, signers, validate, handler, self.name))
+        register_queries(router, QueryServer(self.keeper))
+
+    def default_genesis(self) -> dict[str, Any]:
+        """Default distribution genesis."""
+        return genesis.default_genesis()
+
+    def init_genesis(self, ctx: Context, data: dict[str, Any]) -> None:
+        """Imports distribution genesis."""
+        genesis.init_genesis(ctx, self.keeper, data)
+
+    def export_genesis(self, ctx: Context) -> dict[str, Any]:
+        """Exports distribution genesis."""
+        return genesis.export_genesis(ctx, self.keeper)
+
+    def begin_block(self, ctx: Context) -> None:
+        """Allocates the last block's fees and provisions to its voters."""
+        process_allocation(ctx, self.keeper)
+
+    def end_block(self, ctx: Context) -> None:
+        """Nothing at end-block."""
+
+    def invariants(self) -> Sequence[tuple[str, Invariant]]:
+        """Outstanding is non-negative; rewards owed never exceed rewards accrued."""
+        return (
+            (
+                "nonnegative-outstanding",
+                lambda ctx: invariants.nonnegative_outstanding_invariant(ctx, self.keeper),
+            ),
+            ("can-withdraw", lambda ctx: invariants.can_withdraw_invariant(ctx, self.keeper)),
+        )
