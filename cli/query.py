@@ -196,3 +196,16 @@ def _register_store_command() -> None:
 
 
 _register_store_command()
+
+
+def _register_pos_queries() -> None:
+    """Adds `query staking`, `query distribution` and `query slashing`."""
+    from aichain.cli.distribution import query_distribution
+    from aichain.cli.slashing import query_slashing
+    from aichain.cli.staking import query_staking
+
+    for group in (query_staking, query_distribution, query_slashing):
+        query.add_command(group)
+
+
+_register_pos_queries()

@@ -130,3 +130,16 @@ def send(
     emit(result.to_dict(), output)
     if result.code != 0:
         fail(f"tx failed with code {result.codespace}/{result.code}: {result.log}")
+
+
+def _register_pos_commands() -> None:
+    """Adds `tx staking`, `tx distribution` and `tx slashing`."""
+    from aichain.cli.distribution import tx_distribution
+    from aichain.cli.slashing import tx_slashing
+    from aichain.cli.staking import tx_staking
+
+    for group in (tx_staking, tx_distribution, tx_slashing):
+        tx.add_command(group)
+
+
+_register_pos_commands()
