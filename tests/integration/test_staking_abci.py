@@ -194,9 +194,13 @@ def _bad_cases(chain: StakingChain):
         "staking",
         11,
     )
-    yield "max change above max", ALICE, msg_create_validator(
-        ALICE.address, new_pk, "x", AIC, commission_max_change_rate="0.5"
-    ), "staking", 14
+    yield (
+        "max change above max",
+        ALICE,
+        msg_create_validator(ALICE.address, new_pk, "x", AIC, commission_max_change_rate="0.5"),
+        "staking",
+        14,
+    )
     yield "same consensus key", ALICE, msg_create_validator(
         ALICE.address, V[0][1], "dup", AIC), "staking", 5  # fmt: skip
     yield "operator already a validator", V[0][0], msg_create_validator(
