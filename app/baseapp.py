@@ -128,6 +128,9 @@ class BaseApp:
         self._genesis_hash = b""
         self._pending: _Pending | None = None
         self._verified: dict[bytes, tuple[int, ...]] = {}
+        self.last_block_time_ns = 0
+        """Header time of the last executed block: the clock CheckTx and simulations read (not
+        consensus state; 0 until this process has executed a block)."""
         self._decoded: dict[bytes, DecodedTx] = {}
         self._restore: Restore | None = None
 
@@ -202,7 +205,11 @@ class BaseApp:
             meter = GasMeter(tx.gas_limit)
             branch = CacheStore(self._check)
             ctx = self._ctx(
-                GasKVStore(branch, meter), meter, self.root.last_height + 1, 0, is_check=True
+                GasKVStore(branch, meter),
+                meter,
+                self.root.last_height + 1,
+                self.last_block_time_ns,
+                is_check=True,
             )
             self.ante(ctx, tx, self._verified)
             self._run_msgs(ctx, tx)
@@ -253,6 +260,7 @@ class BaseApp:
         branch = self._genesis if self._genesis is not None else self.root.branch()
         self._genesis = None
         time_ns = req.time.seconds * 1_000_000_000 + req.time.nanos
+        self.last_block_time_ns = time_ns
         block_ctx = self._ctx(
             branch, GasMeter(INFINITE_GAS), req.height, time_ns, block=_block_info(req)
         )
@@ -441,7 +449,7 @@ class BaseApp:
             GasKVStore(branch, meter),
             meter,
             self.root.last_height + 1,
-            0,
+            self.last_block_time_ns,
             is_check=True,
             is_simulate=True,
         )
