@@ -2,7 +2,9 @@
 
 Same base model (the built-in tiny GPT-2), same random adapters, same requests (spread evenly
 over the adapters in a seeded shuffled order), same run:
-- mixed: the ServingService (request queue, LRU adapter tiers, peft mixed-adapter batches);
+- mixed: the ServingService (request queue, LRU adapter tiers, peft mixed-adapter batches),
+  with its device slots filled before timing as `aichain worker serve` does at start-up (beyond
+  the slots, adapters are swapped into evicted slots from disk, hash-checked);
 - naive: one request at a time, loading (and hash-checking) the needed adapter from disk and
   copying it into the model's one adapter slot before each request (no batching, no cache).
 Also: adapter load latency (disk read + sha256 + parse), install latency (into the served
@@ -74,6 +76,8 @@ def run_mixed(adapters, requests, device, max_batch, device_slots, host_slots) -
         registry.register(adapter_id, path, digest, verify=False)
     cache = AdapterCache(registry, model, device_slots=device_slots, host_slots=host_slots)
     service = ServingService(model, cache, max_batch=max_batch, batch_wait_s=0.002)
+    for adapter_id, _, _ in adapters[:device_slots]:  # as `serve` does at start-up
+        cache.ensure_on_device([adapter_id])
     service.start()
     try:
         service.generate(GenerationRequest(adapters[0][0], "warm up", max_tokens=2))
