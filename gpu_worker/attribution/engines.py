@@ -33,7 +33,7 @@ BLEND = "blend-v1"
 """Engine name: a mix of the two normalised score vectors."""
 ENGINES = (LORA_INFLUENCE, SPAN_MATCH, BLEND)
 """Every engine name load_engine accepts."""
-DEFAULT_MIN_SPAN = 16
+DEFAULT_MIN_SPAN = 8
 """Shortest verbatim span (bytes) span-match-v1 counts as evidence."""
 DEFAULT_BLEND_ALPHA = 0.5
 """Weight of the influence distribution in blend-v1 (span gets 1 - alpha)."""
