@@ -48,11 +48,32 @@ def localnet() -> None:
     help="Node I listens on BASE+100*I+{56 p2p, 57 rpc, 58 abci, 90 grpc}.",
 )
 @click.option("--overwrite", is_flag=True, help="Replace an existing localnet in --home.")
+@click.option(
+    "--param",
+    "params",
+    multiple=True,
+    metavar="MODULE.NAME=VALUE",
+    help="Override a genesis param, e.g. staking.unbonding_time=30s (repeatable).",
+)
 @_root_option
-def init_cmd(validators: int, chain_id: str, base_port: int, overwrite: bool, root: Path) -> None:
+def init_cmd(
+    validators: int,
+    chain_id: str,
+    base_port: int,
+    overwrite: bool,
+    params: tuple[str, ...],
+    root: Path,
+) -> None:
     """Create N node homes with a shared genesis, funded keys and gentxs."""
     from aichain.node.localnet import LocalnetError, init_localnet
 
+    overrides: dict[str, dict[str, object]] = {}
+    for item in params:
+        name, sep, value = item.partition("=")
+        module, dot, param = name.partition(".")
+        if not sep or not dot or not module or not param:
+            fail(f"--param {item!r}: write MODULE.NAME=VALUE, e.g. staking.unbonding_time=30s")
+        overrides.setdefault(module, {})[param] = int(value) if value.isdigit() else value
     try:
         net = init_localnet(
             root,
@@ -61,6 +82,7 @@ def init_cmd(validators: int, chain_id: str, base_port: int, overwrite: bool, ro
             base_port,
             overwrite,
             progress=lambda m: click.echo(f"  {m}", err=True),
+            params=overrides,
         )
     except (LocalnetError, OSError) as exc:
         fail(str(exc))

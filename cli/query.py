@@ -27,6 +27,10 @@ def _ask(node: str, path: str, request: Message, response_type: type[Message]) -
 
 def _as_dict(message: Message) -> dict:
     """A response as Cosmos-style JSON (snake_case, 64-bit ints as strings)."""
+    # key types that appear inside Any fields must be known to the descriptor pool
+    import cosmos.crypto.ed25519.keys_pb2  # noqa: F401
+    import cosmos.crypto.secp256k1.keys_pb2  # noqa: F401
+
     return json_format.MessageToDict(message, preserving_proto_field_name=True)
 
 

@@ -12,7 +12,6 @@ from pathlib import Path
 from typing import Any
 
 import click
-from google.protobuf import json_format
 from google.protobuf.message import Message
 
 from aichain.cli.common import (
@@ -104,7 +103,9 @@ def ask(node: str | None, home: Path, path: str, request: Message, response: typ
     if result.code != 0:
         fail(result.log or f"query failed with code {result.codespace}/{result.code}")
     message = response.FromString(result.value)
-    return json_format.MessageToDict(message, preserving_proto_field_name=True)
+    from aichain.cli.query import _as_dict
+
+    return _as_dict(message)
 
 
 def _coin(amount: str):  # noqa: ANN202 - a Coin

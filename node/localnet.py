@@ -145,8 +145,12 @@ def init_localnet(
     base_port: int = DEFAULT_BASE_PORT,
     overwrite: bool = False,
     progress: Callable[[str], None] = lambda _: None,
+    params: dict[str, dict[str, Any]] | None = None,
 ) -> Localnet:
-    """Creates N node homes with a shared genesis and full-mesh peers. Raises LocalnetError."""
+    """Creates N node homes with a shared genesis and full-mesh peers. Raises LocalnetError.
+
+    params overrides module params in genesis, e.g. {"staking": {"unbonding_time": "10s"}}.
+    """
     if validators < 1:
         raise LocalnetError("a localnet needs at least one validator (--validators N, N >= 1)")
     if manifest_path(root).exists() and not overwrite:
@@ -216,7 +220,7 @@ def init_localnet(
         "json",
     )
     faucet = json.loads(faucet_out)["address"]
-    _write_genesis(specs, chain_id, faucet, progress)
+    _write_genesis(specs, chain_id, faucet, progress, params or {})
     peers = [f"{s.node_id}@127.0.0.1:{s.p2p_port}" for s in specs]
     for spec, peer in zip(specs, peers, strict=True):
         others = ",".join(p for p in peers if p != peer)
@@ -241,9 +245,13 @@ def _maybe_nodes(root: Path) -> tuple[NodeSpec, ...]:
 
 
 def _write_genesis(
-    specs: list[NodeSpec], chain_id: str, faucet: str, progress: Callable[[str], None]
+    specs: list[NodeSpec],
+    chain_id: str,
+    faucet: str,
+    progress: Callable[[str], None],
+    params: dict[str, dict[str, Any]],
 ) -> None:
-    """Funds operators and the faucet, adds validators, copies genesis to every node."""
+    """Funds operators and the faucet, sets params, adds validators, copies the genesis."""
     first = Home(Path(specs[0].home))
     for spec in specs:
         _cli(
@@ -255,6 +263,12 @@ def _write_genesis(
             str(first.root),
         )
     _cli("genesis", "add-account", faucet, f"{FAUCET_COINS}uaic", "--home", str(first.root))
+    if params:
+        genesis = json.loads(first.genesis.read_text())
+        for module, values in sorted(params.items()):
+            section = genesis["app_state"].setdefault(module, {})
+            section.setdefault("params", {}).update(values)
+        write_genesis(first, genesis)
     if has_staking():
         progress("gentxs")
         gentx_dir = first.root / "config" / "gentx"

@@ -48,6 +48,24 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def free_base_port(nodes: int) -> int:
+    """A localnet base port (below the ephemeral range) whose node ports all bind right now."""
+    import random
+
+    rng = random.Random()
+    for _ in range(200):
+        base = rng.randrange(200, 320) * 100
+        ports = [base + 100 * i + off for i in range(nodes) for off in (56, 57, 58, 90)]
+        try:
+            for port in ports:
+                with socket.socket() as s:
+                    s.bind(("127.0.0.1", port))
+        except OSError:
+            continue
+        return base
+    raise RuntimeError("no free localnet port range in 20000-32000")
+
+
 def run_cli(
     *args: str, input: str | None = None, check: bool = True
 ) -> subprocess.CompletedProcess[str]:

@@ -90,15 +90,16 @@ def test_send_over_grpc_like_a_cosmos_client(node: Node, channel: grpc.Channel) 
     sender = account_address(node.faucet.address)
     recipient = account_address(PrivateKey.generate().address)
 
-    account_any = auth_grpc.QueryStub(channel).Account(
-        auth_query.QueryAccountRequest(address=sender)
-    ).account
+    account_any = (
+        auth_grpc.QueryStub(channel).Account(auth_query.QueryAccountRequest(address=sender)).account
+    )
     assert account_any.type_url == "/cosmos.auth.v1beta1.BaseAccount"
     account = auth_pb2.BaseAccount.FromString(account_any.value)
     before = _balance(channel, sender)
 
     send = bank_tx.MsgSend(
-        from_address=sender, to_address=recipient,
+        from_address=sender,
+        to_address=recipient,
         amount=[coin_pb2.Coin(denom=DENOM, amount="4321")],
     )
     service = tx_grpc.ServiceStub(channel)
@@ -106,8 +107,13 @@ def test_send_over_grpc_like_a_cosmos_client(node: Node, channel: grpc.Channel) 
     def sign(gas: int) -> bytes:
         fee = math.ceil(gas * GAS_PRICE)
         return _sign_direct(
-            node.faucet.secret, [send], node.chain_id, account.account_number,
-            account.sequence, gas, fee,
+            node.faucet.secret,
+            [send],
+            node.chain_id,
+            account.account_number,
+            account.sequence,
+            gas,
+            fee,
         )
 
     simulated = service.Simulate(tx_service.SimulateRequest(tx_bytes=sign(200_000)))
@@ -141,7 +147,8 @@ def test_send_over_grpc_like_a_cosmos_client(node: Node, channel: grpc.Channel) 
     assert _balance(channel, recipient) == 4321
     assert _balance(channel, sender) == before - 4321 - math.ceil(gas * GAS_PRICE)
     after = auth_pb2.BaseAccount.FromString(
-        auth_grpc.QueryStub(channel).Account(auth_query.QueryAccountRequest(address=sender))
+        auth_grpc.QueryStub(channel)
+        .Account(auth_query.QueryAccountRequest(address=sender))
         .account.value
     )
     assert after.sequence == account.sequence + 1

@@ -23,24 +23,15 @@ from aichain.node.localnet import (
     wait_for_height,
 )
 
-from .conftest import free_port
+from .conftest import free_base_port
 
 pytestmark = pytest.mark.e2e
-
-
-def _free_base_port() -> int:
-    """A base port whose node ports (base + 100*i + {56,57,58,90}) look free."""
-    for _ in range(50):
-        base = (free_port() // 100) * 100
-        if base + 400 < 65000 and base > 20000:
-            return base
-    raise RuntimeError("no free port range")
 
 
 @pytest.fixture(scope="module")
 def net(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Localnet]:
     root = tmp_path_factory.mktemp("localnet")
-    init_localnet(root, 4, base_port=_free_base_port())
+    init_localnet(root, 4, base_port=free_base_port(4))
     net = load_localnet(root)
     start_localnet(net)
     try:
