@@ -107,7 +107,7 @@ def main() -> None:
                 param.normal_(0, 0.02)
     model.eval()
     biggest = max(args.sizes)
-    contributors = 10
+    contributors = max(10, biggest // 100)
     with tempfile.TemporaryDirectory() as tmp:
         data = Path(tmp) / "datanet"
         make_demo_datanet(
