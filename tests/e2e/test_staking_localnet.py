@@ -255,3 +255,57 @@ def test_downtime_jails_and_slashes_then_unjail_restores(net: Localnet) -> None:
         cli(net.nodes[0], "query", "staking", "validator", target)["validator"].get("jailed", False)
         is False
     )
+
+
+def test_double_signing_copy_is_slashed_and_tombstoned(net: Localnet) -> None:
+    """A second process signs with node2's key; its hasty nil prevotes conflict with node2's
+    votes for the proposed blocks, CometBFT turns that into evidence, the app slashes."""
+    from aichain.app.crypto import VALCONS_PREFIX, bech32_encode
+
+    victim = net.nodes[2]
+    cons = cons_address(Path(victim.home))
+    target = valoper(net, 2)
+    tokens_before = int(
+        cli(net.nodes[0], "query", "staking", "validator", target)["validator"]["tokens"]
+    )
+    home = net.root / "double"
+    ports = {k: free_port() for k in ("rpc", "p2p", "abci", "grpc")}
+    run_cli("init", "double", "--chain-id", "aichain-pos", "--home", str(home), "--overwrite")
+    h = Home(home)
+    h.genesis.write_text(Home(Path(net.nodes[0].home)).genesis.read_text())
+    key = (Path(victim.home) / "config" / "priv_validator_key.json").read_text()
+    (home / "config" / "priv_validator_key.json").write_text(key)
+    configure_cometbft(
+        h,
+        {
+            "rpc.laddr": json.dumps(f"tcp://127.0.0.1:{ports['rpc']}"),
+            "p2p.laddr": json.dumps(f"tcp://127.0.0.1:{ports['p2p']}"),
+            "proxy_app": json.dumps(f"tcp://127.0.0.1:{ports['abci']}"),
+            "p2p.persistent_peers": json.dumps(
+                ",".join(f"{s.node_id}@127.0.0.1:{s.p2p_port}" for s in net.nodes)
+            ),
+            # the copy gives up on proposals at once and prevotes nil: a conflicting vote
+            "consensus.timeout_propose": '"1ms"',
+            "consensus.timeout_propose_delta": '"1ms"',
+        },
+    )
+    app_toml = h.app_toml.read_text()
+    app_toml = app_toml.replace('"127.0.0.1:9090"', f'"127.0.0.1:{ports["grpc"]}"')
+    app_toml = app_toml.replace('"tcp://127.0.0.1:26658"', f'"tcp://127.0.0.1:{ports["abci"]}"')
+    h.app_toml.write_text(app_toml)
+    spec = NodeSpec(5, "double", str(home), "", 0, ports["rpc"], 0, 0, "")
+    start_node(spec)
+    try:
+        deadline = time.monotonic() + 150
+        while cons in powers(net) and time.monotonic() < deadline:
+            time.sleep(1)
+    finally:
+        stop_node(spec)
+    assert cons not in powers(net), "no equivocation evidence removed the double signer"
+    validator = cli(net.nodes[0], "query", "staking", "validator", target)["validator"]
+    assert validator["jailed"] is True
+    assert int(validator["tokens"]) < tokens_before
+    valcons = bech32_encode(VALCONS_PREFIX, bytes.fromhex(cons))
+    info = cli(net.nodes[0], "query", "slashing", "signing-info", valcons)
+    assert info["val_signing_info"]["tombstoned"] is True
+    wait_blocks(net, 2)  # the other validators keep making blocks
