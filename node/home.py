@@ -49,6 +49,11 @@ class Home:
         return self.root / "logs"
 
     @property
+    def cometbft_pid_file(self) -> Path:
+        """cometbft.pid: the pid of the CometBFT child of a running `aichain start`."""
+        return self.root / "cometbft.pid"
+
+    @property
     def pid_file(self) -> Path:
         """aichain.pid: the pid of a running `aichain start`."""
         return self.root / "aichain.pid"

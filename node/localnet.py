@@ -29,6 +29,7 @@ from aichain.client.rpc import CometRPC, RPCError
 from aichain.config.app_config import AppToml
 from aichain.node.home import Home, configure_cometbft, find_cometbft
 from aichain.node.init import init_home, write_genesis
+from aichain.node.procs import is_alive, read_pid
 
 DEFAULT_BASE_PORT = 30000
 """Ports of node I start at DEFAULT_BASE_PORT + 100*I (clear of a `make run` chain's)."""
@@ -312,33 +313,13 @@ def _write_genesis(
 
 def is_running(home: Path) -> bool:
     """Whether the node home has a live `aichain start` (by its pid file)."""
-    pid = _read_pid(home)
-    if pid is None:
-        return False
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return not _is_zombie(pid)
-
-
-def _is_zombie(pid: int) -> bool:
-    """Whether pid has exited but not been reaped (then it is not running)."""
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return False
-    return stat.rsplit(")", 1)[-1].split()[0] == "Z"
+    pid = read_pid(Home(home).pid_file)
+    return pid is not None and is_alive(pid)
 
 
 def _read_pid(home: Path) -> int | None:
     """The pid in HOME/aichain.pid, if any."""
-    try:
-        return int(Home(home).pid_file.read_text().strip())
-    except (FileNotFoundError, ValueError):
-        return None
+    return read_pid(Home(home).pid_file)
 
 
 def start_node(spec: NodeSpec) -> int:

@@ -25,8 +25,13 @@ from aichain.client.rpc import CometRPC
 from aichain.config.app_config import read_app_toml
 from aichain.node.gc_tuning import tune_gc
 from aichain.node.home import Home, find_cometbft
+from aichain.node.procs import read_pid, wait_for_exit
 
 log = logging.getLogger("aichain.node")
+
+LEFTOVER_WAIT_S = 30.0
+"""Seconds to wait for the CometBFT of a killed earlier run to stop by itself (it does when
+its ABCI connection breaks) before refusing to start."""
 
 CHILD_STOP_GRACE_S = 10.0
 """Seconds CometBFT gets to stop after SIGTERM before it is killed."""
@@ -94,6 +99,17 @@ async def _serve(
     await server.start()
     child = None
     if not abci_only:
+        leftover = read_pid(home.cometbft_pid_file)
+        if leftover is not None and not await asyncio.to_thread(
+            wait_for_exit, leftover, LEFTOVER_WAIT_S
+        ):
+            await server.stop()
+            log.error(
+                "CometBFT of an earlier run (pid %d) still holds %s; stop it first",
+                leftover,
+                home.root,
+            )
+            return 1
         home.log_dir.mkdir(parents=True, exist_ok=True)
         log_path = home.log_dir / "cometbft.log"
         with log_path.open("ab") as log_file:
@@ -108,6 +124,7 @@ async def _serve(
                 stderr=asyncio.subprocess.STDOUT,
                 start_new_session=True,
             )
+        home.cometbft_pid_file.write_text(f"{child.pid}\n")
     _print_banner(
         home,
         rpc_addr,
@@ -128,6 +145,9 @@ async def _serve(
     if child is not None and child.returncode is None:
         await _stop_child(child)
     await server.stop()
+    if child is not None:
+        with contextlib.suppress(FileNotFoundError):
+            home.cometbft_pid_file.unlink()
     if failure:
         log.error("node stopped: %s", "; ".join(failure))
         return 1
