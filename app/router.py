@@ -53,6 +53,23 @@ class Router:
             raise ValueError(f"query {route.path} registered twice")
         self.queries[route.path] = route
 
+    def add_query_service(
+        self, pb2_module: Any, methods: list[tuple[str, Callable[[Context, Any], Message]]]
+    ) -> None:
+        """Registers methods of a generated query_pb2 module's `Query` service by name; paths
+        are /<package>.Query/<Method>, request and response types come from the descriptor."""
+        service = pb2_module.DESCRIPTOR.services_by_name["Query"]
+        for name, handler in methods:
+            method = service.methods_by_name[name]
+            self.add_query(
+                QueryRoute(
+                    f"/{service.full_name}/{name}",
+                    getattr(pb2_module, method.input_type.name),
+                    getattr(pb2_module, method.output_type.name),
+                    handler,
+                )
+            )
+
     def msg_route(self, type_url: str) -> MsgRoute:
         """The route of a message type. Raises UnknownRequestError."""
         route = self.msgs.get(type_url)

@@ -7,11 +7,8 @@ from cosmos.auth.v1beta1 import query_pb2
 from aichain.app.context import Context
 from aichain.app.crypto import ACCOUNT_PREFIX, account_address, parse_account_address
 from aichain.app.pagination import paginate
-from aichain.app.router import QueryRoute, Router
+from aichain.app.router import Router
 from aichain.modules.auth.keeper import ViewKeeper
-
-SERVICE = "/cosmos.auth.v1beta1.Query/"
-"""Path prefix of the auth query methods."""
 
 
 class QueryServer:
@@ -68,21 +65,13 @@ class QueryServer:
 
 def register_queries(router: Router, server: QueryServer) -> None:
     """Adds the auth query methods to the router."""
-    methods = [
-        ("Account", server.account),
-        ("Accounts", server.accounts),
-        ("AccountInfo", server.account_info),
-        ("Params", server.params),
-        ("Bech32Prefix", server.bech32_prefix),
-    ]
-    service = query_pb2.DESCRIPTOR.services_by_name["Query"]
-    for name, handler in methods:
-        method = service.methods_by_name[name]
-        router.add_query(
-            QueryRoute(
-                SERVICE + name,
-                getattr(query_pb2, method.input_type.name),
-                getattr(query_pb2, method.output_type.name),
-                handler,
-            )
-        )
+    router.add_query_service(
+        query_pb2,
+        [
+            ("Account", server.account),
+            ("Accounts", server.accounts),
+            ("AccountInfo", server.account_info),
+            ("Params", server.params),
+            ("Bech32Prefix", server.bech32_prefix),
+        ],
+    )

@@ -9,12 +9,9 @@ from aichain.app.coins import Coin, validate_denom
 from aichain.app.context import Context
 from aichain.app.crypto import parse_account_address
 from aichain.app.pagination import paginate
-from aichain.app.router import QueryRoute, Router
+from aichain.app.router import Router
 from aichain.modules.bank.errors import DenomMetadataNotFoundError
 from aichain.modules.bank.keeper import ViewKeeper
-
-SERVICE = "/cosmos.bank.v1beta1.Query/"
-"""Path prefix of the bank query methods."""
 
 
 def coin_proto(coin: Coin) -> coin_pb2.Coin:
@@ -118,30 +115,17 @@ class QueryServer:
 
 def register_queries(router: Router, server: QueryServer) -> None:
     """Adds the bank query methods to the router."""
-    methods = [
-        ("Balance", server.balance),
-        ("AllBalances", server.all_balances),
-        ("SpendableBalances", server.spendable_balances),
-        ("TotalSupply", server.total_supply),
-        ("SupplyOf", server.supply_of),
-        ("Params", server.params),
-        ("DenomsMetadata", server.denoms_metadata),
-        ("DenomMetadata", server.denom_metadata),
-        ("SendEnabled", server.send_enabled),
-    ]
-    service = query_pb2.DESCRIPTOR.services_by_name["Query"]
-    for name, handler in methods:
-        method = service.methods_by_name[name]
-        router.add_query(
-            QueryRoute(
-                SERVICE + name,
-                _message_class(method.input_type.name),
-                _message_class(method.output_type.name),
-                handler,
-            )
-        )
-
-
-def _message_class(name: str) -> type:
-    """The generated class of a query_pb2 message by name."""
-    return getattr(query_pb2, name)
+    router.add_query_service(
+        query_pb2,
+        [
+            ("Balance", server.balance),
+            ("AllBalances", server.all_balances),
+            ("SpendableBalances", server.spendable_balances),
+            ("TotalSupply", server.total_supply),
+            ("SupplyOf", server.supply_of),
+            ("Params", server.params),
+            ("DenomsMetadata", server.denoms_metadata),
+            ("DenomMetadata", server.denom_metadata),
+            ("SendEnabled", server.send_enabled),
+        ],
+    )

@@ -14,13 +14,10 @@ from aichain.app.crypto import (
 )
 from aichain.app.dec import dec_wire
 from aichain.app.pagination import paginate
-from aichain.app.router import QueryRoute, Router
+from aichain.app.router import Router
 from aichain.modules.distribution import deccoins as dc
 from aichain.modules.distribution.errors import NoDelegationExistsError, NoValidatorExistsError
 from aichain.modules.distribution.keeper import ViewKeeper
-
-SERVICE = "/cosmos.distribution.v1beta1.Query/"
-"""Path prefix of the distribution query methods."""
 
 
 class QueryServer:
@@ -152,26 +149,18 @@ class QueryServer:
 
 def register_queries(router: Router, server: QueryServer) -> None:
     """Adds every distribution query method to the router."""
-    s = server
-    service = query_pb2.DESCRIPTOR.services_by_name["Query"]
-    for name, handler in (
-        ("Params", s.params),
-        ("ValidatorDistributionInfo", s.validator_distribution_info),
-        ("ValidatorOutstandingRewards", s.validator_outstanding_rewards),
-        ("ValidatorCommission", s.validator_commission),
-        ("ValidatorSlashes", s.validator_slashes),
-        ("DelegationRewards", s.delegation_rewards),
-        ("DelegationTotalRewards", s.delegation_total_rewards),
-        ("DelegatorValidators", s.delegator_validators),
-        ("DelegatorWithdrawAddress", s.delegator_withdraw_address),
-        ("CommunityPool", s.community_pool),
-    ):
-        method = service.methods_by_name[name]
-        router.add_query(
-            QueryRoute(
-                SERVICE + name,
-                getattr(query_pb2, method.input_type.name),
-                getattr(query_pb2, method.output_type.name),
-                handler,
-            )
-        )
+    router.add_query_service(
+        query_pb2,
+        [
+            ("Params", server.params),
+            ("ValidatorDistributionInfo", server.validator_distribution_info),
+            ("ValidatorOutstandingRewards", server.validator_outstanding_rewards),
+            ("ValidatorCommission", server.validator_commission),
+            ("ValidatorSlashes", server.validator_slashes),
+            ("DelegationRewards", server.delegation_rewards),
+            ("DelegationTotalRewards", server.delegation_total_rewards),
+            ("DelegatorValidators", server.delegator_validators),
+            ("DelegatorWithdrawAddress", server.delegator_withdraw_address),
+            ("CommunityPool", server.community_pool),
+        ],
+    )

@@ -7,12 +7,9 @@ from cosmos.slashing.v1beta1 import query_pb2
 from aichain.app.context import Context
 from aichain.app.crypto import parse_valcons_address
 from aichain.app.pagination import paginate
-from aichain.app.router import QueryRoute, Router
+from aichain.app.router import Router
 from aichain.modules.slashing.errors import NoSigningInfoFoundError
 from aichain.modules.slashing.keeper import ViewKeeper, signing_info_proto
-
-SERVICE = "/cosmos.slashing.v1beta1.Query/"
-"""Path prefix of the slashing query methods."""
 
 
 class QueryServer:
@@ -49,18 +46,11 @@ class QueryServer:
 
 def register_queries(router: Router, server: QueryServer) -> None:
     """Adds the slashing query methods to the router."""
-    service = query_pb2.DESCRIPTOR.services_by_name["Query"]
-    for name, handler in (
-        ("Params", server.params),
-        ("SigningInfo", server.signing_info),
-        ("SigningInfos", server.signing_infos),
-    ):
-        method = service.methods_by_name[name]
-        router.add_query(
-            QueryRoute(
-                SERVICE + name,
-                getattr(query_pb2, method.input_type.name),
-                getattr(query_pb2, method.output_type.name),
-                handler,
-            )
-        )
+    router.add_query_service(
+        query_pb2,
+        [
+            ("Params", server.params),
+            ("SigningInfo", server.signing_info),
+            ("SigningInfos", server.signing_infos),
+        ],
+    )

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
-
 from cosmos.base.v1beta1 import coin_pb2
 from cosmos.staking.v1beta1 import query_pb2, staking_pb2
 
@@ -18,13 +15,10 @@ from aichain.app.crypto import (
 from aichain.app.dec import dec_wire
 from aichain.app.errors import InvalidRequestError, NotFoundError
 from aichain.app.pagination import paginate
-from aichain.app.router import QueryRoute, Router
+from aichain.app.router import Router
 from aichain.modules.staking.errors import NoDelegationError, NoUnbondingDelegationError
 from aichain.modules.staking.state import ViewKeeper
 from aichain.modules.staking.types import STATUS_NAMES, Validator
-
-SERVICE = "/cosmos.staking.v1beta1.Query/"
-"""Path prefix of the staking query methods."""
 
 
 class QueryServer:
@@ -236,30 +230,11 @@ class QueryServer:
         return query_pb2.QueryParamsResponse(params=self.keeper.get_params(ctx).to_proto())
 
 
-def register_service(
-    router: Router, module: Any, service: str, methods: list[tuple[str, Callable[..., Any]]]
-) -> None:
-    """Adds the methods of a generated query_pb2 module's Query service to the router."""
-    descriptor = module.DESCRIPTOR.services_by_name["Query"]
-    for name, handler in methods:
-        method = descriptor.methods_by_name[name]
-        router.add_query(
-            QueryRoute(
-                service + name,
-                getattr(module, method.input_type.name),
-                getattr(module, method.output_type.name),
-                handler,
-            )
-        )
-
-
 def register_queries(router: Router, server: QueryServer) -> None:
     """Adds every staking query method to the router."""
     s = server
-    register_service(
-        router,
+    router.add_query_service(
         query_pb2,
-        SERVICE,
         [
             ("Validators", s.validators),
             ("Validator", s.validator),
