@@ -39,6 +39,20 @@ class Module(Protocol):
         """Named invariants to check."""
 
 
+class BaseModule:
+    """No-op defaults for the optional Module steps; modules override what they use."""
+
+    def begin_block(self, ctx: Context) -> None:
+        """Nothing at begin-block."""
+
+    def end_block(self, ctx: Context) -> None:
+        """Nothing at end-block."""
+
+    def invariants(self) -> Sequence[tuple[str, Invariant]]:
+        """No invariants."""
+        return ()
+
+
 class ModuleManager:
     """Runs modules' genesis and block steps in registration order (deterministic)."""
 

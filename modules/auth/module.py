@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Any
 
 from aichain.app.context import Context
-from aichain.app.module import Invariant
+from aichain.app.module import BaseModule
 from aichain.app.router import Router
 from aichain.modules.auth import genesis
 from aichain.modules.auth.keeper import Keeper
 from aichain.modules.auth.query import QueryServer, register_queries
 
 
-class AuthModule:
+class AuthModule(BaseModule):
     """Accounts and their params; no messages of its own."""
 
     name = "auth"
@@ -36,13 +35,3 @@ class AuthModule:
     def export_genesis(self, ctx: Context) -> dict[str, Any]:
         """Exports auth genesis."""
         return genesis.export_genesis(ctx, self.keeper)
-
-    def begin_block(self, ctx: Context) -> None:
-        """Nothing at begin-block."""
-
-    def end_block(self, ctx: Context) -> None:
-        """Nothing at end-block."""
-
-    def invariants(self) -> Sequence[tuple[str, Invariant]]:
-        """No invariants of its own."""
-        return ()

@@ -8,7 +8,7 @@ from typing import Any
 from cosmos.bank.v1beta1 import tx_pb2
 
 from aichain.app.context import Context
-from aichain.app.module import Invariant
+from aichain.app.module import BaseModule, Invariant
 from aichain.app.router import MsgRoute, Router
 from aichain.modules.bank import genesis, invariants, msgs
 from aichain.modules.bank.keeper import Keeper
@@ -16,7 +16,7 @@ from aichain.modules.bank.msg_server import MsgServer
 from aichain.modules.bank.query import QueryServer, register_queries
 
 
-class BankModule:
+class BankModule(BaseModule):
     """Balances, supply and sends."""
 
     name = "bank"
@@ -60,12 +60,6 @@ class BankModule:
     def export_genesis(self, ctx: Context) -> dict[str, Any]:
         """Exports bank genesis."""
         return genesis.export_genesis(ctx, self.keeper)
-
-    def begin_block(self, ctx: Context) -> None:
-        """Nothing at begin-block."""
-
-    def end_block(self, ctx: Context) -> None:
-        """Nothing at end-block."""
 
     def invariants(self) -> Sequence[tuple[str, Invariant]]:
         """Total supply equals the sum of balances; balances are positive."""

@@ -8,7 +8,7 @@ from typing import Any
 from cosmos.distribution.v1beta1 import tx_pb2
 
 from aichain.app.context import Context
-from aichain.app.module import Invariant
+from aichain.app.module import BaseModule, Invariant
 from aichain.app.router import MsgRoute, Router
 from aichain.modules.distribution import genesis, invariants, msgs
 from aichain.modules.distribution.allocation import process_allocation
@@ -16,7 +16,7 @@ from aichain.modules.distribution.keeper import Keeper
 from aichain.modules.distribution.query import QueryServer, register_queries
 
 
-class DistributionModule:
+class DistributionModule(BaseModule):
     """Block rewards, commission, delegator rewards (F1) and the community pool."""
 
     name = "distribution"
@@ -59,9 +59,6 @@ class DistributionModule:
     def begin_block(self, ctx: Context) -> None:
         """Allocates the last block's fees and provisions to its voters."""
         process_allocation(ctx, self.keeper)
-
-    def end_block(self, ctx: Context) -> None:
-        """Nothing at end-block."""
 
     def invariants(self) -> Sequence[tuple[str, Invariant]]:
         """Outstanding is non-negative; rewards owed never exceed rewards accrued."""

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Any
 
 from cosmos.slashing.v1beta1 import tx_pb2
 
 from aichain.app.context import Context
-from aichain.app.module import Invariant
+from aichain.app.module import BaseModule
 from aichain.app.router import MsgRoute, Router
 from aichain.modules.slashing import genesis, msgs
 from aichain.modules.slashing.keeper import Keeper
@@ -28,7 +27,7 @@ def process_liveness(ctx: Context, keeper: Keeper) -> None:
         keeper.handle_validator_signature(ctx, vote.address, vote.power, vote.signed)
 
 
-class SlashingModule:
+class SlashingModule(BaseModule):
     """Liveness tracking, downtime and double-sign punishment, unjail."""
 
     name = "slashing"
@@ -67,10 +66,3 @@ class SlashingModule:
         """Downtime from the last commit, then double-sign evidence."""
         process_liveness(ctx, self.keeper)
         process_misbehavior(ctx, self.keeper)
-
-    def end_block(self, ctx: Context) -> None:
-        """Nothing at end-block."""
-
-    def invariants(self) -> Sequence[tuple[str, Invariant]]:
-        """None of its own."""
-        return ()

@@ -23,7 +23,7 @@ from aichain.app.crypto import (
     verify_signature,
 )
 from aichain.app.errors import AppError
-from aichain.app.module import Invariant
+from aichain.app.module import BaseModule
 from aichain.app.router import Router
 from aichain.app.tx import decode_tx, sign_doc_bytes
 from aichain.modules.staking.errors import InvalidGenTxError
@@ -154,7 +154,7 @@ def deliver_gentx(ctx: Context, raw: bytes, router: Router, accounts: GenesisAcc
         raise InvalidGenTxError(f"gentx of {account_address(signer)} failed: {exc}") from None
 
 
-class GenutilModule:
+class GenutilModule(BaseModule):
     """Delivers app_state.genutil.gen_txs at InitChain (runs after every other module)."""
 
     name = "genutil"
@@ -189,13 +189,3 @@ class GenutilModule:
     def export_genesis(self, ctx: Context) -> dict[str, Any]:
         """No gentxs (their effects are in the staking export)."""
         return {"gen_txs": []}
-
-    def begin_block(self, ctx: Context) -> None:
-        """Nothing at begin-block."""
-
-    def end_block(self, ctx: Context) -> None:
-        """Nothing at end-block."""
-
-    def invariants(self) -> Sequence[tuple[str, Invariant]]:
-        """None."""
-        return ()

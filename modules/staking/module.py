@@ -8,7 +8,7 @@ from typing import Any
 from cosmos.staking.v1beta1 import tx_pb2
 
 from aichain.app.context import Context
-from aichain.app.module import Invariant
+from aichain.app.module import BaseModule, Invariant
 from aichain.app.router import MsgRoute, Router
 from aichain.modules.staking import genesis, invariants, msgs
 from aichain.modules.staking.keeper import Keeper
@@ -16,7 +16,7 @@ from aichain.modules.staking.msg_server import MsgServer
 from aichain.modules.staking.query import QueryServer, register_queries
 
 
-class StakingModule:
+class StakingModule(BaseModule):
     """Validators, delegations and the validator set handed to CometBFT."""
 
     name = "staking"
@@ -57,9 +57,6 @@ class StakingModule:
     def export_genesis(self, ctx: Context) -> dict[str, Any]:
         """Exports staking genesis."""
         return genesis.export_genesis(ctx, self.keeper)
-
-    def begin_block(self, ctx: Context) -> None:
-        """Nothing at begin-block."""
 
     def end_block(self, ctx: Context) -> None:
         """Hands set changes to CometBFT, then matures validators, unbondings, redelegations."""
