@@ -28,6 +28,8 @@ class AppToml:
     min_retain_blocks: int = 0
     snapshot_interval: int = 0
     snapshot_keep_recent: int = 2
+    node_cache_size: int = 256
+    """MiB of tree nodes cached in memory (`node-cache-size`; 0 disables the cache)."""
     invariant_check_period: int = 0
     debug: bool = False
 
@@ -50,6 +52,7 @@ class AppToml:
                 self.snapshot_interval,
                 self.snapshot_keep_recent,
                 self.min_retain_blocks,
+                self.node_cache_size << 20,
             )
         except PruningConfigError as exc:
             raise ValueError(exc.message) from None
@@ -64,6 +67,7 @@ def write_app_toml(path: Path, cfg: AppToml) -> None:
         "grpc": {"enable": cfg.grpc_enable, "address": cfg.grpc_address},
         "abci": {"address": cfg.abci_address},
         "min-retain-blocks": cfg.min_retain_blocks,
+        "node-cache-size": cfg.node_cache_size,
         "pruning": {
             "pruning": cfg.pruning,
             "keep-recent": cfg.pruning_keep_recent,
@@ -81,7 +85,9 @@ def write_app_toml(path: Path, cfg: AppToml) -> None:
         '#   10 blocks), "everything" (keep 2) or "custom" (keep-recent and interval below).\n'
         "# min-retain-blocks: 0 keeps every block in CometBFT; otherwise Commit's retain_height\n"
         "#   lets CometBFT prune blocks older than this many (never below a kept state version).\n"
-        "# state-sync.snapshot-interval: take a state-sync snapshot every N blocks (0 = off).\n\n"
+        "# state-sync.snapshot-interval: take a state-sync snapshot every N blocks (0 = off).\n"
+        "# node-cache-size: MiB of authenticated-tree nodes kept in memory (0 = no cache); 256\n"
+        "#   holds every internal node of a state of about 1.5 million keys.\n\n"
     )
     path.write_text(header + tomli_w.dumps(doc))
 
@@ -102,6 +108,7 @@ def read_app_toml(path: Path) -> AppToml:
         pruning_keep_recent=int(doc.get("pruning", {}).get("keep-recent", 0)),
         pruning_interval=int(doc.get("pruning", {}).get("interval", 0)),
         min_retain_blocks=int(doc.get("min-retain-blocks", 0)),
+        node_cache_size=int(doc.get("node-cache-size", default.node_cache_size)),
         snapshot_interval=int(doc.get("state-sync", {}).get("snapshot-interval", 0)),
         snapshot_keep_recent=int(doc.get("state-sync", {}).get("snapshot-keep-recent", 2)),
         invariant_check_period=int(doc.get("invariant-check-period", 0)),

@@ -1,4 +1,5 @@
-"""Node-local store settings: pruning of old versions, state-sync snapshots, block retention.
+"""Node-local store settings: pruning of old versions, state-sync snapshots, block retention,
+the tree-node cache.
 
 Pruning strategies follow the Cosmos SDK's names: "default" keeps the last 362880 versions and
 prunes every 10 blocks, "nothing" keeps every version, "everything" keeps the last 2 and prunes
@@ -29,6 +30,9 @@ class StoreOptions:
     snapshot_interval: int = 0
     snapshot_keep_recent: int = 2
     min_retain_blocks: int = 0
+    node_cache_bytes: int = 256 << 20
+    """Bound of the in-memory cache of tree nodes (app.toml `node-cache-size`, in MiB there);
+    0 disables it. About 90 MB holds every internal node of a 10^6-key state."""
 
     def prune_target(self, height: int) -> int:
         """The earliest version to keep after committing height (0: prune nothing now)."""
@@ -44,6 +48,7 @@ def parse_store_options(
     snapshot_interval: int = 0,
     snapshot_keep_recent: int = 2,
     min_retain_blocks: int = 0,
+    node_cache_bytes: int = 256 << 20,
 ) -> StoreOptions:
     """Validated options. Raises PruningConfigError with what to change."""
     if pruning in STRATEGIES:
@@ -65,8 +70,16 @@ def parse_store_options(
         raise PruningConfigError(
             "snapshot-interval and min-retain-blocks must be >= 0, snapshot-keep-recent >= 1"
         )
+    if node_cache_bytes < 0:
+        raise PruningConfigError("node-cache-size must be >= 0 (MiB; 0 disables the cache)")
     return StoreOptions(
-        pruning, keep_recent, interval, snapshot_interval, snapshot_keep_recent, min_retain_blocks
+        pruning,
+        keep_recent,
+        interval,
+        snapshot_interval,
+        snapshot_keep_recent,
+        min_retain_blocks,
+        node_cache_bytes,
     )
 
 

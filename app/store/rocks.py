@@ -31,6 +31,10 @@ class RocksStore:
         """The stored value, or None."""
         return self._db.get(key)
 
+    def get_many(self, keys: list[bytes]) -> list[bytes | None]:
+        """The stored values of keys (None where absent), in one batched multi-get."""
+        return self._db.get(keys)
+
     def has(self, key: bytes) -> bool:
         """Whether key holds a value."""
         return self._db.get(key) is not None

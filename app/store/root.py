@@ -77,10 +77,21 @@ class RootStore:
 
     def __init__(self, backend: BatchStore, options: StoreOptions | None = None) -> None:
         self.backend = backend
-        self.options = options or StoreOptions()
         self.reader = NodeReader(backend)
+        self.options = options or StoreOptions()
         self._staged: tuple[int, int, int, TreeUpdate] | None = None
         self.reload()
+
+    @property
+    def options(self) -> StoreOptions:
+        """Pruning, snapshot and cache settings (setting them resizes the node cache)."""
+        return self._options
+
+    @options.setter
+    def options(self, options: StoreOptions) -> None:
+        self._options = options
+        if self.reader.max_bytes != options.node_cache_bytes:
+            self.reader.set_max_bytes(options.node_cache_bytes)
 
     def reload(self) -> None:
         """Reads the committed height, app hash, earliest version and root from the backend."""
@@ -144,19 +155,25 @@ class RootStore:
         self.last_app_hash = app_hash
         self.root = update.root
         self.earliest = earliest
+        reader = self.reader
+        reader.evict(update.stale)
+        nodes = update.nodes
         for nkey, children in update.decoded.items():
-            self.reader.remember(nkey, children)
+            reader.remember(nkey, children, nodes[nkey])
 
     def _add_pruning(self, writes: dict[bytes, bytes | None], earliest: int, target: int) -> None:
         """Deletes versions [earliest, target): their roots and the nodes only they used."""
         for version in range(earliest + 1, target + 1):
             prefix = STALE_PREFIX + version.to_bytes(8, "big")
+            pruned = []
             for skey, _ in self.backend.iterate(prefix):
                 writes[skey] = None
-                writes[skey[len(prefix) :]] = None
+                pruned.append(skey[len(prefix) :])
+            for nkey in pruned:
+                writes[nkey] = None
+            self.reader.evict(pruned)
         for version in range(earliest, target):
             writes[root_key(version)] = None
-        self.reader.forget()
 
     # --- versions -------------------------------------------------------------------
 

@@ -9,7 +9,8 @@ rehashed and rewritten, so a block costs O(changed keys x log16(keys)).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections import OrderedDict
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 from aichain.app.store.errors import StoreCorruptError
@@ -30,37 +31,67 @@ from aichain.app.store.nodes import (
     node_key,
 )
 
-NODE_CACHE_LIMIT = 100_000
-"""Most decoded deeper internal nodes kept in memory (nodes are immutable: caching is safe)."""
+DEFAULT_NODE_CACHE_BYTES = 256 << 20
+"""Default bound of the in-memory node cache (`StoreOptions.node_cache_bytes`)."""
 
 TOP_DEPTH = 3
-"""Internal nodes at paths up to this many nibbles (at most 4,369) are always kept in memory."""
+"""Internal nodes at paths up to this many nibbles (at most 4,369 live) are cached decoded;
+deeper ones are cached as their encoded bytes (about 3x smaller) and decoded on use."""
 
 _DEPTH_AT = len(b"\x00n") + 8
 """Offset of the path-length byte in a node key."""
+
+_ENTRY_OVERHEAD = 160
+"""Approximate bytes of one cache entry besides its value: the key object, the dict slot and
+the LRU link."""
+
+_DECODED_CHILD = 240
+"""Approximate bytes of one decoded child entry (a tuple, its int and one or two hashes)."""
 
 Item = tuple[bytes, bytes, bytes | None, bytes]
 """One write: (64 key-hash nibbles, key, value or None for a deletion, sha256(key))."""
 
 
 class NodeReader:
-    """Reads nodes from the backend, caching decoded internal nodes."""
+    """Reads nodes from the backend through an LRU cache of internal nodes bounded in bytes.
 
-    def __init__(self, backend: KVStore) -> None:
+    Nodes are immutable (addressed by version and path), so a cached node is never wrong;
+    commit evicts the nodes a block replaced, so at steady state the cache holds the live
+    tree's internal nodes, hottest (nearest the root) last to go. Misses on a block's paths
+    are fetched level by level with one batched multi-get per level (`prefetch`).
+    """
+
+    def __init__(self, backend: KVStore, max_bytes: int = DEFAULT_NODE_CACHE_BYTES) -> None:
         self.backend = backend
-        self._top: dict[bytes, list[Entry | None]] = {}
-        self._cache: dict[bytes, list[Entry | None]] = {}
+        self.max_bytes = max_bytes
+        self.used_bytes = 0
+        self._lru: OrderedDict[bytes, tuple[list[Entry | None] | bytes, int]] = OrderedDict()
+        self.hits = self.misses = 0
+        self.cold = True
+        """Whether the next block should prefetch its paths (the last one missed the cache)."""
+
+    def set_max_bytes(self, max_bytes: int) -> None:
+        """Changes the cache bound (evicting at once if it shrank)."""
+        self.max_bytes = max_bytes
+        self._shrink()
 
     def internal(self, nkey: bytes) -> list[Entry | None]:
         """The children of the internal node at nkey. Raises StoreCorruptError if missing."""
-        children = self._top.get(nkey) or self._cache.get(nkey)
-        if children is None:
+        hit = self._lru.get(nkey)
+        if hit is None:
+            self.misses += 1
             data = self.backend.get(nkey)
             if data is None:
                 raise StoreCorruptError(f"tree node {nkey.hex()} is missing (pruned or corrupt)")
             children = decode_internal(data)
-            self.remember(nkey, children)
-        return children
+            self.remember(nkey, children, data)
+            return children
+        self.hits += 1
+        self._lru.move_to_end(nkey)
+        value = hit[0]
+        if value.__class__ is bytes:
+            return decode_internal(value)  # type: ignore[arg-type]
+        return value  # type: ignore[return-value]
 
     def leaf(self, nkey: bytes) -> tuple[bytes, bytes]:
         """(key, value) of the leaf at nkey. Raises StoreCorruptError if missing."""
@@ -69,21 +100,83 @@ class NodeReader:
             raise StoreCorruptError(f"tree leaf {nkey.hex()} is missing (pruned or corrupt)")
         return decode_leaf(data)
 
-    def remember(self, nkey: bytes, children: list[Entry | None]) -> None:
-        """Caches a decoded internal node."""
-        if nkey[_DEPTH_AT] <= TOP_DEPTH:
-            if len(self._top) >= 4 * 4369:  # old versions' top nodes accumulate: start over
-                self._top.clear()
-            self._top[nkey] = children
+    def remember(
+        self, nkey: bytes, children: list[Entry | None], data: bytes | None = None
+    ) -> None:
+        """Caches an internal node (decoded near the root, else encoded)."""
+        if self.max_bytes <= 0:
             return
-        if len(self._cache) >= NODE_CACHE_LIMIT:
-            self._cache.clear()
-        self._cache[nkey] = children
+        if nkey[_DEPTH_AT] <= TOP_DEPTH:
+            value: list[Entry | None] | bytes = children
+            cost = _ENTRY_OVERHEAD + 200 + _DECODED_CHILD * (16 - children.count(None))
+        else:
+            value = encode_internal(children) if data is None else data
+            cost = _ENTRY_OVERHEAD + len(value)
+        lru = self._lru
+        old = lru.pop(nkey, None)
+        if old is not None:
+            self.used_bytes -= old[1]
+        lru[nkey] = (value, cost)
+        self.used_bytes += cost
+        if self.used_bytes > self.max_bytes:
+            self._shrink()
+
+    def _shrink(self) -> None:
+        lru = self._lru
+        while self.used_bytes > self.max_bytes and lru:
+            self.used_bytes -= lru.popitem(last=False)[1][1]
+
+    def evict(self, nkeys: Iterable[bytes]) -> None:
+        """Drops nodes (replaced or pruned ones) from the cache."""
+        pop = self._lru.pop
+        freed = 0
+        for nkey in nkeys:
+            old = pop(nkey, None)
+            if old is not None:
+                freed += old[1]
+        self.used_bytes -= freed
+
+    def prefetch(self, root: Entry | None, items: list[Item]) -> None:
+        """Loads every uncached internal node on the items' paths, one multi-get per level."""
+        if root is None or root[2] is not None or not items:
+            return
+        getter = getattr(self.backend, "get_many", None)
+        if getter is None:
+            return
+        lru = self._lru
+        level = [(root, b"", items)]
+        depth = 0
+        while level:
+            missing = [nkey for nkey in (node_key(e[0], p) for e, p, _ in level) if nkey not in lru]
+            if missing:
+                self.misses += len(missing)
+                for nkey, data in zip(missing, getter(missing), strict=True):
+                    if data is None:
+                        raise StoreCorruptError(
+                            f"tree node {nkey.hex()} is missing (pruned or corrupt)"
+                        )
+                    self.remember(nkey, decode_internal(data), data)
+            nxt = []
+            for entry, path, its in level:
+                children = self.internal(node_key(entry[0], path))
+                i, n = 0, len(its)
+                while i < n:
+                    slot = its[i][0][depth]
+                    j = i + 1
+                    while j < n and its[j][0][depth] == slot:
+                        j += 1
+                    child = children[slot]
+                    if child is not None and child[2] is None:
+                        nxt.append((child, path + bytes((slot,)), its[i:j]))
+                    i = j
+            level = nxt
+            depth += 1
 
     def forget(self) -> None:
-        """Drops the cache (after pruning or a snapshot restore)."""
-        self._top.clear()
-        self._cache.clear()
+        """Drops the cache (after a reload or a snapshot restore)."""
+        self._lru.clear()
+        self.used_bytes = 0
+        self.cold = True
 
 
 @dataclass(slots=True)
@@ -118,7 +211,13 @@ def compute_update(
     """Applies writes (None = delete) to the tree at root; touches only changed paths."""
     update = TreeUpdate(version, root)
     if writes:
-        update.root = _Updater(reader, update).apply_root(root, compute_items(writes))
+        items = compute_items(writes)
+        if reader.cold:
+            reader.prefetch(root, items)
+        misses = reader.misses
+        update.root = _Updater(reader, update).apply_root(root, items)
+        # prefetch next time only if this block still read nodes one by one
+        reader.cold = reader.misses != misses
     return update
 
 
