@@ -58,13 +58,9 @@ def net(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Localnet]:
         yield net
     finally:
         stop_localnet(net)
-        extra = root / "node4"
-        if (extra / "aichain.pid").exists():
-            stop_node(_spec(extra, 0))
-
-
-def _spec(home: Path, rpc_port: int) -> NodeSpec:
-    return NodeSpec(4, "node4", str(home), "", 0, rpc_port, 0, 0, "")
+        for name in ("node4", "double"):
+            if (root / name / "aichain.pid").exists():
+                stop_node(NodeSpec(0, name, str(root / name), "", 0, 0, 0, 0, ""))
 
 
 def cli(spec: NodeSpec, *args: str, node: str | None = None) -> dict:
@@ -122,6 +118,41 @@ def balance(net: Localnet, address: str) -> int:
     return int(data["balance"]["amount"])
 
 
+def extra_node(
+    net: Localnet,
+    name: str,
+    index: int,
+    settings: dict[str, str] | None = None,
+    validator_key_from: Path | None = None,
+) -> NodeSpec:
+    """A new full node of the localnet in ROOT/name on free ports, peered with every node
+    (optionally with another home's validator key); not started."""
+    home = net.root / name
+    ports = {k: free_port() for k in ("rpc", "p2p", "abci", "grpc")}
+    run_cli("init", name, "--chain-id", "aichain-pos", "--home", str(home), "--overwrite")
+    h = Home(home)
+    h.genesis.write_text(Home(Path(net.nodes[0].home)).genesis.read_text())
+    if validator_key_from is not None:
+        key = (validator_key_from / "config" / "priv_validator_key.json").read_text()
+        (home / "config" / "priv_validator_key.json").write_text(key)
+    peers = ",".join(f"{s.node_id}@127.0.0.1:{s.p2p_port}" for s in net.nodes)
+    configure_cometbft(
+        h,
+        {
+            "rpc.laddr": json.dumps(f"tcp://127.0.0.1:{ports['rpc']}"),
+            "p2p.laddr": json.dumps(f"tcp://127.0.0.1:{ports['p2p']}"),
+            "proxy_app": json.dumps(f"tcp://127.0.0.1:{ports['abci']}"),
+            "p2p.persistent_peers": json.dumps(peers),
+            **(settings or {}),
+        },
+    )
+    app_toml = h.app_toml.read_text()
+    app_toml = app_toml.replace('"127.0.0.1:9090"', f'"127.0.0.1:{ports["grpc"]}"')
+    app_toml = app_toml.replace('"tcp://127.0.0.1:26658"', f'"tcp://127.0.0.1:{ports["abci"]}"')
+    h.app_toml.write_text(app_toml)
+    return NodeSpec(index, name, str(home), "", 0, ports["rpc"], 0, 0, "")
+
+
 def test_genesis_validators_come_from_gentxs(net: Localnet) -> None:
     assert sorted(powers(net).values()) == [1_000_000] * 4
     for spec in net.nodes:
@@ -151,27 +182,8 @@ def test_delegate_changes_power_and_undelegation_waits_for_unbonding(net: Localn
 
 
 def test_fifth_validator_joins_signs_and_leaves(net: Localnet) -> None:
-    home = net.root / "node4"
-    ports = {k: free_port() for k in ("rpc", "p2p", "abci", "grpc")}
-    run_cli("init", "node4", "--chain-id", "aichain-pos", "--home", str(home), "--overwrite")
-    h = Home(home)
-    h.genesis.write_text(Home(Path(net.nodes[0].home)).genesis.read_text())
-    configure_cometbft(
-        h,
-        {
-            "rpc.laddr": json.dumps(f"tcp://127.0.0.1:{ports['rpc']}"),
-            "p2p.laddr": json.dumps(f"tcp://127.0.0.1:{ports['p2p']}"),
-            "proxy_app": json.dumps(f"tcp://127.0.0.1:{ports['abci']}"),
-            "p2p.persistent_peers": json.dumps(
-                ",".join(f"{s.node_id}@127.0.0.1:{s.p2p_port}" for s in net.nodes)
-            ),
-        },
-    )
-    app_toml = h.app_toml.read_text()
-    app_toml = app_toml.replace('"127.0.0.1:9090"', f'"127.0.0.1:{ports["grpc"]}"')
-    app_toml = app_toml.replace('"tcp://127.0.0.1:26658"', f'"tcp://127.0.0.1:{ports["abci"]}"')
-    h.app_toml.write_text(app_toml)
-    spec = _spec(home, ports["rpc"])
+    spec = extra_node(net, "node4", 4)
+    home = Path(spec.home)
     start_node(spec)
     height = CometRPC(net.nodes[0].rpc).latest_height()
     wait_for_height(Localnet(net.root, net.chain_id, (spec,), net.faucet), height, 120)
@@ -268,32 +280,9 @@ def test_double_signing_copy_is_slashed_and_tombstoned(net: Localnet) -> None:
     tokens_before = int(
         cli(net.nodes[0], "query", "staking", "validator", target)["validator"]["tokens"]
     )
-    home = net.root / "double"
-    ports = {k: free_port() for k in ("rpc", "p2p", "abci", "grpc")}
-    run_cli("init", "double", "--chain-id", "aichain-pos", "--home", str(home), "--overwrite")
-    h = Home(home)
-    h.genesis.write_text(Home(Path(net.nodes[0].home)).genesis.read_text())
-    key = (Path(victim.home) / "config" / "priv_validator_key.json").read_text()
-    (home / "config" / "priv_validator_key.json").write_text(key)
-    configure_cometbft(
-        h,
-        {
-            "rpc.laddr": json.dumps(f"tcp://127.0.0.1:{ports['rpc']}"),
-            "p2p.laddr": json.dumps(f"tcp://127.0.0.1:{ports['p2p']}"),
-            "proxy_app": json.dumps(f"tcp://127.0.0.1:{ports['abci']}"),
-            "p2p.persistent_peers": json.dumps(
-                ",".join(f"{s.node_id}@127.0.0.1:{s.p2p_port}" for s in net.nodes)
-            ),
-            # the copy gives up on proposals at once and prevotes nil: a conflicting vote
-            "consensus.timeout_propose": '"1ms"',
-            "consensus.timeout_propose_delta": '"1ms"',
-        },
-    )
-    app_toml = h.app_toml.read_text()
-    app_toml = app_toml.replace('"127.0.0.1:9090"', f'"127.0.0.1:{ports["grpc"]}"')
-    app_toml = app_toml.replace('"tcp://127.0.0.1:26658"', f'"tcp://127.0.0.1:{ports["abci"]}"')
-    h.app_toml.write_text(app_toml)
-    spec = NodeSpec(5, "double", str(home), "", 0, ports["rpc"], 0, 0, "")
+    # the copy gives up on proposals at once and prevotes nil: a conflicting vote
+    hasty = {"consensus.timeout_propose": '"1ms"', "consensus.timeout_propose_delta": '"1ms"'}
+    spec = extra_node(net, "double", 5, hasty, validator_key_from=Path(victim.home))
     start_node(spec)
     try:
         deadline = time.monotonic() + 150
