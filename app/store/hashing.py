@@ -58,11 +58,13 @@ def compute_node_hash(slots: list[bytes]) -> bytes:
     """Hash of a 16-way node from its 16 slot hashes (EMPTY_HASH for an empty slot)."""
     empty = EMPTY_HASH
     sha = _sha256
+    prefix = INNER_PREFIX
     level = slots
     for _ in range(4):
+        pairs = iter(level)  # zip(pairs, pairs) walks the level two at a time
         level = [
-            empty if a == empty and b == empty else sha(b"\x01" + a + b).digest()
-            for a, b in zip(level[0::2], level[1::2], strict=True)
+            empty if a == empty and b == empty else sha(prefix + a + b).digest()
+            for a, b in zip(pairs, pairs, strict=True)
         ]
     return level[0]
 

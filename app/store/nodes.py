@@ -87,26 +87,32 @@ def encode_internal(children: list[Entry | None]) -> bytes:
     return b"".join(parts)
 
 
+_SLOTS_LO = [tuple(s for s in range(8) if b >> s & 1) for b in range(256)]
+"""The slots 0-7 whose bits are set in the low byte of a present bitmap."""
+
+_SLOTS_HI = [tuple(s + 8 for s in range(8) if b >> s & 1) for b in range(256)]
+"""The slots 8-15 whose bits are set in the high byte of a present bitmap."""
+
+
 def decode_internal(data: bytes) -> list[Entry | None]:
     """The 16 child entries of an encoded internal node."""
-    if not data or data[0] != INTERNAL_TAG:
+    if len(data) < 5 or data[0] != INTERNAL_TAG:
         raise StoreCorruptError("expected an internal node")
-    present = int.from_bytes(data[1:3], "big")
-    leaves = int.from_bytes(data[3:5], "big")
+    leaves = data[3] << 8 | data[4]
     children: list[Entry | None] = [None] * 16
+    from_bytes = int.from_bytes
     off = 5
-    for slot in range(16):
-        if present >> slot & 1:
-            if leaves >> slot & 1:
-                kh: bytes | None = data[off + 40 : off + 72]
-                end = off + 72
-            else:
-                kh, end = None, off + 40
+    for slot in _SLOTS_LO[data[2]] + _SLOTS_HI[data[1]]:
+        end = off + 40
+        if leaves >> slot & 1:
             children[slot] = (
-                int.from_bytes(data[off : off + 8], "big"),
-                data[off + 8 : off + 40],
-                kh,
+                from_bytes(data[off : off + 8], "big"),
+                data[off + 8 : end],
+                data[end : end + 32],
             )
+            off = end + 32
+        else:
+            children[slot] = (from_bytes(data[off : off + 8], "big"), data[off + 8 : end], None)
             off = end
     if off != len(data):
         raise StoreCorruptError("internal node has trailing bytes")

@@ -138,8 +138,8 @@ class RootStore:
             )
         writes: dict[bytes, bytes | None] = dict(pending)
         writes.update(update.nodes)
-        for nkey in update.stale:
-            writes[stale_key(height, nkey)] = b""
+        stale_at = stale_key(height, b"")
+        writes.update(dict.fromkeys([stale_at + nkey for nkey in update.stale], b""))
         writes[root_key(height)] = encode_root(update.root)
         writes[HEIGHT_KEY] = height.to_bytes(8, "big")
         writes[APP_HASH_KEY] = app_hash
@@ -157,9 +157,7 @@ class RootStore:
         self.earliest = earliest
         reader = self.reader
         reader.evict(update.stale)
-        nodes = update.nodes
-        for nkey, children in update.decoded.items():
-            reader.remember(nkey, children, nodes[nkey])
+        reader.remember_new(update.decoded, update.nodes)
 
     def _add_pruning(self, writes: dict[bytes, bytes | None], earliest: int, target: int) -> None:
         """Deletes versions [earliest, target): their roots and the nodes only they used."""

@@ -121,6 +121,29 @@ class NodeReader:
         if self.used_bytes > self.max_bytes:
             self._shrink()
 
+    def remember_new(
+        self, decoded: Mapping[bytes, list[Entry | None]], encoded: Mapping[bytes, bytes]
+    ) -> None:
+        """Caches the internal nodes a block just wrote (keys never cached before)."""
+        if self.max_bytes <= 0:
+            return
+        lru = self._lru
+        used = self.used_bytes
+        for nkey, children in decoded.items():
+            if nkey in lru:  # keeps the byte count exact should a height be written twice
+                continue
+            if nkey[_DEPTH_AT] <= TOP_DEPTH:
+                cost = _ENTRY_OVERHEAD + 200 + _DECODED_CHILD * (16 - children.count(None))
+                lru[nkey] = (children, cost)
+            else:
+                data = encoded[nkey]
+                cost = _ENTRY_OVERHEAD + len(data)
+                lru[nkey] = (data, cost)
+            used += cost
+        self.used_bytes = used
+        if used > self.max_bytes:
+            self._shrink()
+
     def _shrink(self) -> None:
         lru = self._lru
         while self.used_bytes > self.max_bytes and lru:
@@ -224,12 +247,13 @@ def compute_update(
 class _Updater:
     """One pass over sorted items; records new and replaced nodes in the TreeUpdate."""
 
-    __slots__ = ("reader", "out", "version")
+    __slots__ = ("reader", "out", "version", "prefix")
 
     def __init__(self, reader: NodeReader, out: TreeUpdate) -> None:
         self.reader = reader
         self.out = out
         self.version = out.version
+        self.prefix = node_key(out.version, b"")[:-1]  # the new nodes' key prefix
 
     def apply_root(self, root: Entry | None, items: list[Item]) -> Entry | None:
         """The new root entry; the root is always an internal node at the empty path."""
@@ -323,12 +347,12 @@ class _Updater:
     def _put_leaf(
         self, path: bytes, key: bytes, value: bytes, kh: bytes, h: bytes | None = None
     ) -> Entry:
-        nkey = node_key(self.version, path)
+        nkey = self.prefix + bytes((len(path),)) + path
         self.out.nodes[nkey] = encode_leaf(key, value)
         return (self.version, h or compute_leaf_hash(key, value), kh)
 
     def _put_internal(self, path: bytes, children: list[Entry | None]) -> Entry:
-        nkey = node_key(self.version, path)
+        nkey = self.prefix + bytes((len(path),)) + path
         self.out.nodes[nkey] = encode_internal(children)
         self.out.decoded[nkey] = children
         h = compute_node_hash([EMPTY_HASH if c is None else c[1] for c in children])
