@@ -2,7 +2,8 @@
 
 Same base model (the built-in tiny GPT-2), same random adapters, same requests (spread evenly
 over the adapters in a seeded shuffled order), same run:
-- mixed: the ServingService (request queue, LRU adapter tiers, peft mixed-adapter batches),
+- mixed: the ServingService (request queue, LRU adapter tiers, mixed-adapter batches with the
+  gather-based batched LoRA backend by default, `--lora-backend peft` for peft's adapter_names),
   with its device slots filled before timing as `aichain worker serve` does at start-up (beyond
   the slots, adapters are swapped into evicted slots from disk, hash-checked);
 - naive: one request at a time, loading (and hash-checking) the needed adapter from disk and
@@ -10,7 +11,10 @@ over the adapters in a seeded shuffled order), same run:
 Also: adapter load latency (disk read + sha256 + parse), install latency (into the served
 model), swap latency (copy weights into an existing slot) and memory per extra adapter.
 
+The naive baseline runs on the same backend as mixed (for a batch of one, the two cost alike).
+
     .venv/bin/python bench/serving_throughput.py [--quick] [--device cpu|cuda|auto]
+        [--threads N] [--lora-backend batched|peft]
 """
 
 from __future__ import annotations
@@ -29,7 +33,7 @@ import torch
 from aichain.gpu_worker.adapters import load_adapter
 from aichain.gpu_worker.device import resolve_device
 from aichain.gpu_worker.serving.cache import AdapterCache, AdapterRegistry
-from aichain.gpu_worker.serving.engine import MultiAdapterModel
+from aichain.gpu_worker.serving.engine import LORA_BACKENDS, MultiAdapterModel
 from aichain.gpu_worker.serving.service import GenerationRequest, ServingService
 from aichain.gpu_worker.synthetic_adapters import write_random_adapters
 from aichain.gpu_worker.tiny_model import load_base_model
@@ -67,10 +71,10 @@ def make_requests(adapter_ids: list[str], count: int, max_tokens: int) -> list[G
     ]
 
 
-def run_mixed(adapters, requests, device, max_batch, device_slots, host_slots) -> dict:  # noqa: ANN001
+def run_mixed(adapters, requests, device, max_batch, device_slots, host_slots, backend) -> dict:  # noqa: ANN001
     """Tokens/s of the batching service over requests (all submitted at once)."""
     base, tokenizer = load_base_model("tiny", device)
-    model = MultiAdapterModel(base, tokenizer, device)
+    model = MultiAdapterModel(base, tokenizer, device, lora_backend=backend)
     registry = AdapterRegistry()
     for adapter_id, path, digest in adapters:
         registry.register(adapter_id, path, digest, verify=False)
@@ -100,13 +104,13 @@ def run_mixed(adapters, requests, device, max_batch, device_slots, host_slots) -
     }
 
 
-def run_naive(adapters, requests, device) -> dict:  # noqa: ANN001
+def run_naive(adapters, requests, device, backend) -> dict:  # noqa: ANN001
     """Tokens/s serving one request at a time, loading its adapter from disk first."""
     from aichain.gpu_worker.serving.engine import DecodeRow
 
     base, tokenizer = load_base_model("tiny", device)
     paths = {a: (p, d) for a, p, d in adapters}
-    model = MultiAdapterModel(base, tokenizer, device)
+    model = MultiAdapterModel(base, tokenizer, device, lora_backend=backend)
     slot = model.install(load_adapter(*paths[adapters[0][0]]))
     head = [tokenizer.bos_token_id]
     tokens, texts = 0, []
@@ -121,10 +125,10 @@ def run_naive(adapters, requests, device) -> dict:  # noqa: ANN001
     return {"tokens": tokens, "seconds": elapsed, "tokens_per_s": tokens / elapsed, "texts": texts}
 
 
-def measure_latencies(adapters, device, samples: int) -> dict:  # noqa: ANN001
+def measure_latencies(adapters, device, samples: int, backend: str) -> dict:  # noqa: ANN001
     """Median load / install / swap latency (ms) and memory per extra installed adapter."""
     base, tokenizer = load_base_model("tiny", device)
-    model = MultiAdapterModel(base, tokenizer, device)
+    model = MultiAdapterModel(base, tokenizer, device, lora_backend=backend)
     picked = adapters[:samples]
     loads, installs, swaps, slots = [], [], [], []
     loaded_all = []
@@ -133,7 +137,7 @@ def measure_latencies(adapters, device, samples: int) -> dict:  # noqa: ANN001
         loaded = load_adapter(path, digest)
         loads.append(time.perf_counter() - t)
         loaded_all.append(loaded)
-    model.install(loaded_all[0])  # creates the peft wrapper and the reserved slot
+    model.install(loaded_all[0])  # peft: creates the wrapper and the reserved slot
     before = _memory(device)
     for loaded in loaded_all[1:]:
         t = time.perf_counter()
@@ -153,6 +157,7 @@ def measure_latencies(adapters, device, samples: int) -> dict:  # noqa: ANN001
         "swap_ms": statistics.median(swaps) * 1e3,
         "adapter_bytes": loaded_all[0].nbytes,
         "memory_per_adapter_bytes": (after - before) / extra,
+        "slot_bytes": model.adapter_bytes(slots[0]),
         "memory_measure": "cuda allocated" if device.type == "cuda" else "process RSS",
     }
 
@@ -167,6 +172,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--max-tokens", type=int, default=None)
     parser.add_argument("--max-batch", type=int, default=32)
     parser.add_argument("--rank", type=int, default=8)
+    parser.add_argument("--lora-backend", default="batched", choices=LORA_BACKENDS)
     parser.add_argument("--json", type=Path, default=None, help="Also write figures here.")
     args = parser.parse_args(argv)
     torch.set_num_threads(args.threads)
@@ -176,9 +182,10 @@ def main(argv: list[str] | None = None) -> int:
     max_tokens = args.max_tokens or (8 if args.quick else 16)
     print(
         f"device={device} threads={args.threads} requests={n_requests} "
-        f"max_tokens={max_tokens} max_batch={args.max_batch} rank={args.rank}"
+        f"max_tokens={max_tokens} max_batch={args.max_batch} rank={args.rank} "
+        f"lora_backend={args.lora_backend}"
     )
-    figures: dict = {"device": str(device), "rows": []}
+    figures: dict = {"device": str(device), "lora_backend": args.lora_backend, "rows": []}
     with tempfile.TemporaryDirectory() as tmp:
         base, _ = load_base_model("tiny", "cpu")
         t = time.perf_counter()
@@ -186,7 +193,8 @@ def main(argv: list[str] | None = None) -> int:
             base, Path(tmp), max(counts), rank=args.rank, alpha=2 * args.rank, scale=0.05
         )
         print(f"wrote {len(all_adapters)} random adapters in {time.perf_counter() - t:.1f}s")
-        lat = measure_latencies(all_adapters, device, samples=min(33, len(all_adapters)))
+        samples = min(33, len(all_adapters))
+        lat = measure_latencies(all_adapters, device, samples, args.lora_backend)
         figures["latency"] = lat
         print(
             f"adapter load (read+sha256+parse): {lat['load_ms']:.2f} ms; install into the "
@@ -194,7 +202,8 @@ def main(argv: list[str] | None = None) -> int:
         )
         print(
             f"adapter size {lat['adapter_bytes'] / 1024:.0f} KiB; memory per extra installed "
-            f"adapter ({lat['memory_measure']}): {lat['memory_per_adapter_bytes'] / 1024:.0f} KiB"
+            f"adapter ({lat['memory_measure']}): {lat['memory_per_adapter_bytes'] / 1024:.0f} KiB; "
+            f"one installed slot holds {lat['slot_bytes'] / 1024:.0f} KiB"
         )
         print(
             f"{'adapters':>8} {'mixed tok/s':>12} {'naive tok/s':>12} {'speedup':>8} "
@@ -204,8 +213,10 @@ def main(argv: list[str] | None = None) -> int:
             adapters = all_adapters[:count]
             requests = make_requests([a for a, _, _ in adapters], n_requests, max_tokens)
             slots = min(count, 128)
-            mixed = run_mixed(adapters, requests, device, args.max_batch, slots, 256)
-            naive = run_naive(adapters, requests, device)
+            mixed = run_mixed(
+                adapters, requests, device, args.max_batch, slots, 256, args.lora_backend
+            )
+            naive = run_naive(adapters, requests, device, args.lora_backend)
             same = sum(a == b for a, b in zip(mixed.pop("texts"), naive.pop("texts"), strict=True))
             speedup = mixed["tokens_per_s"] / naive["tokens_per_s"]
             figures["rows"].append(

@@ -1,14 +1,19 @@
 """One base model, many LoRA adapters installed at once, and mixed-adapter batched decoding.
 
-Adapters are installed into one peft model under internal slot names (`s1`, `s2`, ...; adapter
-ids may hold characters peft module names cannot). A batch row names its slot and peft's
-`adapter_names=` forward argument applies each row's own adapter (or none, `__base__`). The
-slot `default` is reserved: it is the model's first (placeholder) adapter and the attribution
-service copies an adapter's weights into it to run the engines on that adapter alone.
+Adapters are installed under internal slot names (`s1`, `s2`, ...; adapter ids may hold
+characters peft module names cannot) and a batch row names its slot (or `__base__`, none).
+Two LoRA backends apply each row's own adapter:
+- `batched` (the default): the adapters' A/B matrices are stacked per layer and gathered by
+  slot index, two bmm per layer for the whole mixed batch (`batched_lora.BatchedLora`);
+- `peft`: each adapter is a peft adapter and peft's `adapter_names=` forward argument applies
+  it (one matmul pair per distinct adapter per layer; kept for comparison).
+The peft slot `default` is reserved in both: the attribution service copies an adapter's
+weights into it to run the engines on that adapter alone.
 """
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 from dataclasses import dataclass
 from typing import Any
@@ -16,12 +21,15 @@ from typing import Any
 import torch
 
 from aichain.gpu_worker.adapters import AdapterError, LoadedAdapter, LoraSpec
+from aichain.gpu_worker.serving.batched_lora import BatchedLora
 from aichain.gpu_worker.tiny_model import TextTokenizer, compute_model_hash
 
 BASE_SLOT = "__base__"
 """peft's adapter name for "no adapter" in a mixed batch."""
 ATTRIBUTION_SLOT = "default"
 """The reserved slot the attribution engines run on (peft's default adapter name)."""
+LORA_BACKENDS = ("batched", "peft")
+"""How mixed batches apply their adapters (see the module docstring)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,10 +60,18 @@ def context_limit(model: Any) -> int:
 
 
 class MultiAdapterModel:
-    """The base model wrapped by peft, with adapters installed into numbered slots."""
+    """The base model with adapters installed into numbered slots (see the module docstring)."""
 
-    def __init__(self, base_model: Any, tokenizer: TextTokenizer, device: torch.device) -> None:
+    def __init__(
+        self,
+        base_model: Any,
+        tokenizer: TextTokenizer,
+        device: torch.device,
+        lora_backend: str = "batched",
+    ) -> None:
         """Wraps base_model (already on device); no adapter is installed yet."""
+        if lora_backend not in LORA_BACKENDS:
+            raise ValueError(f"lora_backend must be one of {LORA_BACKENDS}, not {lora_backend!r}")
         self.base = base_model
         self.tokenizer = tokenizer
         self.device = device
@@ -65,6 +81,10 @@ class MultiAdapterModel:
         self._specs: dict[str, LoraSpec] = {}
         self._counter = itertools.count(1)
         self.attribution_generation = 0
+        self.lora_backend = lora_backend
+        self.batched = BatchedLora(base_model, device) if lora_backend == "batched" else None
+        self._index: dict[str, int] = {}
+        """Batched backend: slot -> index in the stacks."""
 
     @property
     def model(self) -> Any:
@@ -123,6 +143,8 @@ class MultiAdapterModel:
     def install(self, loaded: LoadedAdapter, reuse_slot: str | None = None) -> str:
         """Installs a verified adapter (into reuse_slot when its spec matches); returns the slot."""
         self.check_compatible(loaded)
+        if self.batched is not None:
+            return self._install_batched(loaded, reuse_slot)
         if self.peft is None:
             self._add(ATTRIBUTION_SLOT, loaded.spec)
         if reuse_slot is not None and self._specs.get(reuse_slot) == loaded.spec:
@@ -136,10 +158,31 @@ class MultiAdapterModel:
         self.peft.eval()
         return slot
 
+    def _install_batched(self, loaded: LoadedAdapter, reuse_slot: str | None) -> str:
+        """Writes loaded into reuse_slot's (or a new slot's) place in the stacks."""
+        assert self.batched is not None
+        if reuse_slot is not None and reuse_slot in self._index:
+            slot, index, fresh = reuse_slot, self._index[reuse_slot], False
+        else:
+            slot, index, fresh = f"s{next(self._counter)}", self.batched.allocate(), True
+        try:
+            self.batched.write(index, loaded)
+        except Exception:
+            if fresh:
+                self.batched.release(index)
+            raise
+        self._index[slot] = index
+        self._specs[slot] = loaded.spec
+        return slot
+
     def uninstall(self, slot: str) -> None:
-        """Removes a slot's adapter from the model, freeing its weights."""
+        """Removes a slot's adapter from the model, freeing its weights (or its stack slot)."""
         if slot == ATTRIBUTION_SLOT or slot not in self._specs:
             raise KeyError(f"no installed slot {slot!r}")
+        if self.batched is not None:
+            self.batched.release(self._index.pop(slot))
+            del self._specs[slot]
+            return
         self.peft.delete_adapter(slot)
         del self._specs[slot]
         self.peft.set_adapter(ATTRIBUTION_SLOT)
@@ -160,7 +203,9 @@ class MultiAdapterModel:
         return self.peft
 
     def adapter_bytes(self, slot: str) -> int:
-        """Bytes of the LoRA tensors installed in slot."""
+        """Bytes of the LoRA tensors installed in slot (its share of the stacks when batched)."""
+        if self.batched is not None and slot in self._index:
+            return self.batched.slot_bytes()
         total = 0
         for name, param in self.model.named_parameters():
             if f".{slot}." in name:
@@ -171,8 +216,24 @@ class MultiAdapterModel:
     def forward_logits(self, rows: list[DecodeRow]) -> torch.Tensor:
         """Last-position logits of each row's prompt (left-padded mixed-adapter batch)."""
         ids, mask, positions = self._left_pad([list(r.prompt_ids) for r in rows])
-        out = self._run(ids, mask, positions, None, [r.slot for r in rows])
+        slots = [r.slot for r in rows]
+        with self._lora_batch(slots):
+            out = self._run(ids, mask, positions, None, slots)
         return out.logits[:, -1, :].float()
+
+    def _lora_batch(self, slots: list[str]) -> Any:
+        """Batched backend: the context applying each row's adapter; peft: nothing to do."""
+        if self.batched is None:
+            return contextlib.nullcontext()
+        indices = []
+        for slot in slots:
+            if slot == BASE_SLOT:
+                indices.append(0)
+            elif slot in self._index:
+                indices.append(self._index[slot])
+            else:
+                raise KeyError(f"no installed slot {slot!r}")
+        return self.batched.batch(indices)
 
     def _left_pad(self, prompts: list[list[int]]) -> tuple[torch.Tensor, ...]:
         width = max(len(p) for p in prompts)
@@ -200,6 +261,8 @@ class MultiAdapterModel:
             "past_key_values": past,
             "use_cache": True,
         }
+        if self.batched is not None:
+            return self.base(**kwargs)  # the stacked LoRA applies through _lora_batch's hooks
         if self.peft is not None:
             kwargs["adapter_names"] = slots
         elif any(s != BASE_SLOT for s in slots):
@@ -216,8 +279,12 @@ class MultiAdapterModel:
                 raise ValueError("empty prompt")
             if len(row.prompt_ids) + row.max_new_tokens > self.context_limit:
                 raise ValueError("prompt plus max_new_tokens exceeds the context limit")
-        eos = self.tokenizer.eos_token_id
         slots = [r.slot for r in rows]
+        with self._lora_batch(slots):
+            return self._generate(rows, slots)
+
+    def _generate(self, rows: list[DecodeRow], slots: list[str]) -> list[DecodeOutput]:
+        eos = self.tokenizer.eos_token_id
         ids, mask, positions = self._left_pad([list(r.prompt_ids) for r in rows])
         generators = [
             torch.Generator().manual_seed(r.seed) if r.temperature > 0 else None for r in rows

@@ -45,9 +45,9 @@ def adapters(tmp_path_factory: pytest.TempPathFactory) -> list[tuple[str, Path, 
     return write_random_adapters(build_tiny_model(0), root, 4, rank=4, alpha=8, scale=0.2)
 
 
-def _stack(adapters, device_slots: int = 8, host_slots: int = 8):  # noqa: ANN202 - test helper
+def _stack(adapters, device_slots: int = 8, host_slots: int = 8, backend: str = "batched"):  # noqa: ANN202
     base, tokenizer = load_base_model("tiny", "cpu")
-    model = MultiAdapterModel(base, tokenizer, torch.device("cpu"))
+    model = MultiAdapterModel(base, tokenizer, torch.device("cpu"), lora_backend=backend)
     registry = AdapterRegistry()
     for adapter_id, path, digest in adapters:
         registry.register(adapter_id, path, digest)
@@ -128,8 +128,9 @@ def test_device_tier_evicts_least_recently_used(adapters) -> None:
         cache.ensure_on_device(["missing"])
 
 
-def test_mixed_batch_matches_each_adapter_alone(adapters) -> None:
-    model, cache = _stack(adapters)
+@pytest.mark.parametrize("backend", ["batched", "peft"])
+def test_mixed_batch_matches_each_adapter_alone(adapters, backend) -> None:
+    model, cache = _stack(adapters, backend=backend)
     slots = cache.ensure_on_device([a for a, _, _ in adapters[:3]])
     tokenizer = model.tokenizer
     prompts = ["Fact: the orbit of", "Q: what is", "<cepoxa> keeper = something longer", "hi"]
@@ -141,7 +142,60 @@ def test_mixed_batch_matches_each_adapter_alone(adapters) -> None:
     assert len({out.token_ids for out in mixed}) == 4  # the adapters really differ
     logits_mixed = model.forward_logits(rows)
     for i, row in enumerate(rows):
-        torch.testing.assert_close(logits_mixed[i], model.forward_logits([row])[0])
+        # float32: the batched bmm and padding change summation order (differences ~1e-5)
+        alone_logits = model.forward_logits([row])[0]
+        torch.testing.assert_close(logits_mixed[i], alone_logits, rtol=1e-4, atol=1e-4)
+
+
+def test_batched_lora_matches_peft(adapters) -> None:
+    batched, cache_b = _stack(adapters[:3])
+    peft_model, cache_p = _stack(adapters[:3], backend="peft")
+    tokenizer = batched.tokenizer
+    prompts = ["Fact: the orbit of", "Q: what is", "hi", "note: wigu"]
+    ids = [a for a, _, _ in adapters[:3]]
+    slots_b, slots_p = cache_b.ensure_on_device(ids), cache_p.ensure_on_device(ids)
+    names = [*ids, None]
+    rows_b = [
+        DecodeRow(_ids(tokenizer, p), slots_b[a] if a else BASE_SLOT, 10)
+        for p, a in zip(prompts, names, strict=True)
+    ]
+    rows_p = [
+        dataclasses.replace(r, slot=slots_p[a] if a else BASE_SLOT)
+        for r, a in zip(rows_b, names, strict=True)
+    ]
+    assert batched.generate(rows_b) == peft_model.generate(rows_p)
+    torch.testing.assert_close(
+        batched.forward_logits(rows_b), peft_model.forward_logits(rows_p), rtol=1e-4, atol=1e-4
+    )
+
+
+def test_batched_slots_are_reused_and_the_attribution_slot_stays_out(adapters, tmp_path) -> None:
+    model, cache = _stack(adapters, device_slots=2, host_slots=0)
+    tokenizer = model.tokenizer
+    prompt = _ids(tokenizer, "Fact: the orbit of")
+    base_row = DecodeRow(prompt, BASE_SLOT, 8)
+    base_only = model.forward_logits([base_row])
+    ids = [a for a, _, _ in adapters]
+    first = cache.ensure_on_device(ids[:1])[ids[0]]
+    want = model.generate([DecodeRow(prompt, first, 8)])
+    for other in ids[1:]:  # evicts and rewrites slots in place
+        cache.ensure_on_device([other])
+    again = cache.ensure_on_device(ids[:1])[ids[0]]
+    assert model.generate([DecodeRow(prompt, again, 8)]) == want
+    assert len(model.slots) == 2 and model.batched.capacity <= 8
+    # a rank-2 adapter next to the rank-4 ones (zero-padded in the stacks)
+    small = write_random_adapters(build_tiny_model(0), tmp_path, 1, rank=2, alpha=4, scale=0.2)
+    cache.registry.register("small", small[0][1], small[0][2])
+    slot = cache.ensure_on_device(["small", ids[0]])["small"]
+    alone = model.forward_logits([DecodeRow(prompt, slot, 1)])
+    mixed = model.forward_logits([DecodeRow(prompt, slot, 1), DecodeRow(prompt, again, 1)])
+    torch.testing.assert_close(mixed[:1], alone, rtol=1e-4, atol=1e-4)
+    # the peft attribution slot holds an adapter; batched rows never see it
+    model.use_for_attribution(load_adapter(adapters[1][1], adapters[1][2]))
+    torch.testing.assert_close(model.forward_logits([base_row]), base_only, rtol=1e-5, atol=1e-5)
+    assert model.generate([DecodeRow(prompt, again, 8)]) == want
+    peft_layers = [m for m in model.peft.modules() if hasattr(m, "_disable_adapters")]
+    assert peft_layers and not any(m._disable_adapters for m in peft_layers)  # restored
 
 
 def test_service_batches_across_adapters(adapters) -> None:
