@@ -7,6 +7,10 @@ timed (tree update + hashing + the one atomic RocksDB write). The baseline, meas
 same run on the same database, sorts and hashes all keys into a binary Merkle root.
 
     .venv/bin/python bench/store_commit.py [--sizes 10000,100000,1000000] [--changes 100,1000,10000]
+        [--cache-mib 256]
+
+`--cache-mib` is the tree-node cache (app.toml `node-cache-size`); the figures are warm-cache
+figures (the fill runs in the same process), as on a node that has been running for a while.
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ import time
 from pathlib import Path
 
 from aichain.app.store.ics23 import encode_commitment_proof
+from aichain.app.store.options import StoreOptions
 from aichain.app.store.rocks import RocksStore
 from aichain.app.store.root import RootStore
 from aichain.client.proofs import verify_commitment_proof
@@ -28,7 +33,7 @@ from aichain.client.proofs import verify_commitment_proof
 FILL_BATCH = 50_000
 """Keys written per block while filling the state."""
 
-ROUNDS = 3
+ROUNDS = 5
 """Blocks timed per (size, changes) point; the median is printed."""
 
 
@@ -83,10 +88,10 @@ def dir_bytes(path: Path) -> int:
     return sum(f.stat().st_size for f in path.rglob("*") if f.is_file())
 
 
-def bench_size(size: int, changes: list[int], tmp: Path) -> dict[str, float]:
+def bench_size(size: int, changes: list[int], tmp: Path, cache_mib: int) -> dict[str, float]:
     """All figures for one state size."""
     db = RocksStore(tmp / f"db{size}")
-    root = RootStore(db)
+    root = RootStore(db, StoreOptions(node_cache_bytes=cache_mib << 20))
     t0 = time.perf_counter()
     height = fill(root, size)
     fill_s = time.perf_counter() - t0
@@ -98,6 +103,7 @@ def bench_size(size: int, changes: list[int], tmp: Path) -> dict[str, float]:
             height += 1
             times.append(time_block(root, height, size, c, rng))
         out[f"commit_{c}"] = statistics.median(times)
+    out["cache_mib"] = root.reader.used_bytes / (1 << 20)
     # baseline: the same block of 1000 changes, then a full flat root rebuild
     branch = root.branch()
     for i in rng.sample(range(size), min(1000, size)):
@@ -139,13 +145,16 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--sizes", default="10000,100000,1000000")
     parser.add_argument("--changes", default="100,1000,10000")
+    parser.add_argument("--cache-mib", type=int, default=256, help="node cache bound (MiB)")
     args = parser.parse_args()
     sizes = [int(s) for s in args.sizes.split(",")]
     changes = [int(c) for c in args.changes.split(",")]
     results = {}
     with tempfile.TemporaryDirectory(dir=os.environ.get("BENCH_TMP")) as tmp:
         for size in sizes:
-            results[size] = r = bench_size(size, [c for c in changes if c <= size], Path(tmp))
+            results[size] = r = bench_size(
+                size, [c for c in changes if c <= size], Path(tmp), args.cache_mib
+            )
             cells = "  ".join(
                 f"{c} keys: {r[f'commit_{c}'] * 1000:7.1f} ms" for c in changes if c <= size
             )
@@ -158,7 +167,7 @@ def main() -> None:
                 f"    proofs: member {r['proof_bytes_member']:.0f} B, verify "
                 f"{r['verify_us_member']:.0f} us | absent {r['proof_bytes_absent']:.0f} B, verify "
                 f"{r['verify_us_absent']:.0f} us | RocksDB {r['disk_per_key']:.0f} bytes/key "
-                "on disk",
+                f"on disk | node cache {r['cache_mib']:.0f} MiB of {args.cache_mib}",
                 flush=True,
             )
     lo, hi = min(sizes), max(sizes)
