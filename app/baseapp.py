@@ -93,6 +93,7 @@ class AppConfig:
     invariant_check_period: int = 0
     halt_on_broken_invariant: bool = True
     store: StoreOptions = StoreOptions()
+    check_tx_runs_messages: bool = True
 
 
 @dataclass(slots=True)
@@ -212,7 +213,8 @@ class BaseApp:
                 is_check=True,
             )
             self.ante(ctx, tx, self._verified)
-            self._run_msgs(ctx, tx)
+            if self.config.check_tx_runs_messages:
+                self._run_msgs(ctx, tx)
             branch.write()
             return abci.ResponseCheckTx(gas_wanted=tx.gas_limit, gas_used=meter.consumed)
         except Exception as exc:  # every failure becomes a result, never a crash
@@ -265,19 +267,22 @@ class BaseApp:
             branch, GasMeter(INFINITE_GAS), req.height, time_ns, block=_block_info(req)
         )
         self.manager.begin_block(block_ctx)
-        results = [self._deliver_tx(branch, raw, req.height, time_ns) for raw in req.txs]
+        resp = abci.ResponseFinalizeBlock()
+        add_result = resp.tx_results.add
+        for raw in req.txs:
+            self._deliver_tx(branch, raw, req.height, time_ns, add_result())
         self.manager.end_block(block_ctx)
         period = self.config.invariant_check_period
         if period and req.height % period == 0:
             self._assert_invariants(block_ctx)
         app_hash = self.root.compute_next_app_hash(req.height, branch)
         self._pending = _Pending(req.height, app_hash, branch)
-        return abci.ResponseFinalizeBlock(
-            events=_abci_events(block_ctx.events),
-            tx_results=results,
-            app_hash=app_hash,
-            validator_updates=[_abci_validator_update(u) for u in block_ctx.validator_updates],
+        _fill_events(resp.events, block_ctx.events)
+        resp.app_hash = app_hash
+        resp.validator_updates.extend(
+            _abci_validator_update(u) for u in block_ctx.validator_updates
         )
+        return resp
 
     def _assert_invariants(self, ctx: Context) -> None:
         """Checks every invariant; a broken one halts the node (state is wrong)."""
@@ -288,9 +293,9 @@ class BaseApp:
                 raise RuntimeError("invariant broken: " + "; ".join(broken))
 
     def _deliver_tx(
-        self, block: CacheStore, raw: bytes, height: int, time_ns: int
-    ) -> abci.ExecTxResult:
-        """Runs one tx: ante on one branch, messages on another; returns its result."""
+        self, block: CacheStore, raw: bytes, height: int, time_ns: int, result: abci.ExecTxResult
+    ) -> None:
+        """Runs one tx: ante on one branch, messages on another; fills in its result."""
         meter = GasMeter(INFINITE_GAS)
         gas_wanted = 0
         ante_branch = CacheStore(block)
@@ -301,7 +306,8 @@ class BaseApp:
             ctx = self._ctx(GasKVStore(ante_branch, meter), meter, height, time_ns)
             self.ante(ctx, tx, self._verified)
         except Exception as exc:
-            return self._failed(exc, gas_wanted, meter)
+            self._failed(exc, gas_wanted, meter, result)
+            return
         ante_branch.write()
         ante_events = ctx.events + _tx_events(tx)
         msg_branch = CacheStore(block)
@@ -309,18 +315,15 @@ class BaseApp:
         try:
             responses = self._run_msgs(ctx, tx)
         except Exception as exc:
-            result = self._failed(exc, gas_wanted, meter)
-            result.events.extend(_abci_events(ante_events))
-            return result
+            self._failed(exc, gas_wanted, meter, result)
+            _fill_events(result.events, ante_events)
+            return
         msg_branch.write()
-        data = sdk_abci_pb2.TxMsgData(msg_responses=responses).SerializeToString()
-        return abci.ExecTxResult(
-            code=0,
-            data=data,
-            gas_wanted=gas_wanted,
-            gas_used=meter.consumed,
-            events=_abci_events(ante_events + ctx.events),
-        )
+        result.data = sdk_abci_pb2.TxMsgData(msg_responses=responses).SerializeToString()
+        result.gas_wanted = gas_wanted
+        result.gas_used = meter.consumed
+        _fill_events(result.events, ante_events)
+        _fill_events(result.events, ctx.events)
 
     @staticmethod
     def _run_msgs(ctx: Context, tx: DecodedTx) -> list[any_pb2.Any]:
@@ -341,18 +344,18 @@ class BaseApp:
             )
         return responses
 
-    def _failed(self, exc: BaseException, gas_wanted: int, meter: GasMeter) -> abci.ExecTxResult:
-        """The result of a failed tx (its branch already dropped)."""
+    def _failed(
+        self, exc: BaseException, gas_wanted: int, meter: GasMeter, result: abci.ExecTxResult
+    ) -> None:
+        """Fills in the result of a failed tx (its branch already dropped)."""
         if not isinstance(exc, AppError):
             log.exception("FinalizeBlock tx internal error")
         err = to_abci(exc, self.config.debug)
-        return abci.ExecTxResult(
-            code=err.code,
-            codespace=err.codespace,
-            log=err.log,
-            gas_wanted=gas_wanted,
-            gas_used=min(meter.consumed, gas_wanted or meter.consumed),
-        )
+        result.code = err.code
+        result.codespace = err.codespace
+        result.log = err.log
+        result.gas_wanted = gas_wanted
+        result.gas_used = min(meter.consumed, gas_wanted or meter.consumed)
 
     def commit(self, req: abci.RequestCommit) -> abci.ResponseCommit:
         """Persists the finalized block atomically, prunes, snapshots and resets check state."""
@@ -459,7 +462,7 @@ class BaseApp:
 
         return service_pb2.SimulateResponse(
             gas_info=abci_pb2.GasInfo(gas_wanted=tx.gas_limit, gas_used=meter.consumed),
-            result=abci_pb2.Result(events=_abci_events(ctx.events)),
+            result=_sdk_result(ctx.events),
         )
 
     # --- snapshots (state sync) -------------------------------------------------------
@@ -579,15 +582,23 @@ def _tx_events(tx: DecodedTx) -> list[Event]:
     return events
 
 
-def _abci_events(events: list[Event]) -> list[abci.Event]:
-    """Events as indexed ABCI events."""
-    return [
-        abci.Event(
-            type=e.type,
-            attributes=[abci.EventAttribute(key=k, value=v, index=True) for k, v in e.attributes],
-        )
-        for e in events
-    ]
+def _fill_events(target: Any, events: list[Event]) -> None:
+    """Appends events as indexed ABCI events to a repeated Event field (built in place:
+    about half the cost of constructing the messages and copying them in)."""
+    add_event = target.add
+    for event in events:
+        add_attribute = add_event(type=event.type).attributes.add
+        for key, value in event.attributes:
+            add_attribute(key=key, value=value, index=True)
+
+
+def _sdk_result(events: list[Event]) -> Any:
+    """A cosmos.base.abci.v1beta1.Result carrying the events (for Simulate)."""
+    from cosmos.base.abci.v1beta1 import abci_pb2
+
+    result = abci_pb2.Result()
+    _fill_events(result.events, events)
+    return result
 
 
 _ = TxDecodeError  # re-exported for callers that match on it

@@ -34,10 +34,12 @@ def make_keys(n: int) -> list[PrivateKey]:
     return [PrivateKey((i + 1).to_bytes(32, "big")) for i in range(n)]
 
 
-def run(txs_per_block: int, blocks: int, caches: bool, data_dir: Path) -> dict[str, float]:
+def run(
+    txs_per_block: int, blocks: int, caches: bool, data_dir: Path, check_msgs: bool = True
+) -> dict[str, float]:
     """Runs `blocks` blocks; returns timings (seconds) summed over the blocks."""
     keys = make_keys(txs_per_block)
-    app = open_app(data_dir, AppConfig())
+    app = open_app(data_dir, AppConfig(check_tx_runs_messages=check_msgs))
     balances = [
         {"address": account_address(k.address), "coins": [{"denom": "uaic", "amount": str(10**12)}]}
         for k in keys
@@ -106,6 +108,12 @@ def main() -> None:
         action="store_true",
         help="keep CPython's default GC thresholds (the node tunes them)",
     )
+    parser.add_argument(
+        "--ante-only-checktx",
+        action="store_true",
+        help="CheckTx runs only the ante chain, as the Cosmos SDK does (app.toml "
+        "check-tx-runs-messages = false); by default it runs the messages too",
+    )
     parser.add_argument("--txs", type=int, default=5000)
     parser.add_argument("--blocks", type=int, default=3)
     args = parser.parse_args()
@@ -115,7 +123,7 @@ def main() -> None:
     results = {}
     for label, caches in (("aichain", True), ("baseline-no-caches", False)):
         with tempfile.TemporaryDirectory() as tmp:
-            t = run(args.txs, args.blocks, caches, Path(tmp))
+            t = run(args.txs, args.blocks, caches, Path(tmp), not args.ante_only_checktx)
         total = sum(t.values())
         results[label] = n / total
         print(

@@ -32,6 +32,9 @@ class AppToml:
     """MiB of tree nodes cached in memory (`node-cache-size`; 0 disables the cache)."""
     invariant_check_period: int = 0
     debug: bool = False
+    check_tx_runs_messages: bool = True
+    """`check-tx-runs-messages`: CheckTx also runs the messages, so a tx that would fail
+    (insufficient funds...) is refused before it costs a fee (docs/decisions.md)."""
 
     def to_app_config(self) -> AppConfig:
         """The BaseApp settings these imply. Raises ValueError on a bad gas price."""
@@ -40,6 +43,7 @@ class AppToml:
             invariant_check_period=self.invariant_check_period,
             debug=self.debug,
             store=self.to_store_options(),
+            check_tx_runs_messages=self.check_tx_runs_messages,
         )
 
     def to_store_options(self) -> StoreOptions:
@@ -64,6 +68,7 @@ def write_app_toml(path: Path, cfg: AppToml) -> None:
         "minimum-gas-prices": cfg.minimum_gas_prices,
         "invariant-check-period": cfg.invariant_check_period,
         "debug": cfg.debug,
+        "check-tx-runs-messages": cfg.check_tx_runs_messages,
         "grpc": {"enable": cfg.grpc_enable, "address": cfg.grpc_address},
         "abci": {"address": cfg.abci_address},
         "min-retain-blocks": cfg.min_retain_blocks,
@@ -113,6 +118,7 @@ def read_app_toml(path: Path) -> AppToml:
         snapshot_keep_recent=int(doc.get("state-sync", {}).get("snapshot-keep-recent", 2)),
         invariant_check_period=int(doc.get("invariant-check-period", 0)),
         debug=bool(doc.get("debug", False)),
+        check_tx_runs_messages=bool(doc.get("check-tx-runs-messages", True)),
     )
     try:
         cfg.to_store_options()
