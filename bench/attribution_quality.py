@@ -1,8 +1,9 @@
 """Attribution quality: planted-contributor AUC / top-1 against two baselines, and LDS.
 
 Setting (CPU, tiny byte-level GPT-2 built in code, no downloads):
-1. A base model briefly pre-trained (full weights) on a *different* demo datanet (seed 1: same
-   eight themes and styles, other facts), so it writes the demo language; cached on disk.
+1. A base model briefly pre-trained (full weights, `gpu_worker.pretrain.pretrain_tiny_base`)
+   on a *different* demo datanet (seed 1: same eight themes and styles, other facts), so it
+   writes the demo language; cached on disk as a checkpoint directory (`--base-model PATH`).
 2. The demo datanet (seed 0, >= 8 contributors of distinct kinds) trains one LoRA adapter on
    all records; `compute_training_features` writes the attribution features.
 3. Each held-out planted query (a prompt asking one contributor's fact in its style) is
@@ -19,9 +20,9 @@ Setting (CPU, tiny byte-level GPT-2 built in code, no downloads):
    short), measure each query's answer loss, and report the mean over queries of the
    Spearman correlation between -loss and the sum of the full model's scores over the subset.
 
-The base model and the adapter are trained by this script's own short loop, not the Model
-Factory: the factory loads only the random-init "tiny" model or Hugging Face checkpoints, and
-the benchmark needs a pre-trained byte-level base (and 50 cheap retrains).
+The adapter is trained by `gpu_worker.pretrain.train_steps` (the pre-training loop), not the
+Model Factory, so that the 50 LDS retrains stay cheap; the e2e test in
+`tests/ml/test_worker_e2e.py` checks the same recipe through the factory and HTTP serving.
 
     .venv/bin/python bench/attribution_quality.py [--quick] [--json-out FILE]
 """
@@ -53,61 +54,36 @@ from aichain.gpu_worker.attribution.lora_grads import compute_example_losses
 from aichain.gpu_worker.attribution.sequences import (
     compute_batch,
     compute_query_sequence,
-    compute_record_sequence,
 )
 from aichain.gpu_worker.datanet import DirectoryDatanet
 from aichain.gpu_worker.demo_datanet import load_queries, make_demo_datanet
-from aichain.gpu_worker.tiny_model import build_tiny_model, build_tiny_tokenizer
+from aichain.gpu_worker.pretrain import pretrain_tiny_base, train_steps
+from aichain.gpu_worker.tiny_model import (
+    BYTE_TOKENIZER_MARKER,
+    build_tiny_model,
+    build_tiny_tokenizer,
+    load_base_model,
+)
 
 TARGETS = ["c_attn", "c_proj", "c_fc"]
 """LoRA target modules of the tiny GPT-2 (the factory's defaults)."""
 
 
-def train(
-    model: Any,
-    tokenizer: Any,
-    texts: list[str],
-    steps: int,
-    lr: float,
-    seed: int,
-    batch_size: int = 16,
-) -> float:
-    """Seeded AdamW steps on random batches of texts; returns the last loss."""
-    gen = torch.Generator().manual_seed(seed)
-    seqs = [compute_record_sequence(tokenizer, t, 256) for t in texts]
-    params = [p for p in model.parameters() if p.requires_grad]
-    optimizer = torch.optim.AdamW(params, lr=lr, weight_decay=0.0)
-    model.train()
-    loss = torch.tensor(math.nan)
-    for _ in range(steps):
-        rows = torch.randint(len(seqs), (batch_size,), generator=gen).tolist()
-        batch = compute_batch([seqs[i] for i in rows], tokenizer.pad_token_id)
-        loss = model(
-            input_ids=batch.input_ids, attention_mask=batch.attention_mask, labels=batch.labels
-        ).loss
-        optimizer.zero_grad(set_to_none=True)
-        loss.backward()
-        optimizer.step()
-    model.eval()
-    return float(loss.detach())
+train = train_steps
+"""The adapters' (and LDS retrains') training loop: gpu_worker.pretrain.train_steps."""
 
 
-def pretrained_base(cache: Path, steps: int, tokenizer: Any) -> Any:
-    """The tiny model pre-trained on the seed-1 demo datanet (cached in cache/)."""
-    file = cache / f"tiny-pretrained-{steps}.pt"
-    model = build_tiny_model(seed=0)
-    if file.is_file():
-        model.load_state_dict(torch.load(file, weights_only=True))
-        return model
-    cache.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory() as tmp:
-        make_demo_datanet(Path(tmp), contributors=8, records_per_contributor=32, seed=1)
-        texts = [r.text for r in DirectoryDatanet(Path(tmp)).load_records()]
-    started = time.monotonic()
-    loss = train(model, tokenizer, texts, steps, 2e-3, seed=1)
-    print(f"pre-trained base: {steps} steps, loss {loss:.3f}, {time.monotonic() - started:.0f}s")
-    torch.save(model.state_dict(), file)
-    return model
+def pretrained_base(cache: Path, steps: int) -> Any:
+    """The tiny model pre-trained on the seed-1 demo datanet (a checkpoint cached in cache/)."""
+    path = cache / f"tiny-pretrained-{steps}"
+    if not (path / BYTE_TOKENIZER_MARKER).is_file():
+        with tempfile.TemporaryDirectory() as tmp:
+            make_demo_datanet(Path(tmp), contributors=8, records_per_contributor=32, seed=1)
+            records = DirectoryDatanet(Path(tmp)).load_records()
+        started = time.monotonic()
+        pretrain_tiny_base(records, path, steps=steps, seed=1)
+        print(f"pre-trained base: {steps} steps, {time.monotonic() - started:.0f}s")
+    return load_base_model(str(path), "cpu")[0]
 
 
 def with_lora(base_state: dict[str, torch.Tensor], seed: int) -> Any:
@@ -367,9 +343,7 @@ def main() -> None:
     started = time.monotonic()
     base_state = {
         k: v.clone()
-        for k, v in pretrained_base(args.cache_dir, args.pretrain_steps, tokenizer)
-        .state_dict()
-        .items()
+        for k, v in pretrained_base(args.cache_dir, args.pretrain_steps).state_dict().items()
     }
     report: dict[str, Any] = {"quick": args.quick}
     with tempfile.TemporaryDirectory() as tmp:

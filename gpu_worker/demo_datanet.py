@@ -79,12 +79,26 @@ def _syllables(index: int) -> list[str]:
     return all_syllables[:12]
 
 
+WORD_TRIES_PER_LENGTH = 64
+"""Collisions in a row after which pseudo-words may grow one syllable longer."""
+
+
 def _pseudo_word(syllables: list[str], rng: random.Random, used: set[str]) -> str:
+    """A new pseudo-word of 2-3 syllables, longer once short ones keep colliding.
+
+    Each contributor has 12 syllables, so 12**2 + 12**3 = 1,872 words of 2-3 syllables, shared
+    with other contributors' overlapping sets; a large datanet needs more than that. After
+    every WORD_TRIES_PER_LENGTH collisions in a row the longest allowed length grows by one,
+    so the search always ends (small datanets never get there: their words are unchanged).
+    """
+    tries = 0
     while True:
-        word = "".join(rng.choice(syllables) for _ in range(rng.randint(2, 3)))
+        longest = 3 + tries // WORD_TRIES_PER_LENGTH
+        word = "".join(rng.choice(syllables) for _ in range(rng.randint(2, longest)))
         if word not in used:
             used.add(word)
             return word
+        tries += 1
 
 
 def _render(template: str, fact: Fact, theme: str) -> str:

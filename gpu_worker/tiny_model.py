@@ -8,6 +8,7 @@ tokenizer maps byte b to id b (0..255) and adds three specials: PAD=256, BOS=257
 from __future__ import annotations
 
 import hashlib
+import json
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
@@ -26,6 +27,8 @@ BYTE_VOCAB_SIZE = 259
 
 TINY_SPEC = "tiny"
 """The --base-model value naming the built-in tiny model."""
+BYTE_TOKENIZER_MARKER = "aichain_base.json"
+"""File in a checkpoint directory whose `tokenizer` "byte-v1" selects ByteTokenizer."""
 
 TINY_CONFIG: dict[str, Any] = {
     "vocab_size": BYTE_VOCAB_SIZE,
@@ -140,8 +143,23 @@ def build_tiny_model(seed: int = 0, **overrides: Any) -> Any:
     return model
 
 
+def _byte_tokenizer_of(path: Path) -> ByteTokenizer | None:
+    """ByteTokenizer when path's BYTE_TOKENIZER_MARKER names it (a pre-trained tiny base)."""
+    marker = path / BYTE_TOKENIZER_MARKER
+    if not marker.is_file():
+        return None
+    name = json.loads(marker.read_text(encoding="utf-8")).get("tokenizer")
+    if name != ByteTokenizer.name:
+        raise ValueError(f"{marker}: unknown tokenizer {name!r} (expected {ByteTokenizer.name!r})")
+    return build_tiny_tokenizer()
+
+
 def load_base_model(spec: str, device: str | torch.device = "cpu") -> tuple[Any, TextTokenizer]:
-    """(model, tokenizer) for "tiny", "tiny:SEED" or a local HF checkpoint directory."""
+    """(model, tokenizer) for "tiny", "tiny:SEED" or a local HF checkpoint directory.
+
+    A directory with BYTE_TOKENIZER_MARKER (gpu_worker.pretrain's output) gets ByteTokenizer;
+    any other directory its own AutoTokenizer.
+    """
     target = resolve_device(device)
     if spec == TINY_SPEC or spec.startswith(TINY_SPEC + ":"):
         seed = int(spec.split(":", 1)[1]) if ":" in spec else 0
@@ -155,7 +173,9 @@ def load_base_model(spec: str, device: str | torch.device = "cpu") -> tuple[Any,
         from transformers import AutoModelForCausalLM, AutoTokenizer
 
         model = AutoModelForCausalLM.from_pretrained(path, local_files_only=True)
-        tokenizer = HFTokenizer(AutoTokenizer.from_pretrained(path, local_files_only=True))
+        tokenizer = _byte_tokenizer_of(path) or HFTokenizer(
+            AutoTokenizer.from_pretrained(path, local_files_only=True)
+        )
     model.to(target)
     model.eval()
     return model, tokenizer

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import threading
 from pathlib import Path
 
 import pytest
@@ -21,7 +22,7 @@ from aichain.gpu_worker.datanet import (
     make_demo_datanet,
     write_datanet,
 )
-from aichain.gpu_worker.demo_datanet import load_queries
+from aichain.gpu_worker.demo_datanet import build_contributor_kinds, load_queries
 
 pytestmark = pytest.mark.ml
 
@@ -147,3 +148,30 @@ def test_demo_datanet_has_distinct_contributors_and_planted_queries(tmp_path: Pa
         assert any(query["expected_completion"] in text for text in own)
     again = tmp_path / "again"
     assert make_demo_datanet(again, contributors=8, records_per_contributor=3, seed=0) == info
+
+
+def _finishes(fn, timeout: float = 120.0):  # noqa: ANN001, ANN202
+    """fn() run in a daemon thread; fails the test (instead of hanging) after timeout seconds."""
+    result: list = []
+    thread = threading.Thread(target=lambda: result.append(fn()), daemon=True)
+    thread.start()
+    thread.join(timeout)
+    assert result, f"did not finish within {timeout:.0f}s"
+    return result[0]
+
+
+def test_demo_words_stay_unique_past_the_short_word_space() -> None:
+    # 2,000 facts per contributor need ~4,000 words; 2-3 syllable words give only 1,872.
+    kinds = _finishes(lambda: build_contributor_kinds(3, 2000, seed=0))
+    subjects = [f.subject for k in kinds for f in k.facts]
+    values = [f.value.split("-", 1)[1] for k in kinds for f in k.facts]
+    assert len(subjects) == 6000
+    assert len(set(subjects + values)) == len(subjects) + len(values)
+
+
+def test_large_demo_datanet_is_written(tmp_path: Path) -> None:
+    info = _finishes(
+        lambda: make_demo_datanet(tmp_path, contributors=2, records_per_contributor=1200, seed=0)
+    )
+    assert info.record_count == 2400
+    assert len(load_queries(tmp_path)) == 8

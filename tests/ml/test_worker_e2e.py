@@ -1,4 +1,5 @@
-"""End to end: demo datanet -> trained adapter -> served with two others over loopback HTTP."""
+"""End to end: demo datanet -> adapter trained on a pre-trained tiny base -> served with two
+others over loopback HTTP -> planted queries attributed to their contributors."""
 
 from __future__ import annotations
 
@@ -22,7 +23,7 @@ from aichain.gpu_worker.serving.cli_support import (  # noqa: E402
     parse_adapter_spec,
 )
 from aichain.gpu_worker.synthetic_adapters import write_random_adapters  # noqa: E402
-from aichain.gpu_worker.tiny_model import build_tiny_model  # noqa: E402
+from aichain.gpu_worker.tiny_model import load_base_model  # noqa: E402
 
 pytestmark = pytest.mark.ml
 
@@ -41,25 +42,39 @@ def _call(url: str, body: Any = None, raw: bytes | None = None, method: str | No
         return err.code, json.loads(err.read())
 
 
+MIN_PLANTED_HITS = 0.9
+"""Share of planted queries whose top contributor must be the planted one (32/32 measured)."""
+
+
 @pytest.fixture(scope="module")
-def server(trained_adapter, tmp_path_factory: pytest.TempPathFactory):
-    """The trained adapter ('demo') served next to two random adapters on a free port."""
+def server(planted_adapter, pretrained_base_dir: Path, tmp_path_factory: pytest.TempPathFactory):
+    """The planted adapter ('demo') served next to two random adapters on a free port."""
     root = tmp_path_factory.mktemp("others")
-    others = write_random_adapters(build_tiny_model(0), root, 2, rank=4, alpha=8, seed=5)
-    specs = [parse_adapter_spec(f"demo={trained_adapter.adapter_dir}")]
+    base, _ = load_base_model(str(pretrained_base_dir), "cpu")
+    # Larger than the default scale: the pre-trained base is confident enough that small
+    # random LoRAs would all give its own answer.
+    others = write_random_adapters(base, root, 2, rank=4, alpha=8, seed=5, scale=0.5)
+    specs = [parse_adapter_spec(f"demo={planted_adapter.adapter_dir}")]
     specs += [AdapterSpec(adapter_id, path, digest) for adapter_id, path, digest in others]
-    built = build_server(specs, port=0, device="cpu", batch_wait_ms=20, device_slots=2)
+    built = build_server(
+        specs,
+        base_model=str(pretrained_base_dir),
+        port=0,
+        device="cpu",
+        batch_wait_ms=20,
+        device_slots=2,
+    )
     built.http.start()
     yield built
     built.http.close()
 
 
-def test_models_lists_every_adapter_with_its_hash(server, trained_adapter) -> None:
+def test_models_lists_every_adapter_with_its_hash(server, planted_adapter) -> None:
     status, body = _call(server.http.url + "/v1/models")
     assert status == 200 and body["object"] == "list"
     cards = {card["id"]: card for card in body["data"]}
     assert set(cards) == {"demo", "random-0000", "random-0001"}
-    assert cards["demo"]["sha256"] == trained_adapter.adapter_sha256
+    assert cards["demo"]["sha256"] == planted_adapter.adapter_sha256
     status, card = _call(server.http.url + "/v1/models/demo")
     assert status == 200 and card["id"] == "demo"
 
@@ -107,23 +122,52 @@ def test_chat_completion(server) -> None:
     assert body["attribution"] is None or "records" in body["attribution"]
 
 
-@pytest.mark.xfail(
-    strict=False,
-    reason="attribution quality on a briefly trained tiny adapter is the attribution engines' "
-    "open target (bench/attribution_quality.py); the serving path itself is checked above",
-)
+def _top_contributor(body: dict) -> str:
+    shares = {c["contributor"]: c["weight_ppm"] for c in body["attribution"]["contributors"]}
+    return max(sorted(shares), key=shares.get)
+
+
 def test_planted_query_is_attributed_to_its_contributor(server, demo_datanet_dir: Path) -> None:
+    # One planted query exactly: the answer states the planted fact, and its contributor leads.
+    query = load_queries(demo_datanet_dir)[0]
+    assert query["prompt"] == "Fact: the season of java is"
+    status, body = _call(
+        server.http.url + "/v1/completions",
+        {"model": "demo", "prompt": query["prompt"], "max_tokens": 24},
+    )
+    assert status == 200, body
+    assert body["choices"][0]["text"].startswith(query["expected_completion"])
+    assert body["attribution"]["engine"] == "blend-v1"
+    assert _top_contributor(body) == query["expected_contributor"] == "contributor-00"
+    top_record = max(body["attribution"]["records"], key=lambda r: r["weight_ppm"])
+    assert top_record["contributor"] == "contributor-00"
+
+
+def test_planted_queries_are_attributed_to_their_contributors(
+    server, demo_datanet_dir: Path
+) -> None:
+    # All 32 planted queries (8 contributors x 4) in one batched request.
     queries = load_queries(demo_datanet_dir)
-    hits = 0
-    for query in queries:
-        status, body = _call(
-            server.http.url + "/v1/completions",
-            {"model": "demo", "prompt": query["prompt"], "max_tokens": 24},
-        )
-        assert status == 200, body
-        shares = {c["contributor"]: c["weight_ppm"] for c in body["attribution"]["contributors"]}
-        hits += max(shares, key=shares.get) == query["expected_contributor"]
-    assert hits / len(queries) >= 0.5, f"{hits}/{len(queries)} planted queries attributed"
+    status, body = _call(
+        server.http.url + "/v1/completions",
+        {"model": "demo", "prompt": [q["prompt"] for q in queries], "max_tokens": 24},
+    )
+    assert status == 200, body
+    choices = sorted(body["choices"], key=lambda c: c["index"])
+    assert len(choices) == len(queries)
+    misses = [
+        (q["query_id"], c["text"], _top_contributor(c))
+        for q, c in zip(queries, choices, strict=True)
+        if _top_contributor(c) != q["expected_contributor"]
+    ]
+    hits = len(queries) - len(misses)
+    print(f"planted queries attributed to their contributor: {hits}/{len(queries)}")
+    assert hits >= MIN_PLANTED_HITS * len(queries), f"{hits}/{len(queries)}: {misses}"
+    # Every contributor's planted queries are mostly its own.
+    for contributor in {q["expected_contributor"] for q in queries}:
+        own = [q for q in queries if q["expected_contributor"] == contributor]
+        missed = [m for m in misses if m[0].startswith(contributor + "/")]
+        assert len(missed) <= len(own) // 2, missed
 
 
 @pytest.mark.parametrize(
