@@ -17,7 +17,7 @@ import json
 import logging
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from cosmos.base.abci.v1beta1 import abci_pb2 as sdk_abci_pb2
@@ -41,7 +41,6 @@ from aichain.app.errors import (
     AppError,
     InvalidHeightError,
     InvalidRequestError,
-    TxDecodeError,
     TxTooLargeError,
     to_abci,
 )
@@ -60,7 +59,7 @@ from aichain.app.store.snapshots import (
     load_chunk,
     take_snapshot,
 )
-from aichain.app.tx import DecodedTx, decode_tx
+from aichain.app.tx import DecodedTx, decode_tx, tx_hash
 
 log = logging.getLogger("aichain.app")
 
@@ -103,7 +102,6 @@ class _Pending:
     height: int
     app_hash: bytes
     branch: CacheStore
-    included: list[bytes] = field(default_factory=list)
 
 
 class BaseApp:
@@ -150,8 +148,6 @@ class BaseApp:
             raise TxTooLargeError(
                 f"tx is {len(raw)} bytes, above the limit of {self.config.max_tx_bytes}"
             )
-        from aichain.app.tx import tx_hash
-
         key = tx_hash(raw)
         tx = self._decoded.get(key)
         if tx is None:
@@ -599,6 +595,3 @@ def _sdk_result(events: list[Event]) -> Any:
     result = abci_pb2.Result()
     _fill_events(result.events, events)
     return result
-
-
-_ = TxDecodeError  # re-exported for callers that match on it
