@@ -326,12 +326,13 @@ class BaseApp:
         """Routes each message to its handler; returns the packed responses."""
         responses = []
         for route, msg in tx.msgs:
-            ctx.emit(
-                "message",
-                ("action", route.type_url),
-                ("sender", account_address(route.signers(msg)[0])),
-                ("module", route.module),
-            )
+            if ctx.records_events:
+                ctx.emit(
+                    "message",
+                    ("action", route.type_url),
+                    ("sender", account_address(route.signers(msg)[0])),
+                    ("module", route.module),
+                )
             resp = route.handler(ctx, msg)
             responses.append(
                 any_pb2.Any(

@@ -84,6 +84,11 @@ class Context:
             store = self._stores[prefix] = PrefixStore(self.store, prefix)
         return store
 
+    @property
+    def records_events(self) -> bool:
+        """False in CheckTx, whose events nobody reads: modules may skip building them."""
+        return not self.is_check or self.is_simulate
+
     def emit(self, type_: str, *attributes: tuple[str, str]) -> None:
         """Records an event."""
         self.events.append(Event(type_, attributes))

@@ -114,7 +114,7 @@ class Keeper(ViewKeeper):
     def ensure_module_account(self, ctx: Context, name: str) -> bytes:
         """Creates the module account `name` if missing; returns its address."""
         address = module_address(name)
-        if self.get_account(ctx, address) is None:
+        if not self.has_account(ctx, address):
             self.create_account(ctx, address, module_name=name)
         return address
 

@@ -24,6 +24,8 @@ BURN = "burn"
 
 def emit_transfer(ctx: Context, sender: bytes, recipient: bytes, coins: tuple[Coin, ...]) -> None:
     """coin_spent, coin_received and transfer events for one send."""
+    if not ctx.records_events:
+        return
     amount = format_coins(coins)
     ctx.emit(COIN_SPENT, ("spender", account_address(sender)), ("amount", amount))
     ctx.emit(COIN_RECEIVED, ("receiver", account_address(recipient)), ("amount", amount))
