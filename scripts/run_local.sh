@@ -15,6 +15,13 @@ if [ ! -f "$HOME_DIR/config/genesis.json" ]; then
     echo "    demo key saved (mnemonic included) in $HOME_DIR/demo-key.json"
   fi
   "$AICHAIN" genesis add-account demo "$DEMO_COINS" --keyring-backend test --home "$HOME_DIR"
+  # the node's validator bonds stake at genesis, so staking, rewards and slashing are live
+  "$AICHAIN" keys add validator --keyring-backend test --home "$HOME_DIR" --output json \
+    > "$HOME_DIR/validator-key.json"
+  "$AICHAIN" genesis add-account validator 1000000000000uaic --keyring-backend test --home "$HOME_DIR"
+  "$AICHAIN" genesis gentx validator 100000000000uaic --chain-id aichain-local \
+    --keyring-backend test --home "$HOME_DIR"
+  "$AICHAIN" genesis collect-gentxs --home "$HOME_DIR"
 fi
 echo "==> demo key: $("$AICHAIN" keys show demo --address --keyring-backend test --home "$HOME_DIR")"
 exec "$AICHAIN" start --home "$HOME_DIR"
