@@ -56,17 +56,45 @@ def compute_binary_levels(slots: list[bytes]) -> list[list[bytes]]:
 
 def compute_node_hash(slots: list[bytes]) -> bytes:
     """Hash of a 16-way node from its 16 slot hashes (EMPTY_HASH for an empty slot)."""
+    return compute_node_heap(slots)[1]
+
+
+def compute_node_heap(slots: list[bytes]) -> list[bytes]:
+    """A node's binary Merkle tree as a heap of 32 hashes: [16:32] are the 16 slot hashes, the
+    parents of i are at i >> 1, and [1] is the node hash ([0] is unused)."""
     empty = EMPTY_HASH
     sha = _sha256
     prefix = INNER_PREFIX
-    level = slots
+    heap = [empty] * 16 + slots
+    for i in range(15, 0, -1):
+        a = heap[2 * i]
+        b = heap[2 * i + 1]
+        heap[i] = empty if a == empty and b == empty else sha(prefix + a + b).digest()
+    return heap
+
+
+def update_node_heap(heap: list[bytes], slots: list[bytes]) -> list[bytes]:
+    """A new heap (see compute_node_heap) for slots, rehashing only the paths from the slots
+    that differ from heap's to the node root; heap itself is left as it was."""
+    changed = [s for s in range(16) if slots[s] != heap[16 + s]]
+    if len(changed) > 3:  # rehashing much of the tree: the plain pass is cheaper
+        return compute_node_heap(slots)
+    new = heap.copy()
+    for s in changed:
+        new[16 + s] = slots[s]
+    dirty = {(16 + s) >> 1 for s in changed}
+    if not dirty:
+        return new
+    empty = EMPTY_HASH
+    sha = _sha256
+    prefix = INNER_PREFIX
     for _ in range(4):
-        pairs = iter(level)  # zip(pairs, pairs) walks the level two at a time
-        level = [
-            empty if a == empty and b == empty else sha(prefix + a + b).digest()
-            for a, b in zip(pairs, pairs, strict=True)
-        ]
-    return level[0]
+        for i in dirty:
+            a = new[2 * i]
+            b = new[2 * i + 1]
+            new[i] = empty if a == empty and b == empty else sha(prefix + a + b).digest()
+        dirty = {i >> 1 for i in dirty}
+    return new
 
 
 def nibble_at(key_hash: bytes, depth: int) -> int:

@@ -19,6 +19,8 @@ from aichain.app.store.hashing import (
     compute_key_hash,
     compute_leaf_hash,
     compute_node_hash,
+    compute_node_heap,
+    update_node_heap,
 )
 from aichain.app.store.kv import KVStore
 from aichain.app.store.nodes import (
@@ -47,6 +49,22 @@ the LRU link."""
 
 _DECODED_CHILD = 240
 """Approximate bytes of one decoded child entry (a tuple, its int and one or two hashes)."""
+
+_HEAP_BYTES = 1400
+"""Approximate bytes of a decoded node's binary hash heap (a 32-slot list, 15 new hashes)."""
+
+
+class _Node(list):
+    """A decoded node's children written by this process, carrying `heap`: its binary Merkle
+    tree (hashing.compute_node_heap), so rewriting the node rehashes only the changed paths."""
+
+    __slots__ = ("heap",)
+
+
+def _decoded_cost(children: list[Entry | None]) -> int:
+    cost = _ENTRY_OVERHEAD + 200 + _DECODED_CHILD * (16 - children.count(None))
+    return cost + _HEAP_BYTES if children.__class__ is _Node else cost
+
 
 Item = tuple[bytes, bytes, bytes | None, bytes]
 """One write: (64 key-hash nibbles, key, value or None for a deletion, sha256(key))."""
@@ -108,7 +126,7 @@ class NodeReader:
             return
         if nkey[_DEPTH_AT] <= TOP_DEPTH:
             value: list[Entry | None] | bytes = children
-            cost = _ENTRY_OVERHEAD + 200 + _DECODED_CHILD * (16 - children.count(None))
+            cost = _decoded_cost(children)
         else:
             value = encode_internal(children) if data is None else data
             cost = _ENTRY_OVERHEAD + len(value)
@@ -133,7 +151,7 @@ class NodeReader:
             if nkey in lru:  # keeps the byte count exact should a height be written twice
                 continue
             if nkey[_DEPTH_AT] <= TOP_DEPTH:
-                cost = _ENTRY_OVERHEAD + 200 + _DECODED_CHILD * (16 - children.count(None))
+                cost = _decoded_cost(children)
                 lru[nkey] = (children, cost)
             else:
                 data = encoded[nkey]
@@ -267,7 +285,7 @@ class _Updater:
             self.out.stale.append(node_key(root[0], b""))
         if not any(new):
             return None
-        return self._put_internal(b"", new)
+        return self._put_internal(b"", new, getattr(old, "heap", None))
 
     def _apply_children(
         self, children: list[Entry | None], path: bytes, items: list[Item]
@@ -322,7 +340,7 @@ class _Updater:
             return None
         if len(live) == 1 and new[live[0]][2] is not None:  # type: ignore[index]
             return self._pull_up(new[live[0]], path, live[0])  # type: ignore[arg-type]
-        return self._put_internal(path, new)
+        return self._put_internal(path, new, getattr(old, "heap", None))
 
     def _build(self, path: bytes, sets: list[Item]) -> Entry | None:
         """A fresh subtree at path holding sets (no deletions)."""
@@ -351,12 +369,20 @@ class _Updater:
         self.out.nodes[nkey] = encode_leaf(key, value)
         return (self.version, h or compute_leaf_hash(key, value), kh)
 
-    def _put_internal(self, path: bytes, children: list[Entry | None]) -> Entry:
+    def _put_internal(
+        self, path: bytes, children: list[Entry | None], heap: list[bytes] | None = None
+    ) -> Entry:
+        """Writes an internal node; heap is the replaced node's (only changed paths rehash)."""
         nkey = self.prefix + bytes((len(path),)) + path
         self.out.nodes[nkey] = encode_internal(children)
-        self.out.decoded[nkey] = children
-        h = compute_node_hash([EMPTY_HASH if c is None else c[1] for c in children])
-        return (self.version, h, None)
+        slots = [EMPTY_HASH if c is None else c[1] for c in children]
+        if len(path) > TOP_DEPTH:  # cached encoded, so no heap to keep
+            self.out.decoded[nkey] = children
+            return (self.version, compute_node_hash(slots), None)
+        node = _Node(children)
+        node.heap = compute_node_heap(slots) if heap is None else update_node_heap(heap, slots)
+        self.out.decoded[nkey] = node
+        return (self.version, node.heap[1], None)
 
 
 def get_value(reader: NodeReader, root: Entry | None, key: bytes) -> bytes | None:

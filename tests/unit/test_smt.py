@@ -10,7 +10,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from aichain.app.store import MemStore
-from aichain.app.store.hashing import EMPTY_HASH
+from aichain.app.store.hashing import (
+    EMPTY_HASH,
+    compute_binary_levels,
+    compute_node_hash,
+    compute_node_heap,
+    update_node_heap,
+)
 from aichain.app.store.nodes import NODE_PREFIX
 from aichain.app.store.root import RootStore
 
@@ -106,6 +112,39 @@ def test_root_matches_an_implementation_written_from_the_spec() -> None:
     for n in (1, 2, 3, 17, 300):
         items = {b"bank/" + str(i).encode(): b"v" + str(i * i).encode() for i in range(n)}
         assert _fresh_root(items) == _independent_root(items)
+
+
+_slots = st.lists(
+    st.one_of(st.just(EMPTY_HASH), st.binary(min_size=32, max_size=32)), min_size=16, max_size=16
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(_slots, _slots, st.sets(st.integers(0, 15)))
+def test_a_node_heap_updated_in_place_matches_hashing_from_scratch(old, new, keep) -> None:
+    slots = [old[s] if s in keep else new[s] for s in range(16)]  # some slots unchanged
+    heap = compute_node_heap(old)
+    updated = update_node_heap(heap, slots)
+    assert heap == compute_node_heap(old)  # the replaced node's heap is left alone
+    assert updated == compute_node_heap(slots)
+    assert updated[1] == compute_node_hash(slots) == compute_binary_levels(slots)[-1][0]
+
+
+def test_small_blocks_reusing_cached_node_hashes_match_the_spec() -> None:
+    root = RootStore(MemStore())
+    model = {b"bank/" + str(i).encode(): b"v" for i in range(3000)}
+    _commit(root, 1, dict(model))
+    for height in range(2, 12):  # a few keys per block: most of each dense node is reused
+        writes: dict[bytes, bytes | None] = {
+            b"bank/" + str(i * height % 3100).encode(): b"w%d" % height for i in range(1, 4)
+        }
+        writes[b"bank/" + str(height * 7).encode()] = None
+        for k, v in writes.items():
+            if v is None:
+                model.pop(k, None)
+            else:
+                model[k] = v
+        assert _commit(root, height, writes) == _independent_root(model)
 
 
 def test_a_block_rewrites_only_the_changed_paths() -> None:
