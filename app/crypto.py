@@ -79,12 +79,17 @@ def account_address(raw: bytes) -> str:
     return bech32_encode(ACCOUNT_PREFIX, raw)
 
 
-def parse_account_address(text: str) -> bytes:
-    """Decodes an `aic1...` address to its 20 bytes. Raises InvalidAddressError."""
-    raw = bech32_decode(text, ACCOUNT_PREFIX)
+def parse_address(text: str, prefix: str) -> bytes:
+    """Decodes a bech32 address with prefix to its 20 bytes. Raises InvalidAddressError."""
+    raw = bech32_decode(text, prefix)
     if len(raw) != ADDRESS_LENGTH:
         raise InvalidAddressError(f"address {text} has {len(raw)} bytes, expected {ADDRESS_LENGTH}")
     return raw
+
+
+def parse_account_address(text: str) -> bytes:
+    """Decodes an `aic1...` address to its 20 bytes. Raises InvalidAddressError."""
+    return parse_address(text, ACCOUNT_PREFIX)
 
 
 class PrivateKey:
@@ -145,10 +150,7 @@ def valoper_address(raw: bytes) -> str:
 
 def parse_valoper_address(text: str) -> bytes:
     """Decodes an `aicvaloper1...` address to its 20 bytes. Raises InvalidAddressError."""
-    raw = bech32_decode(text, VALOPER_PREFIX)
-    if len(raw) != ADDRESS_LENGTH:
-        raise InvalidAddressError(f"address {text} has {len(raw)} bytes, expected {ADDRESS_LENGTH}")
-    return raw
+    return parse_address(text, VALOPER_PREFIX)
 
 
 def valcons_address(raw: bytes) -> str:
@@ -158,10 +160,7 @@ def valcons_address(raw: bytes) -> str:
 
 def parse_valcons_address(text: str) -> bytes:
     """Decodes an `aicvalcons1...` address to its 20 bytes. Raises InvalidAddressError."""
-    raw = bech32_decode(text, VALCONS_PREFIX)
-    if len(raw) != ADDRESS_LENGTH:
-        raise InvalidAddressError(f"address {text} has {len(raw)} bytes, expected {ADDRESS_LENGTH}")
-    return raw
+    return parse_address(text, VALCONS_PREFIX)
 
 
 ED25519_PUBKEY_LENGTH = 32
