@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import itertools
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -34,21 +35,50 @@ LORA_BACKENDS = ("batched", "peft")
 
 @dataclass(frozen=True, slots=True)
 class DecodeRow:
-    """One sequence of a batch: its prompt ids, adapter slot and decoding settings."""
+    """One sequence of a batch: its prompt ids, adapter slot and decoding settings.
+
+    top_logprobs < 0 records no log-probabilities; k >= 0 records, for every generated token,
+    its log-probability and the k most likely alternatives. prompt_logprobs records them for
+    the prompt's tokens too (from the first forward pass, which computes them anyway).
+    """
 
     prompt_ids: tuple[int, ...]
     slot: str
     max_new_tokens: int
     temperature: float = 0.0
     seed: int = 0
+    top_logprobs: int = -1
+    prompt_logprobs: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class TokenLogprob:
+    """A token's log-probability under the model and the most likely tokens at its place."""
+
+    token_id: int
+    logprob: float
+    top: tuple[tuple[int, float], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
 class DecodeOutput:
-    """Generated ids of one row and why it stopped ("stop" at EOS, "length" at the limit)."""
+    """Generated ids of one row and why it stopped ("stop" at EOS or when the token callback
+    asked to stop, "length" at the limit), with log-probabilities when the row asked."""
 
     token_ids: tuple[int, ...]
     finish_reason: str
+    logprobs: tuple[TokenLogprob, ...] = ()
+    prompt_logprobs: tuple[TokenLogprob, ...] = ()
+
+
+TokenCallback = Callable[[int, int, "TokenLogprob | None"], bool]
+"""Called on the model thread with (row index, token id, its log-probabilities or None) for
+every generated token as soon as it is chosen (EOS excluded); returning True ends that row
+with finish_reason "stop"."""
+
+PromptCallback = Callable[[int, "tuple[TokenLogprob, ...]"], None]
+"""Called on the model thread with (row index, the prompt's scored tokens) after the first
+forward pass, for the rows that asked for prompt_logprobs."""
 
 
 def context_limit(model: Any) -> int:
@@ -270,8 +300,17 @@ class MultiAdapterModel:
         return self.model(**kwargs)
 
     @torch.inference_mode()
-    def generate(self, rows: list[DecodeRow]) -> list[DecodeOutput]:
-        """Decodes every row together (greedy unless a row sets temperature > 0)."""
+    def generate(
+        self,
+        rows: list[DecodeRow],
+        on_token: TokenCallback | None = None,
+        on_prompt: PromptCallback | None = None,
+    ) -> list[DecodeOutput]:
+        """Decodes every row together (greedy unless a row sets temperature > 0).
+
+        on_token (optional) sees each row's tokens as they are generated (see TokenCallback),
+        on_prompt the prompt scores as soon as they exist (see PromptCallback).
+        """
         if not rows:
             return []
         for row in rows:
@@ -281,25 +320,42 @@ class MultiAdapterModel:
                 raise ValueError("prompt plus max_new_tokens exceeds the context limit")
         slots = [r.slot for r in rows]
         with self._lora_batch(slots):
-            return self._generate(rows, slots)
+            return self._generate(rows, slots, on_token, on_prompt)
 
-    def _generate(self, rows: list[DecodeRow], slots: list[str]) -> list[DecodeOutput]:
+    def _generate(
+        self,
+        rows: list[DecodeRow],
+        slots: list[str],
+        on_token: TokenCallback | None,
+        on_prompt: PromptCallback | None,
+    ) -> list[DecodeOutput]:
         eos = self.tokenizer.eos_token_id
         ids, mask, positions = self._left_pad([list(r.prompt_ids) for r in rows])
         generators = [
             torch.Generator().manual_seed(r.seed) if r.temperature > 0 else None for r in rows
         ]
         outputs: list[list[int]] = [[] for _ in rows]
+        logprobs: list[list[TokenLogprob]] = [[] for _ in rows]
+        prompt_logprobs: list[tuple[TokenLogprob, ...]] = [() for _ in rows]
         done = [r.max_new_tokens <= 0 for r in rows]
         reasons = ["length"] * len(rows)
+        want_top = max(r.top_logprobs for r in rows)
         past = None
         last_pos = positions[:, -1:]
         steps = max(r.max_new_tokens for r in rows)
         for step in range(steps):
             out = self._run(ids, mask, positions, past, slots)
             past = out.past_key_values
+            if step == 0 and any(r.prompt_logprobs for r in rows):
+                prompt_logprobs = self._prompt_logprobs(out.logits, rows)
+                for i, row in enumerate(rows):
+                    if on_prompt is not None and row.prompt_logprobs:
+                        on_prompt(i, prompt_logprobs[i])
             logits = out.logits[:, -1, :].float()
             chosen = self._choose(logits, rows, generators)
+            step_logprobs = (
+                compute_step_logprobs(logits, chosen, rows, want_top) if want_top >= 0 else None
+            )
             for i, token in enumerate(chosen):
                 if done[i]:
                     continue
@@ -307,15 +363,42 @@ class MultiAdapterModel:
                     done[i], reasons[i] = True, "stop"
                     continue
                 outputs[i].append(token)
+                info = step_logprobs[i] if step_logprobs is not None else None
+                if info is not None:
+                    logprobs[i].append(info)
                 if len(outputs[i]) >= rows[i].max_new_tokens:
                     done[i] = True
+                if on_token is not None and on_token(i, token, info):
+                    done[i], reasons[i] = True, "stop"
             if all(done) or step == steps - 1:
                 break
             ids = torch.tensor(chosen, dtype=torch.long, device=self.device).unsqueeze(1)
             mask = torch.cat([mask, torch.ones_like(ids)], dim=1)
             last_pos = last_pos + 1
             positions = last_pos
-        return [DecodeOutput(tuple(o), r) for o, r in zip(outputs, reasons, strict=True)]
+        return [
+            DecodeOutput(tuple(o), r, tuple(lp), plp)
+            for o, r, lp, plp in zip(outputs, reasons, logprobs, prompt_logprobs, strict=True)
+        ]
+
+    @staticmethod
+    def _prompt_logprobs(
+        logits: torch.Tensor, rows: list[DecodeRow]
+    ) -> list[tuple[TokenLogprob, ...]]:
+        """Each asking row's prompt tokens (all but the first) scored by the first forward."""
+        width = logits.shape[1]
+        result: list[tuple[TokenLogprob, ...]] = []
+        for i, row in enumerate(rows):
+            length = len(row.prompt_ids)
+            if not row.prompt_logprobs or length < 2:
+                result.append(())
+                continue
+            # position p predicts the token at p + 1; the prompt sits at width - length ...
+            scores = torch.log_softmax(logits[i, width - length : width - 1, :].float(), dim=-1)
+            targets = list(row.prompt_ids[1:])
+            top = max(row.top_logprobs, 0)
+            result.append(compute_logprob_rows(scores, targets, top, [True] * len(targets)))
+        return result
 
     @staticmethod
     def _choose(logits: torch.Tensor, rows: list[DecodeRow], generators: list[Any]) -> list[int]:
@@ -325,3 +408,40 @@ class MultiAdapterModel:
                 probs = torch.softmax(logits[i].cpu() / row.temperature, dim=-1)
                 greedy[i] = int(torch.multinomial(probs, 1, generator=generators[i]))
         return greedy
+
+
+def compute_logprob_rows(
+    scores: torch.Tensor, targets: list[int], top: int, wanted: list[bool]
+) -> tuple[TokenLogprob, ...]:
+    """TokenLogprob of each row of scores (log-probabilities): the row's target token and its top
+    alternatives, for the rows marked wanted only (returned in order)."""
+    chosen = scores.gather(1, torch.tensor(targets, device=scores.device).unsqueeze(1))
+    chosen_list = chosen.squeeze(1).tolist()
+    if top > 0:
+        values, indices = scores.topk(min(top, scores.shape[-1]), dim=-1)
+        top_values, top_indices = values.tolist(), indices.tolist()
+    result = []
+    for r, target in enumerate(targets):
+        if not wanted[r]:
+            continue
+        alternatives = tuple(zip(top_indices[r], top_values[r], strict=True)) if top > 0 else ()
+        result.append(TokenLogprob(int(target), float(chosen_list[r]), alternatives))
+    return tuple(result)
+
+
+def compute_step_logprobs(
+    logits: torch.Tensor, chosen: list[int], rows: list[DecodeRow], want_top: int
+) -> list[TokenLogprob | None]:
+    """Per row, the chosen token's log-softmax value and the row's top alternatives (None for
+    rows that asked for no log-probabilities). The model's own distribution (temperature 1)."""
+    scores = torch.log_softmax(logits, dim=-1)
+    wanted = [r.top_logprobs >= 0 for r in rows]
+    infos = iter(compute_logprob_rows(scores, chosen, want_top, wanted))
+    result: list[TokenLogprob | None] = []
+    for row in rows:
+        if row.top_logprobs < 0:
+            result.append(None)
+            continue
+        info = next(infos)
+        result.append(TokenLogprob(info.token_id, info.logprob, info.top[: row.top_logprobs]))
+    return result

@@ -5,15 +5,22 @@ Routes: GET /v1/models, GET /v1/models/{id}, POST /v1/completions, POST
 `attribution` field (null when no engine is configured or it failed, with
 `attribution_error` saying why). Errors are OpenAI-style JSON:
 `{"error": {"message", "type", "param", "code"}}` with a 4xx status for bad requests.
+Request fields and answer shapes: openai_format.py. `stream: true` answers Server-Sent Events
+(`data: {chunk}` per piece of text as the batch decodes, then `data: [DONE]`) over a chunked
+HTTP/1.1 response.
 """
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
+import queue
 import threading
 import time
 import uuid
+from collections.abc import Iterator
+from concurrent.futures import Future
 from concurrent.futures import TimeoutError as FutureTimeout
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -21,149 +28,72 @@ from typing import Any
 
 from aichain.gpu_worker.adapters import AdapterError, AdapterIntegrityError
 from aichain.gpu_worker.serving.cache import UnknownAdapterError
+from aichain.gpu_worker.serving.openai_format import (
+    CHAT,
+    CHAT_CHUNK,
+    COMPLETION,
+    ApiCall,
+    ApiError,
+    bad_request,
+    compute_api_call,
+    compute_choice,
+    compute_chunk_choice,
+    compute_logprobs,
+    compute_requests,
+    compute_usage,
+)
 from aichain.gpu_worker.serving.service import (
     ContextLengthError,
     GenerationRequest,
     GenerationResult,
     ServiceStoppedError,
     ServingService,
+    TextDelta,
 )
 
 log = logging.getLogger(__name__)
 
 MAX_BODY_BYTES = 1 << 20
 """Largest request body accepted (1 MiB)."""
-MAX_PROMPTS = 64
-"""Most prompts one /v1/completions request may carry."""
 REQUEST_TIMEOUT_S = 300.0
 """How long a request waits for its completion before a 503."""
-DEFAULT_MAX_TOKENS = 16
-"""max_tokens when a request gives none (OpenAI's default for completions)."""
+
+Events = Iterator[dict[str, Any] | str]
+"""A stream's events: chunk objects (or an error body), then the string `[DONE]`."""
 
 
-class ApiError(Exception):
-    """An error answered as OpenAI-style JSON with an HTTP status."""
-
-    def __init__(
-        self,
-        status: int,
-        message: str,
-        type: str = "invalid_request_error",
-        code: str | None = None,
-        param: str | None = None,
-    ) -> None:
-        """An error with its HTTP status and OpenAI error fields."""
-        super().__init__(message)
-        self.status, self.message, self.type = int(status), message, type
-        self.code, self.param = code, param
-
-    def body(self) -> dict[str, Any]:
-        """The JSON error body."""
-        return {
-            "error": {
-                "message": self.message,
-                "type": self.type,
-                "param": self.param,
-                "code": self.code,
-            }
-        }
-
-
-def _bad(message: str, param: str | None = None, code: str | None = None) -> ApiError:
-    return ApiError(HTTPStatus.BAD_REQUEST, message, param=param, code=code)
-
-
-def _int_field(body: dict, name: str, default: int, low: int, high: int) -> int:
-    value = body.get(name, default)
-    if value is None:
-        return default
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise _bad(f"'{name}' must be an integer", name)
-    if not low <= value <= high:
-        raise _bad(f"'{name}' must be between {low} and {high}, got {value}", name)
-    return value
-
-
-def _float_field(body: dict, name: str, default: float, low: float, high: float) -> float:
-    value = body.get(name, default)
-    if value is None:
-        return default
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise _bad(f"'{name}' must be a number", name)
-    if not low <= float(value) <= high:
-        raise _bad(f"'{name}' must be between {low} and {high}, got {value}", name)
-    return float(value)
-
-
-def _stop_field(body: dict) -> tuple[str, ...]:
-    stop = body.get("stop")
-    if stop is None:
-        return ()
-    if isinstance(stop, str):
-        return (stop,)
-    if isinstance(stop, list) and len(stop) <= 4 and all(isinstance(s, str) for s in stop):
-        return tuple(stop)
-    raise _bad("'stop' must be a string or a list of at most 4 strings", "stop")
-
-
-def parse_common(body: Any, service: ServingService) -> dict[str, Any]:
-    """Checks the fields shared by both completion routes; returns request keyword args."""
-    if not isinstance(body, dict):
-        raise _bad("the request body must be a JSON object")
-    model = body.get("model")
-    if not isinstance(model, str) or not model:
-        raise _bad("you must provide a model parameter", "model")
-    if not service.registry.has(model):
-        raise ApiError(
+def compute_api_error(exc: BaseException) -> ApiError:
+    """The HTTP error answering a request that failed with exc."""
+    if isinstance(exc, ApiError):
+        return exc
+    if isinstance(exc, UnknownAdapterError):
+        return ApiError(
             HTTPStatus.NOT_FOUND,
-            f"the model '{model}' does not exist; GET /v1/models lists the served adapters",
+            f"the model {exc} does not exist",
             code="model_not_found",
             param="model",
         )
-    if body.get("stream"):
-        raise _bad("streaming is not supported by this server; omit 'stream'", "stream")
-    if _int_field(body, "n", 1, 1, 1) != 1:
-        raise _bad("only n=1 is supported", "n")
-    limit = service.model.context_limit
-    return {
-        "adapter_id": model,
-        "max_tokens": _int_field(body, "max_tokens", DEFAULT_MAX_TOKENS, 1, limit),
-        "temperature": _float_field(body, "temperature", 0.0, 0.0, 2.0),
-        "seed": _int_field(body, "seed", 0, 0, 2**63 - 1),
-        "stop": _stop_field(body),
-    }
-
-
-def compute_chat_prompt(messages: Any) -> str:
-    """The prompt text of a chat: one `role: content` line per message, then `assistant:`."""
-    if not isinstance(messages, list) or not messages:
-        raise _bad("'messages' must be a non-empty list", "messages")
-    lines = []
-    for index, message in enumerate(messages):
-        if not isinstance(message, dict):
-            raise _bad(f"messages[{index}] must be an object", "messages")
-        role, content = message.get("role"), message.get("content")
-        if role not in ("system", "user", "assistant", "developer", "tool"):
-            raise _bad(f"messages[{index}].role is missing or invalid", "messages")
-        if isinstance(content, list):
-            parts = [p.get("text") for p in content if isinstance(p, dict)]
-            if not all(isinstance(p, str) for p in parts) or not parts:
-                raise _bad(f"messages[{index}].content has no text parts", "messages")
-            content = "".join(parts)
-        if not isinstance(content, str):
-            raise _bad(f"messages[{index}].content must be a string", "messages")
-        lines.append(f"{role}: {content}\n")
-    return "".join(lines) + "assistant:"
-
-
-def _usage(results: list[GenerationResult]) -> dict[str, int]:
-    prompt = sum(r.prompt_tokens for r in results)
-    completion = sum(r.completion_tokens for r in results)
-    return {
-        "prompt_tokens": prompt,
-        "completion_tokens": completion,
-        "total_tokens": prompt + completion,
-    }
+    if isinstance(exc, ContextLengthError):
+        return bad_request(str(exc), "prompt", "context_length_exceeded")
+    if isinstance(exc, AdapterIntegrityError):
+        return ApiError(
+            HTTPStatus.INTERNAL_SERVER_ERROR, str(exc), "server_error", "adapter_integrity_error"
+        )
+    if isinstance(exc, AdapterError):
+        return ApiError(HTTPStatus.INTERNAL_SERVER_ERROR, str(exc), "server_error", "adapter_error")
+    if isinstance(exc, ServiceStoppedError | FutureTimeout):
+        return ApiError(
+            HTTPStatus.SERVICE_UNAVAILABLE,
+            f"not served in time: {exc}",
+            "server_error",
+            "unavailable",
+        )
+    if isinstance(exc, ValueError):
+        return bad_request(str(exc))
+    log.error("request failed: %r", exc)
+    return ApiError(
+        HTTPStatus.INTERNAL_SERVER_ERROR, f"internal error: {type(exc).__name__}", "server_error"
+    )
 
 
 class OpenAIServer:
@@ -224,98 +154,182 @@ class OpenAIServer:
             "sha256": entry.sha256,
         }
 
+    def check_model(self, model: str) -> None:
+        """Raises a 404 ApiError unless model is a served adapter."""
+        if not self.service.registry.has(model):
+            raise ApiError(
+                HTTPStatus.NOT_FOUND,
+                f"the model '{model}' does not exist; GET /v1/models lists the served adapters",
+                code="model_not_found",
+                param="model",
+            )
+
+    def completions(self, body: Any) -> dict[str, Any] | Events:
+        """Body of POST /v1/completions (stream events when it asks to stream)."""
+        return self._complete(body, COMPLETION)
+
+    def chat_completions(self, body: Any) -> dict[str, Any] | Events:
+        """Body of POST /v1/chat/completions (stream events when it asks to stream)."""
+        return self._complete(body, CHAT)
+
+    def _complete(self, body: Any, kind: str) -> dict[str, Any] | Events:
+        call = compute_api_call(body, kind, self.service.model.context_limit)
+        self.check_model(call.model)
+        requests = compute_requests(call)
+        if call.stream:
+            return self._start_stream(call, requests)
+        results = self._run(requests)
+        choices = [compute_choice(call, i, r) for i, r in enumerate(results)]
+        return self._envelope(call, choices, results)
+
     def _run(self, requests: list[GenerationRequest]) -> list[GenerationResult]:
+        futures: list[Future] = []
         try:
             futures = [self.service.submit(r) for r in requests]
             return [f.result(timeout=REQUEST_TIMEOUT_S) for f in futures]
-        except UnknownAdapterError as exc:
-            raise ApiError(
-                HTTPStatus.NOT_FOUND,
-                f"the model {exc} does not exist",
-                code="model_not_found",
-                param="model",
-            ) from exc
-        except ContextLengthError as exc:
-            raise _bad(str(exc), "prompt", "context_length_exceeded") from exc
-        except AdapterIntegrityError as exc:
-            raise ApiError(
-                HTTPStatus.INTERNAL_SERVER_ERROR,
-                str(exc),
-                "server_error",
-                "adapter_integrity_error",
-            ) from exc
-        except AdapterError as exc:
-            raise ApiError(
-                HTTPStatus.INTERNAL_SERVER_ERROR, str(exc), "server_error", "adapter_error"
-            ) from exc
-        except (ServiceStoppedError, FutureTimeout) as exc:
-            raise ApiError(
-                HTTPStatus.SERVICE_UNAVAILABLE,
-                f"not served in time: {exc}",
-                "server_error",
-                "unavailable",
-            ) from exc
-        except ValueError as exc:
-            raise _bad(str(exc)) from exc
+        except Exception as exc:
+            for future in futures:
+                future.cancel()
+            raise compute_api_error(exc) from exc
 
-    def completions(self, body: Any) -> dict[str, Any]:
-        """Body of POST /v1/completions."""
-        common = parse_common(body, self.service)
-        prompt = body.get("prompt")
-        prompts = [prompt] if isinstance(prompt, str) else prompt
-        if (
-            not isinstance(prompts, list)
-            or not prompts
-            or len(prompts) > MAX_PROMPTS
-            or not all(isinstance(p, str) for p in prompts)
-        ):
-            raise _bad(f"'prompt' must be a string or a list of 1..{MAX_PROMPTS} strings", "prompt")
-        results = self._run([GenerationRequest(prompt=p, **common) for p in prompts])
-        choices = [
-            {
-                "index": i,
-                "text": r.text,
-                "logprobs": None,
-                "finish_reason": r.finish_reason,
-                "attribution": r.attribution,
-            }
-            for i, r in enumerate(results)
-        ]
-        return self._envelope("text_completion", common["adapter_id"], choices, results)
-
-    def chat_completions(self, body: Any) -> dict[str, Any]:
-        """Body of POST /v1/chat/completions."""
-        common = parse_common(body, self.service)
-        prompt = compute_chat_prompt(body.get("messages"))
-        result = self._run([GenerationRequest(prompt=prompt, **common)])[0]
-        choices = [
-            {
-                "index": 0,
-                "message": {"role": "assistant", "content": result.text},
-                "logprobs": None,
-                "finish_reason": result.finish_reason,
-            }
-        ]
-        return self._envelope("chat.completion", common["adapter_id"], choices, [result])
+    def _head(self, call: ApiCall) -> dict[str, Any]:
+        """The fields every answer (or chunk) of call starts with."""
+        chat = call.is_chat
+        return {
+            "id": f"{'chatcmpl' if chat else 'cmpl'}-{uuid.uuid4().hex}",
+            "object": call.kind,
+            "created": int(time.time()),
+            "model": call.model,
+            "system_fingerprint": self.service.registry.get(call.model).sha256[:16],
+        }
 
     def _envelope(
-        self, kind: str, model: str, choices: list, results: list[GenerationResult]
+        self, call: ApiCall, choices: list, results: list[GenerationResult]
     ) -> dict[str, Any]:
-        prefix = "chatcmpl" if kind == "chat.completion" else "cmpl"
         body = {
-            "id": f"{prefix}-{uuid.uuid4().hex}",
-            "object": kind,
-            "created": int(time.time()),
-            "model": model,
-            "system_fingerprint": self.service.registry.get(model).sha256[:16],
+            **self._head(call),
             "choices": choices,
-            "usage": _usage(results),
+            "usage": compute_usage(call, results),
             "attribution": results[0].attribution,
         }
         errors = [r.attribution_error for r in results if r.attribution_error]
         if errors:
             body["attribution_error"] = errors[0]
         return body
+
+    def _start_stream(self, call: ApiCall, requests: list[GenerationRequest]) -> Events:
+        """Checks and submits every choice (errors raise before any byte is sent), then
+        returns the generator of its events."""
+        events: queue.Queue[tuple[int, TextDelta | None]] = queue.Queue()
+        futures: list[Future] = []
+        try:
+            for request in requests:
+                self.service.check_request(request)
+            for index, request in enumerate(requests):
+                future = self.service.submit(request, functools.partial(_put, events, index))
+                future.add_done_callback(functools.partial(_finished, events, index))
+                futures.append(future)
+        except Exception as exc:
+            for future in futures:
+                future.cancel()
+            raise compute_api_error(exc) from exc
+        return self._stream(call, futures, events)
+
+    def _stream(
+        self,
+        call: ApiCall,
+        futures: list[Future],
+        events: queue.Queue[tuple[int, TextDelta | None]],
+    ) -> Events:
+        """Chunks as the choices' text arrives; each choice's last chunk has its finish_reason
+        and attribution; with include_usage a last chunk without choices has the usage."""
+        head = {**self._head(call), "object": CHAT_CHUNK if call.is_chat else COMPLETION}
+        if call.include_usage:
+            head["usage"] = None
+        emitted = [""] * len(futures)
+        sent_tokens = [0] * len(futures)
+        results: list[GenerationResult | None] = [None] * len(futures)
+        deadline = time.monotonic() + REQUEST_TIMEOUT_S
+        try:
+            for index in range(len(futures)):
+                prompt = call.prompts[index // call.n]
+                if call.is_chat:
+                    yield {
+                        **head,
+                        "choices": [compute_chunk_choice(call, index, "", None, None, True)],
+                    }
+                elif call.echo and call.logprobs is None:
+                    yield {
+                        **head,
+                        "choices": [compute_chunk_choice(call, index, prompt, None, None)],
+                    }
+            while any(r is None for r in results):
+                try:
+                    index, delta = events.get(timeout=max(0.0, deadline - time.monotonic()))
+                except queue.Empty:
+                    raise compute_api_error(FutureTimeout("stream timed out")) from None
+                prompt = call.prompts[index // call.n]
+                if delta is None:
+                    result = futures[index].result(timeout=0)
+                    results[index] = result
+                    yield self._last_chunk(call, head, index, result, emitted, sent_tokens)
+                    continue
+                tokens = list(delta.tokens)
+                if delta.prompt:
+                    logprobs = compute_logprobs(call, [], prompt, tokens)
+                    choice = compute_chunk_choice(call, index, prompt, logprobs, None)
+                else:
+                    emitted[index] += delta.text
+                    sent_tokens[index] += len(tokens)
+                    logprobs = compute_logprobs(call, tokens, prompt, [])
+                    choice = compute_chunk_choice(call, index, delta.text, logprobs, None)
+                yield {**head, "choices": [choice]}
+            if call.include_usage:
+                done = [r for r in results if r is not None]
+                yield {
+                    **head,
+                    "choices": [],
+                    "usage": compute_usage(call, done),
+                    "attribution": done[0].attribution,
+                }
+            yield "[DONE]"
+        except Exception as exc:  # noqa: BLE001 - told to the client as an error event
+            yield compute_api_error(exc).body()
+        finally:
+            for future in futures:
+                future.cancel()
+
+    @staticmethod
+    def _last_chunk(
+        call: ApiCall,
+        head: dict[str, Any],
+        index: int,
+        result: GenerationResult,
+        emitted: list[str],
+        sent_tokens: list[int],
+    ) -> dict[str, Any]:
+        """A choice's final chunk: the rest of its text, finish_reason and attribution."""
+        rest = result.text[len(emitted[index]) :]
+        if not result.text.startswith(emitted[index]):
+            log.warning("streamed text of choice %d is not a prefix of its result", index)
+            rest = ""
+        tokens = list(result.tokens[sent_tokens[index] :])
+        logprobs = compute_logprobs(call, tokens, call.prompts[index // call.n], [])
+        choice = compute_chunk_choice(call, index, rest, logprobs, result.finish_reason)
+        if not call.is_chat:
+            choice["attribution"] = result.attribution
+        chunk = {**head, "choices": [choice], "attribution": result.attribution}
+        if result.attribution_error:
+            chunk["attribution_error"] = result.attribution_error
+        return chunk
+
+
+def _put(events: queue.Queue, index: int, delta: TextDelta) -> None:
+    events.put((index, delta))
+
+
+def _finished(events: queue.Queue, index: int, _future: Future) -> None:
+    events.put((index, None))
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -334,6 +348,31 @@ class _Handler(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(data)
 
+    def _reply(self, body: dict[str, Any] | Events) -> None:
+        """Sends a JSON body, or streams events as Server-Sent Events."""
+        if isinstance(body, dict):
+            self._send(HTTPStatus.OK, body)
+            return
+        self.send_response(HTTPStatus.OK)
+        self.send_header("Content-Type", "text/event-stream; charset=utf-8")
+        self.send_header("Cache-Control", "no-cache")
+        self.send_header("Transfer-Encoding", "chunked")
+        self.end_headers()
+        try:
+            for event in body:
+                data = event if isinstance(event, str) else json.dumps(event)
+                self._write_chunk(f"data: {data}\n\n".encode())
+            self._write_chunk(b"")
+        except OSError:  # the client went away: its rows are cancelled by body.close()
+            self.close_connection = True
+        finally:
+            body.close()  # type: ignore[attr-defined]
+
+    def _write_chunk(self, data: bytes) -> None:
+        """One HTTP/1.1 chunk (the empty one ends the body)."""
+        self.wfile.write(f"{len(data):x}\r\n".encode() + data + b"\r\n")
+        self.wfile.flush()
+
     def _read_json(self) -> Any:
         length_header = self.headers.get("Content-Length")
         if length_header is None:
@@ -341,7 +380,7 @@ class _Handler(BaseHTTPRequestHandler):
         try:
             length = int(length_header)
         except ValueError:
-            raise _bad("invalid Content-Length") from None
+            raise bad_request("invalid Content-Length") from None
         if length < 0 or length > MAX_BODY_BYTES:
             self.close_connection = True
             raise ApiError(HTTPStatus.REQUEST_ENTITY_TOO_LARGE, f"body over {MAX_BODY_BYTES} bytes")
@@ -349,7 +388,7 @@ class _Handler(BaseHTTPRequestHandler):
         try:
             return json.loads(raw)
         except (UnicodeDecodeError, ValueError) as exc:
-            raise _bad(f"the request body is not valid JSON: {exc}") from None
+            raise bad_request(f"the request body is not valid JSON: {exc}") from None
 
     def _dispatch(self, method: str) -> None:
         path = self.path.split("?", 1)[0].rstrip("/")
@@ -369,9 +408,9 @@ class _Handler(BaseHTTPRequestHandler):
             elif method == "GET" and path == "/health":
                 self._send(HTTPStatus.OK, {"status": "ok"})
             elif method == "POST" and path == "/v1/completions":
-                self._send(HTTPStatus.OK, self.app.completions(self._read_json()))
+                self._reply(self.app.completions(self._read_json()))
             elif method == "POST" and path == "/v1/chat/completions":
-                self._send(HTTPStatus.OK, self.app.chat_completions(self._read_json()))
+                self._reply(self.app.chat_completions(self._read_json()))
             elif path in ("/v1/models", "/v1/completions", "/v1/chat/completions", "/health"):
                 raise ApiError(HTTPStatus.METHOD_NOT_ALLOWED, f"{method} is not allowed on {path}")
             else:

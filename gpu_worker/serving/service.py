@@ -5,6 +5,10 @@ request, gathers more for up to `batch_wait_s` (at most `max_batch`, and no more
 adapters than the device tier holds), makes their adapters resident (a failed load fails only
 the requests for that adapter), decodes them as one mixed-adapter batch, then attributes
 each answer when an attribution provider is configured.
+
+A request submitted with a listener sees its text while the batch decodes (`tokens.TextDelta`
+events on the model thread); a request with stop strings ends as soon as one appears; a
+cancelled future ends its row at the next step.
 """
 
 from __future__ import annotations
@@ -14,13 +18,34 @@ import queue
 import threading
 import time
 from collections import deque
+from collections.abc import Callable
 from concurrent.futures import Future
 from dataclasses import dataclass
 from typing import Any
 
 from aichain.gpu_worker.serving.attribution import AttributionProvider
 from aichain.gpu_worker.serving.cache import AdapterCache, UnknownAdapterError
-from aichain.gpu_worker.serving.engine import DecodeRow, MultiAdapterModel
+from aichain.gpu_worker.serving.engine import DecodeRow, MultiAdapterModel, TokenLogprob
+from aichain.gpu_worker.serving.tokens import (
+    RowTracker,
+    TextDelta,
+    TokenInfo,
+    TokenRenderer,
+    compute_stop_truncation,
+)
+
+__all__ = [
+    "ContextLengthError",
+    "GenerationRequest",
+    "GenerationResult",
+    "ServiceStoppedError",
+    "ServingService",
+    "TextDelta",
+    "compute_stop_truncation",
+]
+
+MAX_TOP_LOGPROBS = 20
+"""Most alternatives a request may ask for at each token."""
 
 log = logging.getLogger(__name__)
 
@@ -44,6 +69,10 @@ class GenerationRequest:
     seed: int = 0
     stop: tuple[str, ...] = ()
     attribute: bool = True
+    top_logprobs: int | None = None
+    """None: no log-probabilities; k >= 0: each token's and its k most likely alternatives."""
+    prompt_logprobs: bool = False
+    """Also score the prompt's tokens (with top_logprobs alternatives)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,6 +86,10 @@ class GenerationResult:
     completion_tokens: int
     attribution: dict[str, Any] | None
     attribution_error: str | None = None
+    tokens: tuple[TokenInfo, ...] = ()
+    """The completion's tokens with log-probabilities (when asked for)."""
+    prompt_token_infos: tuple[TokenInfo, ...] = ()
+    """The prompt's tokens with log-probabilities (when asked for); BOS left out."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,12 +97,7 @@ class _Pending:
     request: GenerationRequest
     prompt_ids: tuple[int, ...]
     future: Future
-
-
-def compute_stop_truncation(text: str, stops: tuple[str, ...]) -> tuple[str, bool]:
-    """text cut before the earliest stop string, and whether one was found."""
-    cut = min((i for i in (text.find(s) for s in stops if s) if i >= 0), default=-1)
-    return (text[:cut], True) if cut >= 0 else (text, False)
+    listener: Callable[[TextDelta], None] | None = None
 
 
 class ServingService:
@@ -96,6 +124,7 @@ class ServingService:
         self._running = False
         self.batches = 0
         self.rows = 0
+        self.renderer = TokenRenderer(model.tokenizer)
 
     def encode_prompt(self, prompt: str) -> tuple[int, ...]:
         """Prompt ids as the model sees them (BOS first when the tokenizer has one)."""
@@ -111,6 +140,8 @@ class ServingService:
             raise ValueError("max_tokens must be at least 1")
         if request.temperature < 0:
             raise ValueError("temperature must be >= 0")
+        if request.top_logprobs is not None and not 0 <= request.top_logprobs <= MAX_TOP_LOGPROBS:
+            raise ValueError(f"top_logprobs must be between 0 and {MAX_TOP_LOGPROBS}")
         ids = self.encode_prompt(request.prompt)
         limit = self.model.context_limit
         if len(ids) + request.max_tokens > limit:
@@ -120,13 +151,20 @@ class ServingService:
             )
         return ids
 
-    def submit(self, request: GenerationRequest) -> Future:
-        """Queues a checked request; the future resolves to a GenerationResult."""
+    def submit(
+        self, request: GenerationRequest, listener: Callable[[TextDelta], None] | None = None
+    ) -> Future:
+        """Queues a checked request; the future resolves to a GenerationResult.
+
+        listener (optional) is called on the model thread with each piece of text as soon as
+        it is final; the pieces, then the rest of the result's text, make up result.text.
+        Cancelling the future ends the request's row at the next decoding step.
+        """
         if not self._running:
             raise ServiceStoppedError("the serving loop is not running")
         ids = self.check_request(request)
         future: Future = Future()
-        self._queue.put(_Pending(request, ids, future))
+        self._queue.put(_Pending(request, ids, future, listener))
         return future
 
     def generate(self, request: GenerationRequest, timeout: float | None = 300.0) -> Any:
@@ -154,10 +192,11 @@ class ServingService:
                 item = self._queue.get_nowait()
             except queue.Empty:
                 break
-            if item is not None:
+            if item is not None and not item.future.done():
                 item.future.set_exception(ServiceStoppedError("server stopped"))
         for item in self._carry:
-            item.future.set_exception(ServiceStoppedError("server stopped"))
+            if not item.future.done():
+                item.future.set_exception(ServiceStoppedError("server stopped"))
         self._carry.clear()
 
     def _next(self, timeout: float | None) -> _Pending | None:
@@ -213,6 +252,7 @@ class ServingService:
 
     def run_batch(self, batch: list[_Pending]) -> None:
         """Loads the batch's adapters, decodes it as one mixed batch, attributes the answers."""
+        batch = [p for p in batch if not p.future.cancelled()]
         ready: list[_Pending] = []
         failed: dict[str, BaseException] = {}
         for adapter_id in dict.fromkeys(p.request.adapter_id for p in batch):
@@ -223,7 +263,8 @@ class ServingService:
                 failed[adapter_id] = exc
         for item in batch:
             if item.request.adapter_id in failed:
-                item.future.set_exception(failed[item.request.adapter_id])
+                if not item.future.done():
+                    item.future.set_exception(failed[item.request.adapter_id])
             else:
                 ready.append(item)
         if not ready:
@@ -236,14 +277,20 @@ class ServingService:
                 p.request.max_tokens,
                 p.request.temperature,
                 p.request.seed,
+                -1 if p.request.top_logprobs is None else p.request.top_logprobs,
+                p.request.prompt_logprobs,
             )
             for p in ready
         ]
-        outputs = self.model.generate(rows)
+        trackers = [self._tracker(p) for p in ready]
+        on_prompt = self._on_prompt(ready) if any(p.listener for p in ready) else None
+        outputs = self.model.generate(rows, self._on_token(trackers), on_prompt)
         self.batches += 1
         self.rows += len(rows)
         tokenizer = self.model.tokenizer
-        for item, output in zip(ready, outputs, strict=True):
+        for item, output, tracker in zip(ready, outputs, trackers, strict=True):
+            if item.future.cancelled():
+                continue
             text = tokenizer.decode(list(output.token_ids))
             text, stopped = compute_stop_truncation(text, item.request.stop)
             reason = "stop" if stopped else output.finish_reason
@@ -257,8 +304,53 @@ class ServingService:
                     completion_tokens=len(output.token_ids),
                     attribution=attribution,
                     attribution_error=error,
+                    tokens=tracker.final_tokens(len(text)) if tracker is not None else (),
+                    prompt_token_infos=self._prompt_infos(item, output.prompt_logprobs),
                 )
             )
+
+    def _tracker(self, item: _Pending) -> RowTracker | None:
+        """A RowTracker for a request that streams, has stop strings or wants logprobs."""
+        request = item.request
+        stops = tuple(s for s in request.stop if s)
+        logprobs = request.top_logprobs is not None
+        if not stops and not logprobs and item.listener is None:
+            return None
+        return RowTracker(self.renderer, stops, logprobs, item.listener, item.future.cancelled)
+
+    @staticmethod
+    def _on_token(trackers: list[RowTracker | None]) -> Any:
+        """The engine's token callback feeding the trackers (None when no row has one)."""
+        if all(t is None for t in trackers):
+            return None
+
+        def on_token(row: int, token_id: int, logprob: TokenLogprob | None) -> bool:
+            tracker = trackers[row]
+            return tracker is not None and tracker.add(token_id, logprob)
+
+        return on_token
+
+    def _on_prompt(self, ready: list[_Pending]) -> Any:
+        """The engine's prompt callback: streaming requests get their prompt scores first."""
+
+        def on_prompt(row: int, scored: tuple[TokenLogprob, ...]) -> None:
+            item = ready[row]
+            if item.listener is not None:
+                item.listener(TextDelta("", self._prompt_infos(item, scored), prompt=True))
+
+        return on_prompt
+
+    def _prompt_infos(
+        self, item: _Pending, scored: tuple[TokenLogprob, ...]
+    ) -> tuple[TokenInfo, ...]:
+        """TokenInfo of the prompt's text tokens (BOS dropped; an unscored first token)."""
+        if not item.request.prompt_logprobs:
+            return ()
+        ids = item.prompt_ids
+        logprobs: list[TokenLogprob | None] = [None, *scored]
+        if self.model.tokenizer.bos_token_id is not None:
+            ids, logprobs = ids[1:], logprobs[1:]
+        return self.renderer.infos(ids, logprobs)
 
     def _attribute(self, request: GenerationRequest, text: str) -> tuple[Any, str | None]:
         if self.attribution is None or not request.attribute:
