@@ -5,7 +5,10 @@ Setting (CPU, tiny byte-level GPT-2 built in code, no downloads):
    on a *different* demo datanet (seed 1: same eight themes and styles, other facts), so it
    writes the demo language; cached on disk as a checkpoint directory (`--base-model PATH`).
 2. The demo datanet (seed 0, >= 8 contributors of distinct kinds) trains one LoRA adapter on
-   all records; `compute_training_features` writes the attribution features.
+   all records; `compute_training_features` writes the attribution features. A second setting
+   ("shared", `--twins 4`, 0 to skip) adds twin contributors: each copies one of the first
+   contributors' theme, vocabulary and sentence style but states its own facts, so only the
+   facts tell a contributor from its twin (a fresh adapter is trained on that datanet).
 3. Each held-out planted query (a prompt asking one contributor's fact in its style) is
    answered greedily; the answer ("gen") and, separately, the bare expected value ("ref") are
    attributed by every method. Metrics per query, averaged:
@@ -15,7 +18,8 @@ Setting (CPU, tiny byte-level GPT-2 built in code, no downloads):
      top-1            - the top-scoring record belongs to the planted contributor.
    Methods: lora-influence-v1, span-match-v1, blend-v1, and two baselines computed here:
    TracIn-style plain dot product of the same projected LoRA gradients, and TF-IDF cosine
-   between the output's words and each record's words.
+   between the output's words and each record's words. For comparison, the previous span rule
+   (maximal spans only) and the previous blend rule (arithmetic mix) are scored too.
 4. LDS: retrain the adapter on >= 50 random half-subsets of a small datanet (same recipe,
    short), measure each query's answer loss, and report the mean over queries of the
    Spearman correlation between -loss and the sum of the full model's scores over the subset.
@@ -46,6 +50,7 @@ from aichain.gpu_worker.attribution.engines import (
     BlendEngine,
     LoraInfluenceEngine,
     SpanMatchEngine,
+    compute_blend_scores,
 )
 from aichain.gpu_worker.attribution.features import compute_training_features, load_features
 from aichain.gpu_worker.attribution.generate import generate_greedy
@@ -156,6 +161,23 @@ class TfIdf:
         return self.matrix @ self._vector(Counter(WORD.findall(text.lower())))
 
 
+def previous_span_scores(span: SpanMatchEngine, output: str) -> np.ndarray:
+    """The span rule before the dense one, kept for comparison: each maximal span of at least
+    min_span bytes adds length^2 / (records holding it) to each of them."""
+    scores = np.zeros(len(span.features.records))
+    for s in span.index.maximal_spans(output.encode("utf-8"), span.min_span):
+        scores[list(s.records)] += float(s.length) ** 2 / len(s.records)
+    return scores
+
+
+def previous_blend_scores(infl: np.ndarray, spans: np.ndarray, alpha: float) -> np.ndarray:
+    """The blend rule before the geometric one, kept for comparison: alpha * normalised
+    influence + (1 - alpha) * normalised span scores (influence alone without span evidence)."""
+    p_i, p_s = normalised(infl), normalised(spans)
+    alpha = alpha if p_s.any() else 1.0
+    return alpha * p_i + (1 - alpha) * p_s
+
+
 def normalised(scores: np.ndarray) -> np.ndarray:
     """Positive parts over their sum (zeros if none)."""
     p = np.maximum(scores, 0.0)
@@ -163,15 +185,18 @@ def normalised(scores: np.ndarray) -> np.ndarray:
 
 
 def evaluate_planted(
-    args: argparse.Namespace, base_state: dict, tokenizer: Any, work: Path
+    args: argparse.Namespace, base_state: dict, tokenizer: Any, work: Path, twins: int = 0
 ) -> dict[str, Any]:
-    """Trains the adapter on the demo datanet and scores every method on planted queries."""
+    """Trains the adapter on the demo datanet (plus `twins` twin contributors) and scores every
+    method on its planted queries."""
+    work = work / f"planted-twins-{twins}"
     data = work / "datanet"
     make_demo_datanet(
         data,
         contributors=args.contributors,
         records_per_contributor=args.records_per_contributor,
         queries_per_contributor=args.queries_per_contributor,
+        twins=twins,
     )
     records = DirectoryDatanet(data).load_records()
     queries = load_queries(data)
@@ -196,6 +221,8 @@ def evaluate_planted(
         "blend-v1",
         "baseline-tracin-dot",
         "baseline-tfidf",
+        "previous-span-maximal",
+        "previous-blend-arithmetic",
     ]
     rows: dict[str, list[tuple[float, float, float]]] = {}
     examples = []
@@ -211,15 +238,17 @@ def evaluate_planted(
             infl, _ = influence.score(q["prompt"], output)
             grad = influence.query_gradient(q["prompt"], output)
             spans, _ = span.score(q["prompt"], output)
-            p_i, p_s = normalised(infl), normalised(spans)
-            alpha = blend.alpha if p_s.any() else 1.0
             scores = {
                 "lora-influence-v1": infl,
                 "span-match-v1": spans,
-                "blend-v1": alpha * p_i + (1 - alpha) * p_s,
+                "blend-v1": compute_blend_scores(infl, spans, blend.alpha),
                 "baseline-tracin-dot": compute_dot_scores(features.lora_grads, grad),
                 "baseline-tfidf": tfidf.scores(output),
+                "previous-span-maximal": previous_span_scores(span, output),
             }
+            scores["previous-blend-arithmetic"] = previous_blend_scores(
+                infl, scores["previous-span-maximal"], blend.alpha
+            )
             for method in methods:
                 s = scores[method]
                 per_contributor = normalised(s)
@@ -243,6 +272,7 @@ def evaluate_planted(
         "records": len(records),
         "queries": len(queries),
         "contributors": len(names),
+        "twins": twins,
         "table": table,
         "examples": examples,
     }
@@ -321,6 +351,12 @@ def main() -> None:
     parser.add_argument("--contributors", type=int, default=8)
     parser.add_argument("--records-per-contributor", type=int, default=8)
     parser.add_argument("--queries-per-contributor", type=int, default=4)
+    parser.add_argument(
+        "--twins",
+        type=int,
+        default=4,
+        help="twin contributors (shared vocabulary and style, own facts) of the second setting",
+    )
     parser.add_argument("--pretrain-steps", type=int, default=400)
     parser.add_argument("--lora-steps", type=int, default=120)
     parser.add_argument("--lr", type=float, default=5e-3)
@@ -348,21 +384,29 @@ def main() -> None:
     report: dict[str, Any] = {"quick": args.quick}
     with tempfile.TemporaryDirectory() as tmp:
         report["planted"] = evaluate_planted(args, base_state, tokenizer, Path(tmp))
+        if args.twins > 0:
+            report["planted_shared"] = evaluate_planted(
+                args, base_state, tokenizer, Path(tmp), twins=args.twins
+            )
         if not args.no_lds:
             report["lds"] = evaluate_lds(args, base_state, tokenizer, Path(tmp))
     report["seconds"] = round(time.monotonic() - started, 1)
-    planted = report["planted"]
-    print(
-        f"\nplanted-contributor benchmark: {planted['contributors']} contributors, "
-        f"{planted['records']} records, {planted['queries']} held-out queries"
-    )
-    for prompt, answer, expected in planted["examples"]:
-        print(f"  {prompt!r} -> {answer!r} (expected {expected!r})")
-    print(f"{'output/method':34} {'contrib AUC':>11} {'record AUC':>11} {'top-1':>7}")
-    for key, row in planted["table"].items():
+    for planted in (report["planted"], report.get("planted_shared")):
+        if planted is None:
+            continue
         print(
-            f"{key:34} {row['contributor_auc']:11.3f} {row['record_auc']:11.3f} {row['top1']:7.3f}"
+            f"\nplanted-contributor benchmark: {planted['contributors']} contributors "
+            f"({planted['twins']} of them twins), {planted['records']} records, "
+            f"{planted['queries']} held-out queries"
         )
+        for prompt, answer, expected in planted["examples"]:
+            print(f"  {prompt!r} -> {answer!r} (expected {expected!r})")
+        print(f"{'output/method':34} {'contrib AUC':>11} {'record AUC':>11} {'top-1':>7}")
+        for key, row in planted["table"].items():
+            print(
+                f"{key:34} {row['contributor_auc']:11.3f} {row['record_auc']:11.3f} "
+                f"{row['top1']:7.3f}"
+            )
     if "lds" in report:
         lds = report["lds"]
         print(

@@ -113,10 +113,29 @@ def _render(template: str, fact: Fact, theme: str) -> str:
     )
 
 
+def _facts(
+    syllables: list[str], theme_words: tuple[str, ...], count: int, rng: random.Random, used: set
+) -> tuple[Fact, ...]:
+    """count new facts: a pseudo-word subject, an attribute and a theme-word-pseudo-word value."""
+    facts = []
+    for _ in range(count):
+        subject = _pseudo_word(syllables, rng, used)
+        value = rng.choice(theme_words) + "-" + _pseudo_word(syllables, rng, used)
+        facts.append(Fact(subject, rng.choice(ATTRIBUTES), value))
+    return tuple(facts)
+
+
 def build_contributor_kinds(
-    contributors: int, facts_per_contributor: int, seed: int
+    contributors: int, facts_per_contributor: int, seed: int, twins: int = 0
 ) -> list[ContributorKind]:
-    """The kinds of `contributors` demo contributors, deterministic in seed."""
+    """The kinds of `contributors` demo contributors, then `twins` twin kinds; deterministic.
+
+    Twin t copies contributor t mod `contributors`: same theme, theme words, syllables and
+    style, so its records share that contributor's vocabulary and templates; only its facts
+    (subjects and values) are its own.
+    """
+    if twins < 0:
+        raise ValueError(f"twins must be at least 0, got {twins}")
     kinds = []
     used: set[str] = set()
     for index in range(contributors):
@@ -127,18 +146,27 @@ def build_contributor_kinds(
         else:
             theme = _pseudo_word(syllables, rng, used)
             theme_words = tuple(_pseudo_word(syllables, rng, used) for _ in range(7))
-        facts = []
-        for _ in range(facts_per_contributor):
-            subject = _pseudo_word(syllables, rng, used)
-            value = rng.choice(theme_words) + "-" + _pseudo_word(syllables, rng, used)
-            facts.append(Fact(subject, rng.choice(ATTRIBUTES), value))
         kinds.append(
             ContributorKind(
                 contributor=f"contributor-{index:02d}",
                 theme=theme,
                 words=tuple(theme_words),
                 style=index % len(STYLES),
-                facts=tuple(facts),
+                facts=_facts(syllables, theme_words, facts_per_contributor, rng, used),
+            )
+        )
+    for t in range(twins if contributors else 0):
+        source = kinds[t % contributors]
+        rng = random.Random(f"demo-{seed}-twin-{t}")
+        syllables = _syllables(t % contributors)
+        facts = _facts(syllables, source.words, facts_per_contributor, rng, used)
+        kinds.append(
+            ContributorKind(
+                contributor=f"contributor-{contributors + t:02d}",
+                theme=source.theme,
+                words=source.words,
+                style=source.style,
+                facts=facts,
             )
         )
     return kinds
@@ -152,11 +180,17 @@ def make_demo_datanet(
     datanet_id: str = "demo",
     version: int = 1,
     queries_per_contributor: int = 4,
+    twins: int = 0,
 ) -> DatanetInfo:
-    """Writes the synthetic datanet and its planted queries.json into path."""
+    """Writes the synthetic datanet and its planted queries.json into path.
+
+    `twins` adds that many contributors beyond `contributors`, each sharing an earlier
+    contributor's theme, vocabulary and style but stating its own facts (see
+    build_contributor_kinds); with the default 0 the datanet is the original one.
+    """
     if contributors < 1 or records_per_contributor < 1:
         raise ValueError("contributors and records_per_contributor must be at least 1")
-    kinds = build_contributor_kinds(contributors, max(4, records_per_contributor), seed)
+    kinds = build_contributor_kinds(contributors, max(4, records_per_contributor), seed, twins)
     records: list[NewRecord] = []
     queries: list[dict[str, str]] = []
     for kind in kinds:

@@ -22,7 +22,11 @@ from aichain.gpu_worker.attribution.features import (
 )
 from aichain.gpu_worker.attribution.influence_math import compute_influence_scores
 from aichain.gpu_worker.attribution.ppm import compute_ppm_weights, compute_top_k
-from aichain.gpu_worker.attribution.suffix_array import SuffixIndex
+from aichain.gpu_worker.attribution.suffix_array import (
+    DEFAULT_MAX_OCCURRENCES,
+    SpanHit,
+    SuffixIndex,
+)
 from aichain.gpu_worker.attribution.types import Attribution, WeightedRecord
 
 LORA_INFLUENCE = "lora-influence-v1"
@@ -30,13 +34,15 @@ LORA_INFLUENCE = "lora-influence-v1"
 SPAN_MATCH = "span-match-v1"
 """Engine name: verbatim span tracing with a suffix array."""
 BLEND = "blend-v1"
-"""Engine name: a mix of the two normalised score vectors."""
+"""Engine name: a weighted geometric mean of the span and influence distributions."""
 ENGINES = (LORA_INFLUENCE, SPAN_MATCH, BLEND)
 """Every engine name load_engine accepts."""
 DEFAULT_MIN_SPAN = 8
 """Shortest verbatim span (bytes) span-match-v1 counts as evidence."""
+EVIDENCE_SPAN_RECORDS = 16
+"""span-match-v1 evidence lists at most this many (the lowest) record indices per span."""
 DEFAULT_BLEND_ALPHA = 0.5
-"""Weight of the influence distribution in blend-v1 (span gets 1 - alpha)."""
+"""Exponent of the influence distribution in blend-v1's geometric mean (span: 1 - alpha)."""
 
 
 class Engine(Protocol):
@@ -63,13 +69,77 @@ def compute_normalised(scores: np.ndarray) -> np.ndarray:
     return positive / total if total > 0 else positive
 
 
-def compute_span_scores(spans: list[Any], n_records: int) -> np.ndarray:
-    """span-match-v1 scores: each span adds length^2 / (records holding it) to each of them."""
+def compute_standardised_softmax(scores: np.ndarray) -> np.ndarray:
+    """softmax of the z-scores of scores: a distribution over all records, order-preserving.
+
+    Unlike compute_normalised it keeps the ranking among negative scores; z-scoring makes it
+    independent of the scores' scale (all-equal scores give the uniform distribution).
+    """
+    values = np.asarray(scores, dtype=np.float64)
+    if values.size == 0:
+        raise AttributionError("cannot take a softmax over zero records")
+    if not np.isfinite(values).all():
+        raise AttributionError("cannot take a softmax of non-finite scores")
+    spread = float(values.std())
+    z = (values - values.mean()) / spread if spread > 0 else np.zeros_like(values)
+    weights = np.exp(z - z.max())
+    return weights / weights.sum()
+
+
+def compute_blend_scores(influence: np.ndarray, span: np.ndarray, alpha: float) -> np.ndarray:
+    """blend-v1 scores: weighted geometric mean of the span and influence distributions.
+
+    blend(r) ∝ p_span(r)^(1 - alpha) · q_influence(r)^alpha, renormalised to sum to 1, with
+    p_span = compute_normalised(span) and q_influence = compute_standardised_softmax(influence).
+    A record needs verbatim evidence to score (when the output has any) and influence re-ranks
+    the records that have it; with no span evidence at all the result is q_influence alone.
+    """
+    if not 0.0 <= alpha <= 1.0:
+        raise AttributionError(f"blend alpha must be in [0, 1], got {alpha}")
+    infl = np.asarray(influence, dtype=np.float64)
+    spans = np.asarray(span, dtype=np.float64)
+    if infl.shape != spans.shape or infl.ndim != 1:
+        raise AttributionError(
+            f"influence and span scores must be two vectors of one length, got shapes "
+            f"{infl.shape} and {spans.shape}"
+        )
+    if not np.isfinite(spans).all():
+        raise AttributionError("cannot blend non-finite span scores")
+    q_infl = compute_standardised_softmax(infl)
+    p_span = compute_normalised(spans)
+    if not p_span.any():
+        return q_infl
+    mixed = p_span ** (1.0 - alpha) * q_infl**alpha
+    return mixed / mixed.sum()
+
+
+def compute_span_idf(n_records: int, holders: int) -> int:
+    """Rarity weight of a span held by `holders` of n_records records: bit length of N // h.
+
+    An integer stand-in for log2(N / h) + 1 (1 for a span in every record, log2(N) + 1 for a
+    span in one record), so span scores stay exact integer arithmetic on any machine.
+    """
+    if not 1 <= holders <= n_records:
+        raise AttributionError(f"a span must be held by 1..{n_records} records, got {holders}")
+    return (n_records // holders).bit_length()
+
+
+def compute_span_weight(hit: SpanHit, n_records: int) -> int:
+    """Credit a span gives each record holding it: its length times its rarity weight."""
+    return hit.length * compute_span_idf(n_records, len(hit.records))
+
+
+def compute_span_scores(hits: list[SpanHit], n_records: int) -> np.ndarray:
+    """span-match-v1 scores: every hit adds compute_span_weight to each record holding it.
+
+    All weights are integers, so the float64 sums are exact (below 2**53) and independent of
+    summation order.
+    """
     scores = np.zeros(n_records, dtype=np.float64)
-    for span in spans:
-        share = float(span.length) ** 2 / len(span.records)
-        for record in span.records:
-            scores[record] += share
+    for hit in hits:
+        if len(hit.records) and (hit.records.min() < 0 or hit.records.max() >= n_records):
+            raise AttributionError(f"a span names a record outside 0..{n_records - 1}")
+        scores[hit.records] += compute_span_weight(hit, n_records)
     return scores
 
 
@@ -129,26 +199,48 @@ class _BaseEngine:
 
 
 class SpanMatchEngine(_BaseEngine):
-    """span-match-v1: longest verbatim spans of the output in the training text."""
+    """span-match-v1: dense verbatim span evidence from a suffix array, weighted by rarity."""
 
     name = SPAN_MATCH
     positive_only = True
 
-    def __init__(self, features: Features, min_span: int = DEFAULT_MIN_SPAN) -> None:
+    def __init__(
+        self,
+        features: Features,
+        min_span: int = DEFAULT_MIN_SPAN,
+        max_occurrences: int = DEFAULT_MAX_OCCURRENCES,
+    ) -> None:
         """Engine over the suffix array stored in features."""
         if min_span < 1:
             raise AttributionError(f"min_span must be at least 1, got {min_span}")
+        if max_occurrences < 1:
+            raise AttributionError(f"max_occurrences must be at least 1, got {max_occurrences}")
         self.features = features
         self.min_span = min_span
+        self.max_occurrences = max_occurrences
         self.index = SuffixIndex(features.corpus, features.suffix_array, features.starts)
 
     def score(self, prompt: str, output: str) -> tuple[np.ndarray, dict[str, Any]]:
-        """Span scores per record and the spans found (offsets are output UTF-8 bytes)."""
-        spans = self.index.maximal_spans(output.encode("utf-8"), self.min_span)
-        scores = compute_span_scores(spans, len(self.features.records))
+        """Span scores per record and every span credited (offsets are output UTF-8 bytes)."""
+        n_records = len(self.features.records)
+        hits = self.index.dense_spans(
+            output.encode("utf-8"), self.min_span, max_occurrences=self.max_occurrences
+        )
+        scores = compute_span_scores(hits, n_records)
         details = {
             "min_span": self.min_span,
-            "spans": [[s.start, s.length, s.occurrences, list(s.records)] for s in spans],
+            "max_occurrences": self.max_occurrences,
+            "spans": [
+                [
+                    h.start,
+                    h.length,
+                    h.occurrences,
+                    compute_span_weight(h, n_records),
+                    len(h.records),
+                    [int(r) for r in h.records[:EVIDENCE_SPAN_RECORDS]],
+                ]
+                for h in hits
+            ],
         }
         return scores, details
 
@@ -217,7 +309,7 @@ class LoraInfluenceEngine(_BaseEngine):
 
 
 class BlendEngine(_BaseEngine):
-    """blend-v1: alpha * normalised influence + (1 - alpha) * normalised span scores."""
+    """blend-v1: weighted geometric mean of the span and (softmaxed) influence distributions."""
 
     name = BLEND
 
@@ -236,19 +328,18 @@ class BlendEngine(_BaseEngine):
         self.alpha = alpha
 
     def score(self, prompt: str, output: str) -> tuple[np.ndarray, dict[str, Any]]:
-        """Blended scores; with no span evidence the influence distribution alone."""
+        """Blended scores (compute_blend_scores), both engines' details and influence scores."""
         infl, infl_details = self.influence.score(prompt, output)
         span, span_details = self.span.score(prompt, output)
-        p_infl, p_span = compute_normalised(infl), compute_normalised(span)
-        alpha = self.alpha if p_span.any() else 1.0
-        if not p_infl.any():
-            alpha = 0.0
-        scores = alpha * p_infl + (1.0 - alpha) * p_span
+        scores = compute_blend_scores(infl, span, self.alpha)
         details = {
-            "alpha": alpha,
+            "alpha": self.alpha,
+            "rule": "geometric",
+            "span_evidence": bool(np.any(span > 0)),
             "influence": infl_details,
             "span": span_details,
             "influence_scores": [float(x) for x in infl],
+            "span_scores": [float(x) for x in span],
         }
         return scores, details
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 torch = pytest.importorskip("torch")
@@ -181,3 +182,47 @@ def test_influence_rejects_a_different_adapter(trained) -> None:
                 param.add_(0.01)
     with pytest.raises(FeaturesError, match="LoRA weights differ"):
         load_engine(adapter, "lora-influence-v1", model=other, tokenizer=tokenizer)
+
+
+def test_span_match_credits_every_record_sharing_a_span_and_lists_them(trained) -> None:
+    adapter, _, _, records = trained
+    engine = load_engine(adapter, "span-match-v1")
+    planted = records[13]
+    scores, details = engine.score("x", planted.text)
+    # Every record of the contributor shares its "(theme: " filler (>= 8 bytes) at least.
+    same = [i for i, r in enumerate(records) if r.contributor == planted.contributor]
+    assert all(scores[i] > 0 for i in same)
+    assert int(np.argmax(scores)) == 13
+    rebuilt = np.zeros(len(records))
+    for start, length, occurrences, weight, holders, listed in details["spans"]:
+        assert 0 <= start and length >= details["min_span"] and occurrences >= holders >= 1
+        assert listed == sorted(listed) and len(listed) == min(holders, 16)
+        assert planted.text.encode()[start : start + length] in records[listed[0]].text.encode()
+        if holders <= 16:
+            rebuilt[listed] += weight
+    np.testing.assert_array_equal(rebuilt, scores)
+
+
+def test_span_match_rejects_bad_parameters(trained) -> None:
+    from aichain.gpu_worker.attribution.engines import SpanMatchEngine
+    from aichain.gpu_worker.attribution.features import load_features
+
+    features = load_features(trained[0] / "features")
+    with pytest.raises(AttributionError, match="min_span"):
+        SpanMatchEngine(features, min_span=0)
+    with pytest.raises(AttributionError, match="max_occurrences"):
+        SpanMatchEngine(features, max_occurrences=0)
+
+
+def test_blend_pays_records_with_verbatim_evidence_reranked_by_influence(trained) -> None:
+    adapter, model, tokenizer, records = trained
+    engine = load_engine(adapter, "blend-v1", model=model, tokenizer=tokenizer)
+    output = records[21].text[:70]
+    result = engine.attribute("Tell me:", output, top_k=5)
+    details = json.loads(result.evidence)["details"]
+    span = np.array(details["span_scores"])
+    assert details["rule"] == "geometric" and details["span_evidence"] is True
+    assert len(details["influence_scores"]) == len(span) == len(records)
+    index = {r.record_id: i for i, r in enumerate(records)}
+    assert all(span[index[e.record_id]] > 0 for e in result.top if e.weight_ppm > 0)
+    assert result.top[0].contributor == records[21].contributor

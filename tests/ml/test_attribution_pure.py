@@ -10,7 +10,14 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from aichain.gpu_worker.attribution.engines import compute_normalised, compute_span_scores
+from aichain.gpu_worker.attribution.engines import (
+    compute_blend_scores,
+    compute_normalised,
+    compute_span_idf,
+    compute_span_scores,
+    compute_span_weight,
+    compute_standardised_softmax,
+)
 from aichain.gpu_worker.attribution.errors import AttributionError
 from aichain.gpu_worker.attribution.evidence import compute_canonical_json
 from aichain.gpu_worker.attribution.influence_math import (
@@ -19,6 +26,7 @@ from aichain.gpu_worker.attribution.influence_math import (
 )
 from aichain.gpu_worker.attribution.ppm import PPM_TOTAL, compute_ppm_weights, compute_top_k
 from aichain.gpu_worker.attribution.suffix_array import (
+    SpanHit,
     SuffixIndex,
     compute_common_prefix_length,
     compute_suffix_array,
@@ -154,10 +162,11 @@ def test_planted_span_found_in_its_record() -> None:
     texts = [bytes(rnd.choice(b"abcdefgh ") for _ in range(200)) for _ in range(50)]
     planted = texts[17][40:90]
     output = b"xyz: " + planted + b" end"
-    spans = SuffixIndex.build(texts).maximal_spans(output, min_length=16)
+    index = SuffixIndex.build(texts)
+    spans = index.maximal_spans(output, min_length=16)
     longest = max(spans, key=lambda s: s.length)
     assert longest.length >= 50 and longest.start <= 5 and 17 in longest.records
-    scores = compute_span_scores(spans, len(texts))
+    scores = compute_span_scores(index.dense_spans(output, min_length=16), len(texts))
     assert int(np.argmax(scores)) == 17
 
 
@@ -197,3 +206,154 @@ def test_normalised_and_canonical_json() -> None:
     assert compute_canonical_json({"b": 1, "a": [0.1, "é"]}) == b'{"a":[0.1,"\\u00e9"],"b":1}'
     with pytest.raises(AttributionError, match="non-finite"):
         compute_canonical_json({"x": float("inf")})
+
+
+TEXTS = st.lists(
+    st.binary(max_size=30).map(lambda b: bytes(97 + x % 3 for x in b)), min_size=1, max_size=6
+)
+"""Small corpora over a 3-letter alphabet, so matches and repeats are frequent."""
+
+
+def _brute_holders(texts: list[bytes], pattern: bytes) -> list[int]:
+    return [i for i, text in enumerate(texts) if pattern in text]
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    TEXTS,
+    st.binary(min_size=1, max_size=24).map(lambda b: bytes(97 + x % 3 for x in b)),
+    st.integers(min_value=1, max_value=4),
+    st.integers(min_value=1, max_value=6),
+)
+def test_dense_spans_match_brute_force(
+    texts: list[bytes], output: bytes, min_length: int, max_occurrences: int
+) -> None:
+    index = SuffixIndex.build(texts)
+    hits = index.dense_spans(output, min_length, max_span=12, max_occurrences=max_occurrences)
+    expected = []
+    for i in range(len(output) - min_length + 1):
+        gram = output[i : i + min_length]
+        if gram not in index.corpus:
+            continue
+        longest = _brute_longest(index.corpus, output[i : i + 12])
+        lengths = [min_length] + ([longest] if longest > min_length else [])
+        for length in lengths:
+            pattern = output[i : i + length]
+            count = sum(index.corpus.startswith(pattern, j) for j in range(len(index.corpus)))
+            if count <= max_occurrences:
+                expected.append((i, length, count, _brute_holders(texts, pattern)))
+    got = [(h.start, h.length, h.occurrences, h.records.tolist()) for h in hits]
+    assert got == expected
+
+
+def test_dense_spans_credit_every_holder_of_a_shared_ngram() -> None:
+    # "shared-" is in both records; the longest match from 0 is only in record 1.
+    index = SuffixIndex.build([b"xx shared-aa", b"yy shared-bbbb"])
+    hits = index.dense_spans(b"shared-bbbb", min_length=7)
+    first = [(h.length, h.records.tolist()) for h in hits if h.start == 0]
+    assert first == [(7, [0, 1]), (11, [1])]
+    scores = compute_span_scores(hits, 2)
+    assert scores[1] > scores[0] > 0
+
+
+def test_dense_spans_never_cross_records_and_split_outputs_at_separators() -> None:
+    index = SuffixIndex.build([b"hello", b"world"])
+    assert max(h.length for h in index.dense_spans(b"helloworld", min_length=3)) == 5
+    starts = {h.start for h in index.dense_spans(b"hello\x00world", min_length=3)}
+    assert starts == {0, 1, 2, 6, 7, 8}
+
+
+def test_dense_spans_leave_out_spans_above_max_occurrences() -> None:
+    index = SuffixIndex.build([b"abcab", b"abx"])
+    assert [h.occurrences for h in index.dense_spans(b"ab", min_length=2)] == [3]
+    assert index.dense_spans(b"ab", min_length=2, max_occurrences=2) == []
+
+
+def test_dense_spans_reject_bad_parameters() -> None:
+    index = SuffixIndex.build([b"abc"])
+    for kwargs in (
+        {"min_length": 0},
+        {"min_length": 4, "max_span": 3},
+        {"min_length": 1, "max_occurrences": 0},
+    ):
+        with pytest.raises(ValueError, match="min_length"):
+            index.dense_spans(b"abc", **kwargs)
+
+
+def test_dense_spans_on_an_empty_output_or_corpus() -> None:
+    assert SuffixIndex.build([b"abc"]).dense_spans(b"", min_length=1) == []
+    assert SuffixIndex.build([b""]).dense_spans(b"abc", min_length=1) == []
+
+
+def test_span_idf_is_an_integer_log_of_rarity() -> None:
+    assert [compute_span_idf(64, h) for h in (1, 2, 8, 33, 64)] == [7, 6, 4, 1, 1]
+    assert compute_span_idf(1, 1) == 1
+    for holders in (0, 65):
+        with pytest.raises(AttributionError, match="held by 1..64"):
+            compute_span_idf(64, holders)
+
+
+def test_span_scores_are_exact_sums_of_integer_weights() -> None:
+    hits = [
+        SpanHit(0, 8, 3, np.array([0, 2])),
+        SpanHit(0, 20, 1, np.array([2])),
+        SpanHit(5, 8, 9, np.array([0, 1, 2, 3])),
+    ]
+    assert [compute_span_weight(h, 4) for h in hits] == [16, 60, 8]
+    assert compute_span_scores(hits, 4).tolist() == [24.0, 8.0, 84.0, 8.0]
+    assert compute_span_scores([], 3).tolist() == [0.0, 0.0, 0.0]
+    with pytest.raises(AttributionError, match="outside"):
+        compute_span_scores([SpanHit(0, 8, 1, np.array([4]))], 4)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.floats(min_value=-1e6, max_value=1e6, allow_nan=False), min_size=1, max_size=30))
+def test_standardised_softmax_is_an_order_preserving_distribution(values: list[float]) -> None:
+    scores = np.array(values)
+    q = compute_standardised_softmax(scores)
+    assert q.sum() == pytest.approx(1.0) and (q > 0).all()
+    for i in range(len(values)):
+        for j in range(len(values)):
+            if values[i] > values[j]:
+                assert q[i] >= q[j]
+    np.testing.assert_allclose(compute_standardised_softmax(scores * 1000 + 5), q, rtol=1e-9)
+
+
+def test_standardised_softmax_rejects_bad_input() -> None:
+    np.testing.assert_allclose(compute_standardised_softmax(np.full(4, 3.0)), [0.25] * 4)
+    with pytest.raises(AttributionError, match="zero records"):
+        compute_standardised_softmax(np.zeros(0))
+    with pytest.raises(AttributionError, match="non-finite"):
+        compute_standardised_softmax(np.array([1.0, float("nan")]))
+
+
+def test_blend_is_a_geometric_mean_of_span_and_influence_distributions() -> None:
+    infl = np.array([-2.0, 1.0, 0.5, 3.0])
+    span = np.array([0.0, 10.0, 30.0, 0.0])
+    q = compute_standardised_softmax(infl)
+    p = compute_normalised(span)
+    blend = compute_blend_scores(infl, span, 0.5)
+    expected = np.sqrt(p * q)
+    np.testing.assert_allclose(blend, expected / expected.sum())
+    assert blend.sum() == pytest.approx(1.0)
+    assert blend[0] == blend[3] == 0.0  # no verbatim evidence: no share while others have some
+    np.testing.assert_allclose(compute_blend_scores(infl, span, 0.0), p)
+    np.testing.assert_allclose(compute_blend_scores(infl, span, 1.0), q)
+
+
+def test_blend_without_span_evidence_is_the_influence_distribution() -> None:
+    infl = np.array([-1.0, 2.0, 0.0])
+    np.testing.assert_allclose(
+        compute_blend_scores(infl, np.zeros(3), 0.5), compute_standardised_softmax(infl)
+    )
+
+
+def test_blend_rejects_bad_input() -> None:
+    with pytest.raises(AttributionError, match="alpha"):
+        compute_blend_scores(np.zeros(2), np.zeros(2), 1.5)
+    with pytest.raises(AttributionError, match="one length"):
+        compute_blend_scores(np.zeros(2), np.zeros(3), 0.5)
+    with pytest.raises(AttributionError, match="non-finite span"):
+        compute_blend_scores(np.zeros(2), np.array([1.0, float("inf")]), 0.5)
+    with pytest.raises(AttributionError, match="non-finite"):
+        compute_blend_scores(np.array([float("nan"), 0.0]), np.ones(2), 0.5)

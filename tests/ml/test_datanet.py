@@ -23,6 +23,7 @@ from aichain.gpu_worker.datanet import (
     write_datanet,
 )
 from aichain.gpu_worker.demo_datanet import build_contributor_kinds, load_queries
+from aichain.gpu_worker.demo_datanet import make_demo_datanet as make_demo_with_twins
 
 pytestmark = pytest.mark.ml
 
@@ -175,3 +176,38 @@ def test_large_demo_datanet_is_written(tmp_path: Path) -> None:
     )
     assert info.record_count == 2400
     assert len(load_queries(tmp_path)) == 8
+
+
+def test_demo_twins_share_vocabulary_and_style_but_not_facts(tmp_path: Path) -> None:
+    kinds = build_contributor_kinds(8, 4, seed=0, twins=3)
+    assert [k.contributor for k in kinds[8:]] == [
+        "contributor-08",
+        "contributor-09",
+        "contributor-10",
+    ]
+    for twin, source in zip(kinds[8:], kinds[:3], strict=True):
+        assert (twin.theme, twin.words, twin.style) == (source.theme, source.words, source.style)
+        assert not {f.subject for f in twin.facts} & {f.subject for f in source.facts}
+        assert not {f.value for f in twin.facts} & {f.value for f in source.facts}
+    assert build_contributor_kinds(8, 4, seed=0, twins=0) == kinds[:8]
+    info = make_demo_with_twins(tmp_path, contributors=8, records_per_contributor=3, twins=3)
+    records = DirectoryDatanet(tmp_path).load_records()
+    assert info.record_count == 33
+    queries = load_queries(tmp_path)
+    assert {q["expected_contributor"] for q in queries} == {k.contributor for k in kinds}
+    twin_query = next(q for q in queries if q["expected_contributor"] == "contributor-08")
+    source_query = next(q for q in queries if q["expected_contributor"] == "contributor-00")
+    assert twin_query["prompt"].split()[:2] == source_query["prompt"].split()[:2]
+    own = [r.text for r in records if r.contributor == "contributor-08"]
+    assert any(twin_query["expected_completion"] in text for text in own)
+
+
+def test_demo_datanet_without_twins_is_unchanged(tmp_path: Path) -> None:
+    # twins=0 is the original datanet, byte for byte (the Merkle root of seed 0, 8 x 8).
+    info = make_demo_with_twins(tmp_path, contributors=8, records_per_contributor=8, twins=0)
+    assert info.root == "82010d215ec6a9bde514a8bef5288a4b75446e1c47fd4e594c25df2d8d48dbd1"
+
+
+def test_demo_datanet_rejects_negative_twins(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="twins"):
+        make_demo_with_twins(tmp_path, contributors=8, records_per_contributor=2, twins=-1)
