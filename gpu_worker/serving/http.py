@@ -173,6 +173,7 @@ class OpenAIServer:
         return self._complete(body, CHAT)
 
     def _complete(self, body: Any, kind: str) -> dict[str, Any] | Events:
+        """Checks body, then answers it whole or returns its stream's events."""
         call = compute_api_call(body, kind, self.service.model.context_limit)
         self.check_model(call.model)
         requests = compute_requests(call)
@@ -183,6 +184,7 @@ class OpenAIServer:
         return self._envelope(call, choices, results)
 
     def _run(self, requests: list[GenerationRequest]) -> list[GenerationResult]:
+        """Submits every request and waits for all results (an error cancels the rest)."""
         futures: list[Future] = []
         try:
             futures = [self.service.submit(r) for r in requests]
@@ -325,10 +327,12 @@ class OpenAIServer:
 
 
 def _put(events: queue.Queue, index: int, delta: TextDelta) -> None:
+    """A choice's listener: queues its text for the stream (called on the model thread)."""
     events.put((index, delta))
 
 
 def _finished(events: queue.Queue, index: int, _future: Future) -> None:
+    """A choice's done callback: tells the stream its result (or error) is ready."""
     events.put((index, None))
 
 

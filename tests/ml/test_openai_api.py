@@ -117,6 +117,7 @@ def _assemble(events: list[Any], chat: bool = False) -> dict[int, dict[str, Any]
 
 
 def _joined_completion_logprobs(entries: list[Any]) -> dict[str, list]:
+    """The completions logprobs objects of a choice's chunks, concatenated."""
     joined: dict[str, list] = {"tokens": [], "token_logprobs": [], "top_logprobs": []}
     joined["text_offset"] = []
     for entry in entries:

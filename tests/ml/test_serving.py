@@ -240,3 +240,27 @@ def test_stop_strings_truncate() -> None:
 def test_lora_spec_json_round_trip() -> None:
     spec = LoraSpec(4, 8, ("c_attn", "c_fc"), True, "a" * 64)
     assert LoraSpec.from_json(spec.to_json()) == spec
+
+
+def test_logprobs_and_the_token_callback_leave_decoding_unchanged(adapters) -> None:
+    model, cache = _stack(adapters[:2])
+    slots = cache.ensure_on_device([a for a, _, _ in adapters[:2]])
+    tokenizer = model.tokenizer
+    plain = [
+        DecodeRow(_ids(tokenizer, "Fact: the orbit of"), slots[adapters[0][0]], 8),
+        DecodeRow(_ids(tokenizer, "hi"), slots[adapters[1][0]], 8),
+    ]
+    want = model.generate(plain)
+    scored = [dataclasses.replace(plain[0], top_logprobs=3, prompt_logprobs=True), plain[1]]
+    seen: list[tuple[int, int]] = []
+    got = model.generate(scored, lambda row, token, info: bool(seen.append((row, token))))
+    assert [g.token_ids for g in got] == [w.token_ids for w in want]
+    assert [t for r, t in seen if r == 0] == list(want[0].token_ids)
+    lps = got[0].logprobs
+    assert [lp.token_id for lp in lps] == list(want[0].token_ids) and not got[1].logprobs
+    assert all(lp.logprob <= 0 and lp.logprob == lp.top[0][1] and len(lp.top) == 3 for lp in lps)
+    assert len(got[0].prompt_logprobs) == len(plain[0].prompt_ids) - 1
+    # the callback ends a row: finish_reason "stop" after the token it returned True for
+    stopped = model.generate(plain, lambda row, token, info: row == 1)
+    assert stopped[1].token_ids == want[1].token_ids[:1] and stopped[1].finish_reason == "stop"
+    assert stopped[0] == want[0]
