@@ -19,7 +19,7 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable
-from concurrent.futures import Future
+from concurrent.futures import Future, InvalidStateError
 from dataclasses import dataclass
 from typing import Any
 
@@ -98,6 +98,23 @@ class _Pending:
     prompt_ids: tuple[int, ...]
     future: Future
     listener: Callable[[TextDelta], None] | None = None
+
+
+def _fail(future: Future, exc: BaseException) -> None:
+    """Fails future unless it is already done (answered, or cancelled by its client)."""
+    try:
+        if not future.done():
+            future.set_exception(exc)
+    except InvalidStateError:  # cancelled meanwhile by the HTTP thread
+        pass
+
+
+def _resolve(future: Future, result: GenerationResult) -> None:
+    """Answers future unless its client cancelled it (possibly while it was computed)."""
+    try:
+        future.set_result(result)
+    except InvalidStateError:
+        pass
 
 
 class ServingService:
@@ -192,11 +209,10 @@ class ServingService:
                 item = self._queue.get_nowait()
             except queue.Empty:
                 break
-            if item is not None and not item.future.done():
-                item.future.set_exception(ServiceStoppedError("server stopped"))
+            if item is not None:
+                _fail(item.future, ServiceStoppedError("server stopped"))
         for item in self._carry:
-            if not item.future.done():
-                item.future.set_exception(ServiceStoppedError("server stopped"))
+            _fail(item.future, ServiceStoppedError("server stopped"))
         self._carry.clear()
 
     def _next(self, timeout: float | None) -> _Pending | None:
@@ -247,8 +263,7 @@ class ServingService:
             except Exception as exc:  # noqa: BLE001 - keep serving everyone else
                 log.exception("batch of %d failed", len(batch))
                 for item in batch:
-                    if not item.future.done():
-                        item.future.set_exception(exc)
+                    _fail(item.future, exc)
 
     def run_batch(self, batch: list[_Pending]) -> None:
         """Loads the batch's adapters, decodes it as one mixed batch, attributes the answers."""
@@ -263,8 +278,7 @@ class ServingService:
                 failed[adapter_id] = exc
         for item in batch:
             if item.request.adapter_id in failed:
-                if not item.future.done():
-                    item.future.set_exception(failed[item.request.adapter_id])
+                _fail(item.future, failed[item.request.adapter_id])
             else:
                 ready.append(item)
         if not ready:
@@ -295,7 +309,8 @@ class ServingService:
             text, stopped = compute_stop_truncation(text, item.request.stop)
             reason = "stop" if stopped else output.finish_reason
             attribution, error = self._attribute(item.request, text)
-            item.future.set_result(
+            _resolve(
+                item.future,
                 GenerationResult(
                     adapter_id=item.request.adapter_id,
                     text=text,
@@ -306,7 +321,7 @@ class ServingService:
                     attribution_error=error,
                     tokens=tracker.final_tokens(len(text)) if tracker is not None else (),
                     prompt_token_infos=self._prompt_infos(item, output.prompt_logprobs),
-                )
+                ),
             )
 
     def _tracker(self, item: _Pending) -> RowTracker | None:
