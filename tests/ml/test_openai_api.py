@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import http.client
 import json
+import shutil
 import urllib.error
 import urllib.request
 from pathlib import Path
@@ -14,6 +15,7 @@ import pytest
 
 torch = pytest.importorskip("torch")
 
+from aichain.gpu_worker.adapters import ADAPTER_WEIGHTS  # noqa: E402
 from aichain.gpu_worker.serving.cache import AdapterCache, AdapterRegistry  # noqa: E402
 from aichain.gpu_worker.serving.engine import MultiAdapterModel  # noqa: E402
 from aichain.gpu_worker.serving.http import OpenAIServer  # noqa: E402
@@ -355,3 +357,16 @@ def test_row_tracker_never_streams_text_a_stop_string_could_take_back() -> None:
     assert compute_stop_holdback("abc. ", (". x",)) == 2
     assert compute_stop_holdback("abc", ("x",)) == 0
     assert compute_offset("ab\ufffd", "abé") == 2
+
+
+def test_an_error_after_the_stream_began_is_an_error_event(server, model_id, tmp_path) -> None:
+    entry = server.service.registry.get(model_id)
+    copy = tmp_path / "victim"
+    shutil.copytree(entry.path, copy)
+    server.service.registry.register("victim", copy, entry.sha256)
+    weights = copy / ADAPTER_WEIGHTS
+    weights.write_bytes(weights.read_bytes()[:-4] + b"\0" * 4)  # changed after registration
+    events = _stream(server, "/v1/completions", {"model": "victim", "prompt": "x", "stream": True})
+    assert events[-1]["error"]["code"] == "adapter_integrity_error" and "[DONE]" not in events
+    status, answer = _post(server, "/v1/completions", {"model": model_id, "prompt": "hi"})
+    assert status == 200 and answer["choices"][0]["text"] is not None
