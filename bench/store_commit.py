@@ -1,40 +1,45 @@
 """Authenticated-store benchmark: commit time vs changed keys and state size, against a flat
 Merkle root rebuilt over every key each block; proof size and verification time; disk use.
 
-Each state size gets its own RocksDB in a temporary directory, filled in 50,000-key blocks;
-then blocks that overwrite C existing keys (spread over the key space) are committed and
-timed (tree update + hashing + the one atomic RocksDB write). The baseline, measured in the
-same run on the same database, sorts and hashes all keys into a binary Merkle root.
+Each state size lives in its own process with its own RocksDB in a temporary directory,
+filled in 50,000-key blocks and then settled (memtables flushed, levels compacted), as on a
+node whose state grew over many blocks. Blocks that overwrite C existing keys (spread over the
+key space) are then timed (tree update + hashing + the one atomic RocksDB write), in rounds
+that visit every size in turn: each process runs its block while the others wait, so load
+from anything else on the machine falls on every size alike and the growth ratios compare
+like with like. The baseline, measured in the same run on the same databases, sorts and hashes
+all keys into a binary Merkle root.
 
-    .venv/bin/python bench/store_commit.py [--sizes 10000,100000,1000000] [--changes 100,1000,10000]
-        [--cache-mib 256]
+    .venv/bin/python bench/store_commit.py [--sizes 10000,100000,1000000]
+        [--changes 100,1000,10000] [--rounds 9] [--cache-mib 256]
 
 `--cache-mib` is the tree-node cache (app.toml `node-cache-size`); the figures are warm-cache
-figures (the fill runs in the same process), as on a node that has been running for a while.
+figures, as on a node that has been running for a while. GC is tuned as in a node process.
 """
 
 from __future__ import annotations
 
 import argparse
 import hashlib
+import multiprocessing as mp
 import os
 import random
 import statistics
 import tempfile
 import time
+from multiprocessing.connection import Connection
 from pathlib import Path
+from typing import Any
 
 from aichain.app.store.ics23 import encode_commitment_proof
 from aichain.app.store.options import StoreOptions
 from aichain.app.store.rocks import RocksStore
 from aichain.app.store.root import RootStore
 from aichain.client.proofs import verify_commitment_proof
+from aichain.node.gc_tuning import tune_gc
 
 FILL_BATCH = 50_000
 """Keys written per block while filling the state."""
-
-ROUNDS = 5
-"""Blocks timed per (size, changes) point; the median is printed."""
 
 
 def key_of(i: int) -> bytes:
@@ -59,17 +64,6 @@ def fill(root: RootStore, size: int) -> int:
     return height
 
 
-def time_block(root: RootStore, height: int, size: int, changes: int, rng: random.Random) -> float:
-    """Seconds to hash and commit one block overwriting `changes` random existing keys."""
-    branch = root.branch()
-    for i in rng.sample(range(size), changes):
-        branch.set(key_of(i), value_of(i, height))
-    t0 = time.perf_counter()
-    app_hash = root.compute_next_app_hash(height, branch)
-    root.commit(height, app_hash, branch)
-    return time.perf_counter() - t0
-
-
 def compute_flat_root(db: RocksStore) -> bytes:
     """Baseline: a binary Merkle root over every (key, value) of the flat index, rebuilt."""
     sha = hashlib.sha256
@@ -88,56 +82,87 @@ def dir_bytes(path: Path) -> int:
     return sum(f.stat().st_size for f in path.rglob("*") if f.is_file())
 
 
-def bench_size(size: int, changes: list[int], tmp: Path, cache_mib: int) -> dict[str, float]:
-    """All figures for one state size."""
-    db = RocksStore(tmp / f"db{size}")
-    root = RootStore(db, StoreOptions(node_cache_bytes=cache_mib << 20))
-    t0 = time.perf_counter()
-    height = fill(root, size)
-    fill_s = time.perf_counter() - t0
-    rng = random.Random(size)
-    out: dict[str, float] = {"fill_s": fill_s}
-    for c in changes:
-        times = []
-        for _ in range(ROUNDS):
-            height += 1
-            times.append(time_block(root, height, size, c, rng))
-        out[f"commit_{c}"] = statistics.median(times)
-    out["cache_mib"] = root.reader.used_bytes / (1 << 20)
-    # baseline: the same block of 1000 changes, then a full flat root rebuild
-    branch = root.branch()
-    for i in rng.sample(range(size), min(1000, size)):
-        branch.set(key_of(i), value_of(i, -1))
-    branch.write()
-    t0 = time.perf_counter()
-    compute_flat_root(db)
-    out["flat_root"] = time.perf_counter() - t0
-    out.update(bench_proofs(root, size, rng))
-    db.flush()
-    out["disk_per_key"] = dir_bytes(tmp / f"db{size}") / size
-    db.close()
-    return out
+class SizeWorker:
+    """One state size in this process: its database, its tree and the figures asked of it."""
+
+    def __init__(self, size: int, path: Path, cache_mib: int) -> None:
+        self.size = size
+        self.path = path
+        self.db = RocksStore(path)
+        self.root = RootStore(self.db, StoreOptions(node_cache_bytes=cache_mib << 20))
+        self.rng = random.Random(size)
+        t0 = time.perf_counter()
+        self.height = fill(self.root, size)
+        self.db.settle()
+        self.fill_s = time.perf_counter() - t0
+
+    def time_block(self, changes: int) -> tuple[float, int]:
+        """(seconds, tree nodes written) to hash and commit one block overwriting `changes`
+        random existing keys."""
+        self.height += 1
+        branch = self.root.branch()
+        for i in self.rng.sample(range(self.size), changes):
+            branch.set(key_of(i), value_of(i, self.height))
+        t0 = time.perf_counter()
+        app_hash = self.root.compute_next_app_hash(self.height, branch)
+        nodes = len(self.root.staged_nodes())
+        self.root.commit(self.height, app_hash, branch)
+        return time.perf_counter() - t0, nodes
+
+    def time_flat_root(self) -> float:
+        """Seconds to rebuild the baseline's flat root over every key."""
+        t0 = time.perf_counter()
+        compute_flat_root(self.db)
+        return time.perf_counter() - t0
+
+    def measure_proofs(self) -> dict[str, float]:
+        """Average proof bytes and median verification time, for members and non-members."""
+        root = self.root
+        app_hash = root.last_app_hash
+        figures: dict[str, float] = {}
+        for label, keys in (
+            ("member", [key_of(i) for i in self.rng.sample(range(self.size), 200)]),
+            ("absent", [key_of(self.size + i) for i in range(200)]),
+        ):
+            sizes, times = [], []
+            for key in keys:
+                value, proof = root.prove(key, root.last_height)
+                raw = encode_commitment_proof(proof)
+                sizes.append(len(raw))
+                t0 = time.perf_counter()
+                verify_commitment_proof(app_hash, key, value, raw)
+                times.append(time.perf_counter() - t0)
+            figures[f"proof_bytes_{label}"] = statistics.mean(sizes)
+            figures[f"verify_us_{label}"] = statistics.median(times) * 1e6
+        return figures
+
+    def measure_disk(self) -> dict[str, float]:
+        """RocksDB bytes on disk per key and the node cache in use."""
+        self.db.flush()
+        return {
+            "disk_per_key": dir_bytes(self.path) / self.size,
+            "cache_mib": self.root.reader.used_bytes / (1 << 20),
+        }
 
 
-def bench_proofs(root: RootStore, size: int, rng: random.Random) -> dict[str, float]:
-    """Average proof bytes and verification time, for members and non-members."""
-    app_hash = root.last_app_hash
-    figures = {}
-    for label, keys in (
-        ("member", [key_of(i) for i in rng.sample(range(size), 200)]),
-        ("absent", [key_of(size + i) for i in range(200)]),
-    ):
-        sizes, times = [], []
-        for key in keys:
-            value, proof = root.prove(key, root.last_height)
-            raw = encode_commitment_proof(proof)
-            sizes.append(len(raw))
-            t0 = time.perf_counter()
-            verify_commitment_proof(app_hash, key, value, raw)
-            times.append(time.perf_counter() - t0)
-        figures[f"proof_bytes_{label}"] = statistics.mean(sizes)
-        figures[f"verify_us_{label}"] = statistics.median(times) * 1e6
-    return figures
+def serve_size(conn: Connection, size: int, path: str, cache_mib: int) -> None:
+    """A size's process: fills its state, then answers (method, args) until told to stop."""
+    tune_gc()
+    worker = SizeWorker(size, Path(path), cache_mib)
+    conn.send(worker.fill_s)
+    while True:
+        request = conn.recv()
+        if request is None:
+            worker.db.close()
+            return
+        method, args = request
+        conn.send(getattr(worker, method)(*args))
+
+
+def call(conn: Connection, method: str, *args: Any) -> Any:
+    """Runs a SizeWorker method in its process and returns the result."""
+    conn.send((method, args))
+    return conn.recv()
 
 
 def main() -> None:
@@ -145,40 +170,67 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--sizes", default="10000,100000,1000000")
     parser.add_argument("--changes", default="100,1000,10000")
+    parser.add_argument("--rounds", type=int, default=9, help="blocks timed per point (median)")
     parser.add_argument("--cache-mib", type=int, default=256, help="node cache bound (MiB)")
     args = parser.parse_args()
     sizes = [int(s) for s in args.sizes.split(",")]
     changes = [int(c) for c in args.changes.split(",")]
-    results = {}
+    ctx = mp.get_context("spawn")
     with tempfile.TemporaryDirectory(dir=os.environ.get("BENCH_TMP")) as tmp:
+        conns: dict[int, Connection] = {}
+        procs = []
+        for size in sizes:  # one fill at a time
+            parent, child = ctx.Pipe()
+            proc = ctx.Process(
+                target=serve_size, args=(child, size, str(Path(tmp) / f"db{size}"), args.cache_mib)
+            )
+            proc.start()
+            procs.append(proc)
+            conns[size] = parent
+            print(f"state {size:>9,} keys: filled and settled in {parent.recv():.1f} s", flush=True)
+        times: dict[tuple[int, int], list[float]] = {}
+        nodes: dict[tuple[int, int], list[int]] = {}
+        for c in changes:
+            live = [s for s in sizes if c <= s]
+            for r in range(args.rounds):
+                for size in live[r % len(live) :] + live[: r % len(live)]:
+                    seconds, written = call(conns[size], "time_block", c)
+                    times.setdefault((size, c), []).append(seconds)
+                    nodes.setdefault((size, c), []).append(written)
+        flat: dict[int, float] = {}
         for size in sizes:
-            results[size] = r = bench_size(
-                size, [c for c in changes if c <= size], Path(tmp), args.cache_mib
-            )
+            conn = conns[size]
+            flat[size] = call(conn, "time_flat_root")
+            proofs = call(conn, "measure_proofs")
+            disk = call(conn, "measure_disk")
             cells = "  ".join(
-                f"{c} keys: {r[f'commit_{c}'] * 1000:7.1f} ms" for c in changes if c <= size
+                f"{c} keys: {statistics.median(times[size, c]) * 1000:7.1f} ms "
+                f"({statistics.median(nodes[size, c]):,.0f} nodes)"
+                for c in changes
+                if (size, c) in times
             )
             print(
-                f"state {size:>9,} keys (filled in {r['fill_s']:.1f}s) | commit per block: "
-                f"{cells} | flat-root rebuild baseline: {r['flat_root'] * 1000:8.1f} ms",
+                f"state {size:>9,} keys | commit per block (median of {args.rounds}): {cells} | "
+                f"flat-root rebuild baseline: {flat[size] * 1000:8.1f} ms",
                 flush=True,
             )
             print(
-                f"    proofs: member {r['proof_bytes_member']:.0f} B, verify "
-                f"{r['verify_us_member']:.0f} us | absent {r['proof_bytes_absent']:.0f} B, verify "
-                f"{r['verify_us_absent']:.0f} us | RocksDB {r['disk_per_key']:.0f} bytes/key "
-                f"on disk | node cache {r['cache_mib']:.0f} MiB of {args.cache_mib}",
+                f"    proofs: member {proofs['proof_bytes_member']:.0f} B, verify "
+                f"{proofs['verify_us_member']:.0f} us | absent {proofs['proof_bytes_absent']:.0f} "
+                f"B, verify {proofs['verify_us_absent']:.0f} us | RocksDB "
+                f"{disk['disk_per_key']:.0f} bytes/key on disk | node cache "
+                f"{disk['cache_mib']:.0f} MiB of {args.cache_mib}",
                 flush=True,
             )
+            conns[size].send(None)
+        for proc in procs:
+            proc.join()
     lo, hi = min(sizes), max(sizes)
     for c in changes:
-        if c <= lo and f"commit_{c}" in results[hi]:
-            growth = results[hi][f"commit_{c}"] / results[lo][f"commit_{c}"]
-            print(f"commit-time growth {lo:,} -> {hi:,} keys at {c} changed keys: {growth:.2f}x")
-    print(
-        f"flat-root baseline growth {lo:,} -> {hi:,} keys: "
-        f"{results[hi]['flat_root'] / results[lo]['flat_root']:.1f}x"
-    )
+        if (lo, c) in times and (hi, c) in times:
+            growth = statistics.median(times[hi, c]) / statistics.median(times[lo, c])
+            print(f"commit-time growth {lo:,} -> {hi:,} keys at {c:,} changed keys: {growth:.2f}x")
+    print(f"flat-root baseline growth {lo:,} -> {hi:,} keys: {flat[hi] / flat[lo]:.1f}x")
 
 
 if __name__ == "__main__":

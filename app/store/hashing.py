@@ -73,28 +73,98 @@ def compute_node_heap(slots: list[bytes]) -> list[bytes]:
     return heap
 
 
-def update_node_heap(heap: list[bytes], slots: list[bytes]) -> list[bytes]:
-    """A new heap (see compute_node_heap) for slots, rehashing only the paths from the slots
-    that differ from heap's to the node root; heap itself is left as it was."""
-    changed = [s for s in range(16) if slots[s] != heap[16 + s]]
+INNER_HASHES_BYTES = 15 * 32
+"""Size of a node's inner hashes (`compute_inner_hashes`)."""
+
+
+def compute_inner_hashes(slots: list[bytes]) -> bytes:
+    """The 15 inner hashes of a node's binary Merkle tree, packed: heap index i (1-15, parents
+    of i at i >> 1, children of the bottom row 8-15 are the slots) at bytes [32(i-1), 32i).
+    The first 32 bytes are the node hash."""
+    return b"".join(compute_node_heap(slots)[1:16])
+
+
+def compute_sparse_node_hash(children: list[tuple[int, bytes]]) -> bytes:
+    """The node hash (as compute_node_hash) from only its present children, (slot, hash) in
+    slot order: hashes just the binary paths above them, a few hashes for a sparse node."""
+    if not children:
+        return EMPTY_HASH
+    sha = _sha256
+    left_of_empty = INNER_PREFIX  # a hash with an empty right sibling: prefix + h + empty
+    right_of_empty = INNER_PREFIX + EMPTY_HASH  # an empty left sibling: prefix + empty + h
+    if len(children) == 2:  # the deep fringe of a large tree: two paths that meet once
+        (a, ha), (b, hb) = children
+        a += 16
+        b += 16
+        while a >> 1 != b >> 1:
+            ha = sha(right_of_empty + ha if a & 1 else left_of_empty + ha + EMPTY_HASH).digest()
+            hb = sha(right_of_empty + hb if b & 1 else left_of_empty + hb + EMPTY_HASH).digest()
+            a >>= 1
+            b >>= 1
+        h = sha(INNER_PREFIX + ha + hb).digest()
+        a >>= 1
+        while a > 1:
+            h = sha(right_of_empty + h if a & 1 else left_of_empty + h + EMPTY_HASH).digest()
+            a >>= 1
+        return h
+    level = [(16 + s, h) for s, h in children]
+    for _ in range(4):
+        nxt = []
+        i, n = 0, len(level)
+        while i < n:
+            pos, h = level[i]
+            if pos & 1:
+                nxt.append((pos >> 1, sha(right_of_empty + h).digest()))
+                i += 1
+            elif i + 1 < n and level[i + 1][0] == pos + 1:
+                nxt.append((pos >> 1, sha(INNER_PREFIX + h + level[i + 1][1]).digest()))
+                i += 2
+            else:
+                nxt.append((pos >> 1, sha(left_of_empty + h + EMPTY_HASH).digest()))
+                i += 1
+        level = nxt
+    return level[0][1]
+
+
+def update_inner_hashes(inner: bytes, slots: list[bytes | None], changed: list[int]) -> bytes:
+    """New inner hashes (see compute_inner_hashes) after the slots in changed took the values
+    in slots, rehashing only their paths to the node root (4 hashes per changed slot). Only
+    the changed slots and their siblings are read from slots (the others may be None)."""
     if len(changed) > 3:  # rehashing much of the tree: the plain pass is cheaper
-        return compute_node_heap(slots)
-    new = heap.copy()
-    for s in changed:
-        new[16 + s] = slots[s]
-    dirty = {(16 + s) >> 1 for s in changed}
-    if not dirty:
-        return new
+        return compute_inner_hashes(slots)  # type: ignore[arg-type]
+    new = bytearray(inner)
     empty = EMPTY_HASH
     sha = _sha256
     prefix = INNER_PREFIX
-    for _ in range(4):
-        for i in dirty:
-            a = new[2 * i]
-            b = new[2 * i + 1]
-            new[i] = empty if a == empty and b == empty else sha(prefix + a + b).digest()
+    if len(changed) == 1:  # the common case: one path, four hashes
+        s = changed[0]
+        a, b = slots[s & ~1], slots[s | 1]
+        i = (16 + s) >> 1
+        while True:
+            h = empty if a == b == empty else sha(prefix + a + b).digest()  # type: ignore[operator]
+            end = 32 * i
+            new[end - 32 : end] = h
+            if i == 1:
+                return bytes(new)
+            if i & 1:
+                a, b = new[end - 64 : end - 32], h
+            else:
+                a, b = h, new[end : end + 32]
+            i >>= 1
+    dirty = {(16 + s) >> 1 for s in changed}
+    for i in dirty:  # the bottom row hashes pairs of slots
+        a, b = slots[2 * i - 16], slots[2 * i - 15]
+        new[32 * i - 32 : 32 * i] = (
+            empty if a == empty and b == empty else sha(prefix + a + b).digest()  # type: ignore[operator]
+        )
+    for _ in range(3):
         dirty = {i >> 1 for i in dirty}
-    return new
+        for i in dirty:
+            a, b = new[64 * i - 32 : 64 * i], new[64 * i : 64 * i + 32]
+            new[32 * i - 32 : 32 * i] = (
+                empty if a == empty and b == empty else sha(prefix + a + b).digest()
+            )
+    return bytes(new)
 
 
 def nibble_at(key_hash: bytes, depth: int) -> int:

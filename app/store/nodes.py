@@ -16,7 +16,8 @@ ROOT_PREFIX = b"\x00r"
 """0x00 'r' || u64be(version) -> u64be(version of the root node) || root hash (empty: 0, 0*32)."""
 
 STALE_PREFIX = b"\x00s"
-"""0x00 's' || u64be(version it was replaced at) || node key -> b'' (what pruning deletes)."""
+"""0x00 's' || u64be(version) -> the keys of the nodes that version replaced, each as
+u8(length) || node key (what pruning deletes); absent if the version replaced none."""
 
 INTERNAL_TAG = 1
 """First byte of an encoded internal node."""
@@ -47,9 +48,27 @@ def root_key(version: int) -> bytes:
     return ROOT_PREFIX + version.to_bytes(8, "big")
 
 
-def stale_key(version: int, nkey: bytes) -> bytes:
-    """The stale-index key of a node replaced at version."""
-    return STALE_PREFIX + version.to_bytes(8, "big") + nkey
+def stale_key(version: int) -> bytes:
+    """The stale-index key of the nodes replaced at version."""
+    return STALE_PREFIX + version.to_bytes(8, "big")
+
+
+def encode_stale(nkeys: list[bytes]) -> bytes:
+    """A stale-index record: u8(length) || node key, for each replaced node."""
+    return b"".join([bytes((len(nkey),)) + nkey for nkey in nkeys])
+
+
+def decode_stale(data: bytes) -> list[bytes]:
+    """The node keys of a stale-index record."""
+    nkeys = []
+    off, end = 0, len(data)
+    while off < end:
+        n = data[off]
+        if off + 1 + n > end:
+            raise StoreCorruptError("stale-index record is truncated")
+        nkeys.append(data[off + 1 : off + 1 + n])
+        off += 1 + n
+    return nkeys
 
 
 def encode_root(root: Entry | None) -> bytes:
@@ -130,3 +149,102 @@ def decode_leaf(data: bytes) -> tuple[bytes, bytes]:
         raise StoreCorruptError("expected a leaf node")
     n = int.from_bytes(data[1:5], "big")
     return data[5 : 5 + n], data[5 + n :]
+
+
+def compute_child_span(data: bytes, slot: int) -> tuple[int, int]:
+    """(offset, size) of slot's child in an encoded internal node; size 0 if it has none."""
+    present = data[1] << 8 | data[2]
+    leaves = data[3] << 8 | data[4]
+    bit = 1 << slot
+    below = bit - 1
+    off = 5 + 40 * (present & below).bit_count() + 32 * (leaves & below).bit_count()
+    if not present & bit:
+        return off, 0
+    return off, 72 if leaves & bit else 40
+
+
+def read_child(data: bytes, slot: int) -> Entry | None:
+    """The entry at slot of an encoded internal node, without decoding the others."""
+    off, size = compute_child_span(data, slot)
+    if not size:
+        return None
+    version = int.from_bytes(data[off : off + 8], "big")
+    if size == 72:
+        return version, data[off + 8 : off + 40], data[off + 40 : off + 72]
+    return version, data[off + 8 : off + 40], None
+
+
+def read_slot_hash(data: bytes, slot: int, empty: bytes) -> bytes:
+    """The hash of slot's child in an encoded internal node (empty if it has none)."""
+    present = data[1] << 8 | data[2]
+    bit = 1 << slot
+    if not present & bit:
+        return empty
+    leaves = data[3] << 8 | data[4]
+    below = bit - 1
+    off = 13 + 40 * (present & below).bit_count() + 32 * (leaves & below).bit_count()
+    return data[off : off + 32]
+
+
+def compute_child_hashes(data: bytes) -> list[tuple[int, bytes]]:
+    """(slot, hash) of each child of an encoded internal node, in slot order."""
+    leaves = data[3] << 8 | data[4]
+    out = []
+    off = 5
+    for slot in _SLOTS_LO[data[2]] + _SLOTS_HI[data[1]]:
+        out.append((slot, data[off + 8 : off + 40]))
+        off += 72 if leaves >> slot & 1 else 40
+    return out
+
+
+def compute_slot_hashes(data: bytes, empty: bytes) -> list[bytes]:
+    """The 16 child hashes of an encoded internal node (empty for a slot with no child)."""
+    present = data[1] << 8 | data[2]
+    leaves = data[3] << 8 | data[4]
+    slots = [empty] * 16
+    off = 5
+    for slot in _SLOTS_LO[data[2]] + _SLOTS_HI[data[1]]:
+        slots[slot] = data[off + 8 : off + 40]
+        off += 72 if leaves >> slot & 1 else 40
+    if present and off != len(data):
+        raise StoreCorruptError("internal node has trailing bytes")
+    return slots
+
+
+def splice_internal(data: bytes, changes: list[tuple[int, Entry | None]]) -> bytes:
+    """The encoding of an internal node after replacing the children at the changed slots
+    (ascending, None = removed); the other children's bytes are copied, not re-encoded."""
+    present = data[1] << 8 | data[2]
+    leaves = data[3] << 8 | data[4]
+    new_present, new_leaves = present, leaves
+    parts = []
+    pos = 5
+    for slot, entry in changes:
+        bit = 1 << slot
+        below = bit - 1
+        off = 5 + 40 * (present & below).bit_count() + 32 * (leaves & below).bit_count()
+        size = 0 if not present & bit else 72 if leaves & bit else 40
+        parts.append(data[pos:off])
+        pos = off + size
+        if entry is None:
+            new_present &= ~bit
+            new_leaves &= ~bit
+            continue
+        new_present |= bit
+        kh = entry[2]
+        if kh is None:
+            new_leaves &= ~bit
+            parts.append(entry[0].to_bytes(8, "big") + entry[1])
+        else:
+            new_leaves |= bit
+            parts.append(entry[0].to_bytes(8, "big") + entry[1] + kh)
+    parts.append(data[pos:])
+    header = bytes(
+        (INTERNAL_TAG, new_present >> 8, new_present & 0xFF, new_leaves >> 8, new_leaves & 0xFF)
+    )
+    return header + b"".join(parts)
+
+
+def count_children(data: bytes) -> int:
+    """How many children an encoded internal node has."""
+    return (data[1] << 8 | data[2]).bit_count()

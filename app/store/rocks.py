@@ -87,6 +87,11 @@ class RocksStore:
         """Flushes memtables to disk."""
         self._db.flush()
 
+    def settle(self) -> None:
+        """Flushes memtables and compacts every level (after a bulk load)."""
+        self._db.flush()
+        self._db.compact_range(None, None)
+
     def close(self) -> None:
         """Closes the database."""
         self._db.close()

@@ -19,10 +19,11 @@ from aichain.app.store.errors import StoreCorruptError
 from aichain.app.store.ics23 import CommitmentProof
 from aichain.app.store.kv import KVStore
 from aichain.app.store.nodes import (
-    STALE_PREFIX,
     Entry,
     decode_root,
+    decode_stale,
     encode_root,
+    encode_stale,
     root_key,
     stale_key,
 )
@@ -122,6 +123,11 @@ class RootStore:
         self._staged = (height, id(branch), len(pending), update)
         return update.root_hash
 
+    def staged_nodes(self) -> dict[bytes, bytes]:
+        """The tree nodes the block staged by compute_next_app_hash will write (empty if none
+        is staged)."""
+        return {} if self._staged is None else self._staged[3].nodes
+
     def commit(self, height: int, app_hash: bytes, branch: CacheStore) -> None:
         """Writes the branch, its tree nodes, height, app hash and pruning in one batch."""
         pending = branch.pending()
@@ -138,8 +144,8 @@ class RootStore:
             )
         writes: dict[bytes, bytes | None] = dict(pending)
         writes.update(update.nodes)
-        stale_at = stale_key(height, b"")
-        writes.update(dict.fromkeys([stale_at + nkey for nkey in update.stale], b""))
+        if update.stale:
+            writes[stale_key(height)] = encode_stale(update.stale)
         writes[root_key(height)] = encode_root(update.root)
         writes[HEIGHT_KEY] = height.to_bytes(8, "big")
         writes[APP_HASH_KEY] = app_hash
@@ -157,16 +163,17 @@ class RootStore:
         self.earliest = earliest
         reader = self.reader
         reader.evict(update.stale)
-        reader.remember_new(update.decoded, update.nodes)
+        reader.remember_new(update.inner, update.nodes)
 
     def _add_pruning(self, writes: dict[bytes, bytes | None], earliest: int, target: int) -> None:
         """Deletes versions [earliest, target): their roots and the nodes only they used."""
         for version in range(earliest + 1, target + 1):
-            prefix = STALE_PREFIX + version.to_bytes(8, "big")
-            pruned = []
-            for skey, _ in self.backend.iterate(prefix):
-                writes[skey] = None
-                pruned.append(skey[len(prefix) :])
+            skey = stale_key(version)
+            record = self.backend.get(skey)
+            if record is None:
+                continue
+            writes[skey] = None
+            pruned = decode_stale(record)
             for nkey in pruned:
                 writes[nkey] = None
             self.reader.evict(pruned)

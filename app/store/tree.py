@@ -16,74 +16,66 @@ from dataclasses import dataclass, field
 from aichain.app.store.errors import StoreCorruptError
 from aichain.app.store.hashing import (
     EMPTY_HASH,
+    compute_inner_hashes,
     compute_key_hash,
     compute_leaf_hash,
-    compute_node_hash,
-    compute_node_heap,
-    update_node_heap,
+    compute_sparse_node_hash,
+    update_inner_hashes,
 )
 from aichain.app.store.kv import KVStore
 from aichain.app.store.nodes import (
     Entry,
+    compute_child_hashes,
     compute_nibbles,
+    compute_slot_hashes,
+    count_children,
     decode_internal,
     decode_leaf,
     encode_internal,
     encode_leaf,
     node_key,
+    read_child,
+    read_slot_hash,
+    splice_internal,
 )
 
 DEFAULT_NODE_CACHE_BYTES = 256 << 20
 """Default bound of the in-memory node cache (`StoreOptions.node_cache_bytes`)."""
 
-TOP_DEPTH = 3
-"""Internal nodes at paths up to this many nibbles (at most 4,369 live) are cached decoded;
-deeper ones are cached as their encoded bytes (about 3x smaller) and decoded on use."""
-
-_DEPTH_AT = len(b"\x00n") + 8
-"""Offset of the path-length byte in a node key."""
+DENSE_CHILDREN = 5
+"""A cached node with at least this many children keeps its inner hashes, so rewriting it
+rehashes 4 inner nodes per changed child instead of up to 15; sparser nodes (the deep fringe of
+a large tree) hash from scratch in a few hashes and keep only their encoding."""
 
 _ENTRY_OVERHEAD = 160
-"""Approximate bytes of one cache entry besides its value: the key object, the dict slot and
-the LRU link."""
-
-_DECODED_CHILD = 240
-"""Approximate bytes of one decoded child entry (a tuple, its int and one or two hashes)."""
-
-_HEAP_BYTES = 1400
-"""Approximate bytes of a decoded node's binary hash heap (a 32-slot list, 15 new hashes)."""
-
-
-class _Node(list):
-    """A decoded node's children written by this process, carrying `heap`: its binary Merkle
-    tree (hashing.compute_node_heap), so rewriting the node rehashes only the changed paths."""
-
-    __slots__ = ("heap",)
-
-
-def _decoded_cost(children: list[Entry | None]) -> int:
-    cost = _ENTRY_OVERHEAD + 200 + _DECODED_CHILD * (16 - children.count(None))
-    return cost + _HEAP_BYTES if children.__class__ is _Node else cost
+"""Approximate bytes of one cache entry besides its payload: the key, the tuple, the dict slot
+and the LRU link."""
 
 
 Item = tuple[bytes, bytes, bytes | None, bytes]
 """One write: (64 key-hash nibbles, key, value or None for a deletion, sha256(key))."""
 
+Packed = tuple[bytes, bytes | None]
+"""A node as the cache holds it: its encoding (nodes.encode_internal) and its inner hashes
+(hashing.compute_inner_hashes) when known and worth keeping."""
+
 
 class NodeReader:
     """Reads nodes from the backend through an LRU cache of internal nodes bounded in bytes.
 
-    Nodes are immutable (addressed by version and path), so a cached node is never wrong;
-    commit evicts the nodes a block replaced, so at steady state the cache holds the live
-    tree's internal nodes, hottest (nearest the root) last to go. Misses on a block's paths
-    are fetched level by level with one batched multi-get per level (`prefetch`).
+    Nodes are kept as their encoded bytes (children are read and replaced in place, never
+    decoded as a whole) plus, for dense nodes, their inner hashes. Nodes are immutable
+    (addressed by version and path), so a cached node is never wrong; commit evicts the nodes a
+    block replaced, so at steady state the cache holds the live tree's internal nodes, hottest
+    (nearest the root) last to go. Misses on a block's paths are fetched level by level with one
+    batched multi-get per level (`prefetch`).
     """
 
     def __init__(self, backend: KVStore, max_bytes: int = DEFAULT_NODE_CACHE_BYTES) -> None:
         self.backend = backend
         self.max_bytes = max_bytes
         self.used_bytes = 0
-        self._lru: OrderedDict[bytes, tuple[list[Entry | None] | bytes, int]] = OrderedDict()
+        self._lru: OrderedDict[bytes, tuple[bytes, bytes | None, int]] = OrderedDict()
         self.hits = self.misses = 0
         self.cold = True
         """Whether the next block should prefetch its paths (the last one missed the cache)."""
@@ -93,23 +85,28 @@ class NodeReader:
         self.max_bytes = max_bytes
         self._shrink()
 
-    def internal(self, nkey: bytes) -> list[Entry | None]:
-        """The children of the internal node at nkey. Raises StoreCorruptError if missing."""
+    def packed(self, nkey: bytes, touch: bool = True) -> Packed:
+        """(encoding, inner hashes or None) of the internal node at nkey. Raises
+        StoreCorruptError if it is missing. touch=False leaves its LRU place alone (a block
+        about to replace the node)."""
         hit = self._lru.get(nkey)
         if hit is None:
             self.misses += 1
             data = self.backend.get(nkey)
             if data is None:
                 raise StoreCorruptError(f"tree node {nkey.hex()} is missing (pruned or corrupt)")
-            children = decode_internal(data)
-            self.remember(nkey, children, data)
-            return children
+            if not data or data[0] != 1:
+                raise StoreCorruptError("expected an internal node")
+            self.remember(nkey, data, None)
+            return data, None
         self.hits += 1
-        self._lru.move_to_end(nkey)
-        value = hit[0]
-        if value.__class__ is bytes:
-            return decode_internal(value)  # type: ignore[arg-type]
-        return value  # type: ignore[return-value]
+        if touch:
+            self._lru.move_to_end(nkey)
+        return hit[0], hit[1]
+
+    def internal(self, nkey: bytes) -> list[Entry | None]:
+        """The children of the internal node at nkey. Raises StoreCorruptError if missing."""
+        return decode_internal(self.packed(nkey)[0])
 
     def leaf(self, nkey: bytes) -> tuple[bytes, bytes]:
         """(key, value) of the leaf at nkey. Raises StoreCorruptError if missing."""
@@ -118,45 +115,34 @@ class NodeReader:
             raise StoreCorruptError(f"tree leaf {nkey.hex()} is missing (pruned or corrupt)")
         return decode_leaf(data)
 
-    def remember(
-        self, nkey: bytes, children: list[Entry | None], data: bytes | None = None
-    ) -> None:
-        """Caches an internal node (decoded near the root, else encoded)."""
+    def remember(self, nkey: bytes, data: bytes, inner: bytes | None) -> None:
+        """Caches an internal node."""
         if self.max_bytes <= 0:
             return
-        if nkey[_DEPTH_AT] <= TOP_DEPTH:
-            value: list[Entry | None] | bytes = children
-            cost = _decoded_cost(children)
-        else:
-            value = encode_internal(children) if data is None else data
-            cost = _ENTRY_OVERHEAD + len(value)
+        cost = _ENTRY_OVERHEAD + len(data) + (len(inner) if inner is not None else 0)
         lru = self._lru
         old = lru.pop(nkey, None)
         if old is not None:
-            self.used_bytes -= old[1]
-        lru[nkey] = (value, cost)
+            self.used_bytes -= old[2]
+        lru[nkey] = (data, inner, cost)
         self.used_bytes += cost
         if self.used_bytes > self.max_bytes:
             self._shrink()
 
     def remember_new(
-        self, decoded: Mapping[bytes, list[Entry | None]], encoded: Mapping[bytes, bytes]
+        self, inner: Mapping[bytes, bytes | None], encoded: Mapping[bytes, bytes]
     ) -> None:
         """Caches the internal nodes a block just wrote (keys never cached before)."""
         if self.max_bytes <= 0:
             return
         lru = self._lru
         used = self.used_bytes
-        for nkey, children in decoded.items():
+        for nkey, hashes in inner.items():
             if nkey in lru:  # keeps the byte count exact should a height be written twice
                 continue
-            if nkey[_DEPTH_AT] <= TOP_DEPTH:
-                cost = _decoded_cost(children)
-                lru[nkey] = (children, cost)
-            else:
-                data = encoded[nkey]
-                cost = _ENTRY_OVERHEAD + len(data)
-                lru[nkey] = (data, cost)
+            data = encoded[nkey]
+            cost = _ENTRY_OVERHEAD + len(data) + (len(hashes) if hashes is not None else 0)
+            lru[nkey] = (data, hashes, cost)
             used += cost
         self.used_bytes = used
         if used > self.max_bytes:
@@ -165,7 +151,7 @@ class NodeReader:
     def _shrink(self) -> None:
         lru = self._lru
         while self.used_bytes > self.max_bytes and lru:
-            self.used_bytes -= lru.popitem(last=False)[1][1]
+            self.used_bytes -= lru.popitem(last=False)[1][2]
 
     def evict(self, nkeys: Iterable[bytes]) -> None:
         """Drops nodes (replaced or pruned ones) from the cache."""
@@ -174,7 +160,7 @@ class NodeReader:
         for nkey in nkeys:
             old = pop(nkey, None)
             if old is not None:
-                freed += old[1]
+                freed += old[2]
         self.used_bytes -= freed
 
     def prefetch(self, root: Entry | None, items: list[Item]) -> None:
@@ -196,17 +182,17 @@ class NodeReader:
                         raise StoreCorruptError(
                             f"tree node {nkey.hex()} is missing (pruned or corrupt)"
                         )
-                    self.remember(nkey, decode_internal(data), data)
+                    self.remember(nkey, data, None)
             nxt = []
             for entry, path, its in level:
-                children = self.internal(node_key(entry[0], path))
+                data = self.packed(node_key(entry[0], path))[0]
                 i, n = 0, len(its)
                 while i < n:
                     slot = its[i][0][depth]
                     j = i + 1
                     while j < n and its[j][0][depth] == slot:
                         j += 1
-                    child = children[slot]
+                    child = read_child(data, slot)
                     if child is not None and child[2] is None:
                         nxt.append((child, path + bytes((slot,)), its[i:j]))
                     i = j
@@ -228,7 +214,8 @@ class TreeUpdate:
     root: Entry | None
     nodes: dict[bytes, bytes] = field(default_factory=dict)
     stale: list[bytes] = field(default_factory=list)
-    decoded: dict[bytes, list[Entry | None]] = field(default_factory=dict)
+    inner: dict[bytes, bytes | None] = field(default_factory=dict)
+    """The new internal nodes' inner hashes to cache (None: not worth keeping)."""
 
     @property
     def root_hash(self) -> bytes:
@@ -275,22 +262,17 @@ class _Updater:
 
     def apply_root(self, root: Entry | None, items: list[Item]) -> Entry | None:
         """The new root entry; the root is always an internal node at the empty path."""
-        old: list[Entry | None] = [None] * 16
-        if root is not None:
-            old = self.reader.internal(node_key(root[0], b""))
-        new = self._apply_children(list(old), b"", items)
-        if new == old:
-            return root
-        if root is not None:
-            self.out.stale.append(node_key(root[0], b""))
-        if not any(new):
-            return None
-        return self._put_internal(b"", new, getattr(old, "heap", None))
+        if root is None:
+            sets = [it for it in items if it[2] is not None]
+            if not sets:
+                return None
+            return self._put_internal(b"", self._apply_children([None] * 16, b"", sets))
+        return self._apply_internal(root, b"", items, is_root=True)
 
     def _apply_children(
         self, children: list[Entry | None], path: bytes, items: list[Item]
     ) -> list[Entry | None]:
-        """Applies items (all under path) to the children of the node at path."""
+        """Applies items (all under path) to a fresh node's children."""
         depth = len(path)
         i, n = 0, len(items)
         while i < n:
@@ -304,43 +286,100 @@ class _Updater:
             i = j
         return children
 
+    def _apply_internal(
+        self, entry: Entry, path: bytes, items: list[Item], is_root: bool = False
+    ) -> Entry | None:
+        """The new entry of the stored internal node at path after items: only the changed
+        children's bytes are replaced and only their paths rehashed."""
+        nkey = node_key(entry[0], path)
+        data, inner = self.reader.packed(nkey, touch=False)
+        depth = len(path)
+        changes: list[tuple[int, Entry | None]] = []
+        i, n = 0, len(items)
+        while i < n:
+            slot = items[i][0][depth]
+            j = i + 1
+            while j < n and items[j][0][depth] == slot:
+                j += 1
+            old = read_child(data, slot)
+            new = self._apply_slot(old, path + bytes((slot,)), items[i:j] if i or j < n else items)
+            if new != old:
+                changes.append((slot, new))
+            i = j
+        if not changes:
+            return entry
+        self.out.stale.append(nkey)
+        new_data = splice_internal(data, changes)
+        present = new_data[1] << 8 | new_data[2]
+        if not present:
+            return None
+        if not is_root and present.bit_count() == 1 and new_data[3] | new_data[4]:
+            slot = present.bit_length() - 1  # the lone child is a leaf: it moves up here
+            return self._pull_up(read_child(new_data, slot), path, slot)  # type: ignore[arg-type]
+        return self._put_packed(path, new_data, inner, [s for s, _ in changes])
+
+    def _apply_one(self, entry: Entry, path: bytes, item: Item) -> Entry | None:
+        """The new entry of the stored internal node at path after the one write item: walks
+        down to the item's leaf (or empty slot), then back up, splicing one child per node."""
+        nibbles = item[0]
+        packed = self.reader.packed
+        stack = []
+        depth = len(path)
+        child: Entry | None = entry
+        while child is not None and child[2] is None:  # an internal node
+            nkey = node_key(child[0], nibbles[:depth])
+            data, inner = packed(nkey, touch=False)
+            slot = nibbles[depth]
+            stack.append((nkey, data, inner, slot))
+            child = read_child(data, slot)
+            depth += 1
+        new = self._apply_slot(child, nibbles[:depth], [item])
+        if new == child:
+            return entry
+        stale = self.out.stale
+        for nkey, data, inner, slot in reversed(stack):
+            depth -= 1
+            stale.append(nkey)
+            new_data = splice_internal(data, [(slot, new)])
+            present = new_data[1] << 8 | new_data[2]
+            if not present:
+                new = None
+            elif present.bit_count() == 1 and new_data[3] | new_data[4]:
+                lone = present.bit_length() - 1  # the lone child is a leaf: it moves up here
+                new = self._pull_up(read_child(new_data, lone), nibbles[:depth], lone)  # type: ignore[arg-type]
+            else:
+                new = self._put_packed(nibbles[:depth], new_data, inner, [slot])
+        return new
+
     def _apply_slot(self, entry: Entry | None, path: bytes, items: list[Item]) -> Entry | None:
         """The new entry for the subtree at path after items."""
         if entry is None:
             return self._build(path, [it for it in items if it[2] is not None])
-        nkey = node_key(entry[0], path)
         leaf_kh = entry[2]
-        if leaf_kh is not None:
-            if len(items) == 1 and items[0][3] == leaf_kh:  # the same key: no need to read it
-                _, key, value, kh = items[0]
-                if value is None:
-                    self.out.stale.append(nkey)
-                    return None
-                h = compute_leaf_hash(key, value)
-                if h == entry[1]:
-                    return entry
+        if leaf_kh is None:
+            if len(items) == 1:
+                return self._apply_one(entry, path, items[0])
+            return self._apply_internal(entry, path, items)
+        nkey = node_key(entry[0], path)
+        if len(items) == 1 and items[0][3] == leaf_kh:  # the same key: no need to read it
+            _, key, value, kh = items[0]
+            if value is None:
                 self.out.stale.append(nkey)
-                return self._put_leaf(path, key, value, kh, h)
-            key, value = self.reader.leaf(nkey)
-            merged = {key: value}
-            for _, k, v, _ in items:
-                merged[k] = v
-            live = {k: v for k, v in merged.items() if v is not None}
-            if len(live) == 1 and live.get(key) == value:
+                return None
+            h = compute_leaf_hash(key, value)
+            if h == entry[1]:
                 return entry
             self.out.stale.append(nkey)
-            return self._build(path, compute_items(live))
-        old = self.reader.internal(nkey)
-        new = self._apply_children(list(old), path, items)
-        if new == old:
+            return self._put_leaf(path, key, value, kh, h)
+        key, value = self.reader.leaf(nkey)
+        merged = {key: value}
+        for _, k, v, _ in items:
+            merged[k] = v
+        live = {k: v for k, v in merged.items() if v is not None}
+        if len(live) == 1 and live.get(key) == value:
             return entry
         self.out.stale.append(nkey)
-        live = [s for s in range(16) if new[s] is not None]
-        if not live:
-            return None
-        if len(live) == 1 and new[live[0]][2] is not None:  # type: ignore[index]
-            return self._pull_up(new[live[0]], path, live[0])  # type: ignore[arg-type]
-        return self._put_internal(path, new, getattr(old, "heap", None))
+        return self._build(path, compute_items(live))
 
     def _build(self, path: bytes, sets: list[Item]) -> Entry | None:
         """A fresh subtree at path holding sets (no deletions)."""
@@ -369,20 +408,30 @@ class _Updater:
         self.out.nodes[nkey] = encode_leaf(key, value)
         return (self.version, h or compute_leaf_hash(key, value), kh)
 
-    def _put_internal(
-        self, path: bytes, children: list[Entry | None], heap: list[bytes] | None = None
+    def _put_internal(self, path: bytes, children: list[Entry | None]) -> Entry:
+        """Writes a fresh internal node."""
+        return self._put_packed(path, encode_internal(children), None, [])
+
+    def _put_packed(
+        self, path: bytes, data: bytes, inner: bytes | None, changed: list[int]
     ) -> Entry:
-        """Writes an internal node; heap is the replaced node's (only changed paths rehash)."""
+        """Writes an encoded internal node; inner is the replaced node's inner hashes (then
+        only the changed slots' paths rehash) or None (hash from scratch)."""
         nkey = self.prefix + bytes((len(path),)) + path
-        self.out.nodes[nkey] = encode_internal(children)
-        slots = [EMPTY_HASH if c is None else c[1] for c in children]
-        if len(path) > TOP_DEPTH:  # cached encoded, so no heap to keep
-            self.out.decoded[nkey] = children
-            return (self.version, compute_node_hash(slots), None)
-        node = _Node(children)
-        node.heap = compute_node_heap(slots) if heap is None else update_node_heap(heap, slots)
-        self.out.decoded[nkey] = node
-        return (self.version, node.heap[1], None)
+        self.out.nodes[nkey] = data
+        if count_children(data) < DENSE_CHILDREN:
+            self.out.inner[nkey] = None
+            return (self.version, compute_sparse_node_hash(compute_child_hashes(data)), None)
+        if inner is None or len(changed) > 3:
+            inner = compute_inner_hashes(compute_slot_hashes(data, EMPTY_HASH))
+        else:
+            slots: list[bytes | None] = [None] * 16
+            for s in changed:
+                slots[s] = read_slot_hash(data, s, EMPTY_HASH)
+                slots[s ^ 1] = read_slot_hash(data, s ^ 1, EMPTY_HASH)
+            inner = update_inner_hashes(inner, slots, changed)
+        self.out.inner[nkey] = inner
+        return (self.version, inner[:32], None)
 
 
 def get_value(reader: NodeReader, root: Entry | None, key: bytes) -> bytes | None:

@@ -12,10 +12,12 @@ from hypothesis import strategies as st
 from aichain.app.store import MemStore
 from aichain.app.store.hashing import (
     EMPTY_HASH,
+    INNER_HASHES_BYTES,
     compute_binary_levels,
+    compute_inner_hashes,
     compute_node_hash,
-    compute_node_heap,
-    update_node_heap,
+    compute_sparse_node_hash,
+    update_inner_hashes,
 )
 from aichain.app.store.nodes import NODE_PREFIX
 from aichain.app.store.root import RootStore
@@ -120,14 +122,19 @@ _slots = st.lists(
 
 
 @settings(max_examples=200, deadline=None)
-@given(_slots, _slots, st.sets(st.integers(0, 15)))
-def test_a_node_heap_updated_in_place_matches_hashing_from_scratch(old, new, keep) -> None:
-    slots = [old[s] if s in keep else new[s] for s in range(16)]  # some slots unchanged
-    heap = compute_node_heap(old)
-    updated = update_node_heap(heap, slots)
-    assert heap == compute_node_heap(old)  # the replaced node's heap is left alone
-    assert updated == compute_node_heap(slots)
-    assert updated[1] == compute_node_hash(slots) == compute_binary_levels(slots)[-1][0]
+@given(_slots, _slots, st.sets(st.integers(0, 15), max_size=5))
+def test_inner_hashes_updated_on_changed_paths_match_hashing_from_scratch(
+    old, new, changed
+) -> None:
+    slots = [new[s] if s in changed else old[s] for s in range(16)]
+    inner = compute_inner_hashes(old)
+    needed = {t for s in changed for t in (s, s ^ 1)}
+    known = [slots[s] if s in needed or len(changed) > 3 else None for s in range(16)]
+    updated = update_inner_hashes(inner, known, sorted(changed))
+    assert inner == compute_inner_hashes(old)  # the replaced node's hashes are left alone
+    assert updated == compute_inner_hashes(slots)
+    assert updated[:32] == compute_node_hash(slots) == compute_binary_levels(slots)[-1][0]
+    assert len(updated) == INNER_HASHES_BYTES
 
 
 def test_small_blocks_reusing_cached_node_hashes_match_the_spec() -> None:
@@ -155,3 +162,10 @@ def test_a_block_rewrites_only_the_changed_paths() -> None:
     _commit(root, 2, {_key(7): b"changed"})
     written = sum(1 for _ in store.iterate(NODE_PREFIX)) - before
     assert written <= 6  # the root, about log16(5000) = 3-4 internal nodes, and the leaf
+
+
+@settings(max_examples=300, deadline=None)
+@given(_slots)
+def test_a_sparse_node_hashed_from_its_present_children_matches_the_spec(slots) -> None:
+    children = [(s, h) for s, h in enumerate(slots) if h != EMPTY_HASH]
+    assert compute_sparse_node_hash(children) == compute_node_hash(slots)
