@@ -55,9 +55,9 @@ from aichain.app.store.root import META_PREFIX, RootStore
 from aichain.app.store.snapshots import (
     SNAPSHOT_FORMAT,
     Restore,
+    SnapshotTaker,
     list_snapshots,
     load_chunk,
-    take_snapshot,
 )
 from aichain.app.tx import DecodedTx, decode_tx, tx_hash
 
@@ -116,6 +116,8 @@ class BaseApp:
         config: AppConfig | None = None,
     ) -> None:
         self.root = root
+        self.snapshots = SnapshotTaker(root)
+        """Takes the state-sync snapshots in the background (`snapshots.wait()` to join)."""
         self.manager = manager
         self.router = router
         self.ante = ante
@@ -366,7 +368,7 @@ class BaseApp:
             self._pending = None
             self._check = self.root.branch()
             if options.snapshot_interval and pending.height % options.snapshot_interval == 0:
-                take_snapshot(self.root, pending.height, options.snapshot_keep_recent)
+                self.snapshots.start(pending.height, options.snapshot_keep_recent)
         if len(self._verified) > DECODE_CACHE_LIMIT:
             self._verified.clear()
         log.info("committed height=%d app_hash=%s", pending.height, pending.app_hash.hex().upper())

@@ -29,6 +29,10 @@ from aichain.node.procs import read_pid, wait_for_exit
 
 log = logging.getLogger("aichain.node")
 
+SNAPSHOT_WAIT_S = 60.0
+"""How long shutdown waits for a state-sync snapshot being taken before closing the database
+(an unfinished snapshot leaves only a pending marker; the next one deletes its chunks)."""
+
 LEFTOVER_WAIT_S = 30.0
 """Seconds to wait for the CometBFT of a killed earlier run to stop by itself (it does when
 its ABCI connection breaks) before refusing to start."""
@@ -70,6 +74,8 @@ def run_node(home: Home, abci_only: bool = False) -> int:
     finally:
         if grpc_server is not None:
             grpc_server.stop(grace=1).wait()
+        if not app.snapshots.wait(timeout=SNAPSHOT_WAIT_S):
+            log.warning("closing the database with a snapshot still running (it is discarded)")
         app.root.backend.close()  # type: ignore[attr-defined]
         with contextlib.suppress(FileNotFoundError):
             home.pid_file.unlink()

@@ -10,6 +10,7 @@ height and app hash, and any pruning deletes. `docs/state.md` specifies the layo
 from __future__ import annotations
 
 import hashlib
+import threading
 from collections.abc import Iterator, Mapping
 from typing import Protocol
 
@@ -81,6 +82,8 @@ class RootStore:
         self.reader = NodeReader(backend)
         self.options = options or StoreOptions()
         self._staged: tuple[int, int, int, TreeUpdate] | None = None
+        self._pins: dict[int, int] = {}
+        self._pins_lock = threading.Lock()
         self.reload()
 
     @property
@@ -151,6 +154,9 @@ class RootStore:
         writes[APP_HASH_KEY] = app_hash
         earliest = self.earliest or height
         target = self.options.prune_target(height)
+        with self._pins_lock:
+            if self._pins:  # a version being read in the background (a snapshot) stays
+                target = min(target, min(self._pins))
         if target > earliest:
             self._add_pruning(writes, earliest, target)
             earliest = target
@@ -181,6 +187,18 @@ class RootStore:
             writes[root_key(version)] = None
 
     # --- versions -------------------------------------------------------------------
+
+    def pin_version(self, height: int) -> None:
+        """Keeps a version from being pruned until unpin_version (a background reader's)."""
+        with self._pins_lock:
+            self._pins[height] = self._pins.get(height, 0) + 1
+
+    def unpin_version(self, height: int) -> None:
+        """Releases a pin_version; pruning catches up at its next interval."""
+        with self._pins_lock:
+            left = self._pins.pop(height, 0) - 1
+            if left > 0:
+                self._pins[height] = left
 
     def check_version(self, height: int) -> int:
         """height, or the latest for 0. Raises InvalidHeightError (future or pruned)."""
@@ -223,9 +241,12 @@ class RootStore:
         """(value or None, ICS23 proof) of key at a kept height."""
         return build_proof(self.reader, self.root_at(height), key)
 
-    def iter_at(self, height: int) -> Iterator[tuple[bytes, bytes]]:
-        """Every (key, value) committed at height, in key-hash order (snapshots, exports)."""
-        return iter_leaves(self.reader, self.root_at(height))
+    def iter_at(
+        self, height: int, reader: NodeReader | None = None
+    ) -> Iterator[tuple[bytes, bytes]]:
+        """Every (key, value) committed at height, in key-hash order (snapshots, exports);
+        another thread passes its own reader (the shared node cache is not thread-safe)."""
+        return iter_leaves(reader or self.reader, self.root_at(height))
 
     def view_at(self, height: int) -> KVStore:
         """A read-only KVStore of the state at a kept height."""

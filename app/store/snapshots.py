@@ -11,12 +11,16 @@ CometBFT's light client verified.
 from __future__ import annotations
 
 import hashlib
+import logging
+import threading
 from dataclasses import dataclass, field
 
 from aichain.app.store.errors import SnapshotError
 from aichain.app.store.nodes import encode_root, root_key
 from aichain.app.store.root import APP_HASH_KEY, EARLIEST_KEY, HEIGHT_KEY, RootStore
-from aichain.app.store.tree import compute_update
+from aichain.app.store.tree import NodeReader, compute_update
+
+log = logging.getLogger(__name__)
 
 SNAPSHOT_FORMAT = 1
 """The only snapshot format aichain writes and reads."""
@@ -29,6 +33,10 @@ META_PREFIX = b"\x00p"
 
 CHUNK_PREFIX = b"\x00c"
 """0x00 'c' || u64be(height) || u32be(index) -> chunk bytes."""
+
+PENDING_PREFIX = b"\x00q"
+"""0x00 'q' || u64be(height) -> b'': a snapshot being written (deleted with its metadata's
+write); one left by a crash marks chunks to delete."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,19 +98,82 @@ def decode_chunk(chunk: bytes) -> list[tuple[bytes, bytes]]:
 
 
 def take_snapshot(
-    root: RootStore, height: int, keep_recent: int, chunk_bytes: int | None = None
+    root: RootStore,
+    height: int,
+    keep_recent: int,
+    chunk_bytes: int | None = None,
+    reader: NodeReader | None = None,
 ) -> SnapshotInfo:
-    """Writes the snapshot of a kept height and deletes snapshots beyond keep_recent."""
-    chunks = compute_chunks(root.iter_at(height), chunk_bytes)
+    """Writes the snapshot of a kept height and deletes snapshots beyond keep_recent (and the
+    chunks of any snapshot a crash left without metadata). A background thread passes its own
+    uncached reader."""
+    pending = PENDING_PREFIX + height.to_bytes(8, "big")
+    root.backend.write_batch({pending: b""})
+    chunks = compute_chunks(root.iter_at(height, reader), chunk_bytes)
     metadata = b"".join(hashlib.sha256(c).digest() for c in chunks)
     writes: dict[bytes, bytes | None] = {_chunk_key(height, i): c for i, c in enumerate(chunks)}
     root.backend.write_batch(writes)
-    root.backend.write_batch({_meta_key(height): metadata})  # last: a crash leaves no listing
+    # last, in one batch: a crash before it leaves no listing, only a pending marker
+    root.backend.write_batch({_meta_key(height): metadata, pending: None})
+    deletes: dict[bytes, bytes | None] = {}
     for old in list_snapshots(root)[keep_recent:]:
-        deletes: dict[bytes, bytes | None] = {_meta_key(old.height): None}
+        deletes[_meta_key(old.height)] = None
         deletes.update({_chunk_key(old.height, i): None for i in range(old.chunks)})
+    for marker, _ in root.backend.iterate(PENDING_PREFIX):  # snapshots a crash cut short
+        deletes[marker] = None
+        left = CHUNK_PREFIX + marker[len(PENDING_PREFIX) :]
+        deletes.update(dict.fromkeys([key for key, _ in root.backend.iterate(left)]))
+    if deletes:
         root.backend.write_batch(deletes)
     return SnapshotInfo(height, len(chunks), hashlib.sha256(metadata).digest(), metadata)
+
+
+class SnapshotTaker:
+    """Takes snapshots on a background thread, so Commit never waits for a walk over the
+    whole state: the version is pinned (pruning leaves it) until its snapshot is written,
+    and the thread reads nodes through its own uncached reader. At most one runs at a time;
+    a snapshot falling due while another is still being taken is skipped (logged)."""
+
+    def __init__(self, root: RootStore) -> None:
+        self.root = root
+        self._thread: threading.Thread | None = None
+        self.taken: list[SnapshotInfo] = []
+        self.failures: list[str] = []
+
+    def is_busy(self) -> bool:
+        """Whether a snapshot is being taken now."""
+        return self._thread is not None and self._thread.is_alive()
+
+    def start(self, height: int, keep_recent: int) -> bool:
+        """Starts the snapshot of height (just committed); False if one is still running."""
+        if self.is_busy():
+            log.warning("snapshot at height %d skipped: the previous one is still running", height)
+            return False
+        self.root.pin_version(height)
+        self._thread = threading.Thread(
+            target=self._run, args=(height, keep_recent), name=f"snapshot-{height}", daemon=True
+        )
+        self._thread.start()
+        return True
+
+    def _run(self, height: int, keep_recent: int) -> None:
+        try:
+            reader = NodeReader(self.root.backend, max_bytes=0)
+            info = take_snapshot(self.root, height, keep_recent, reader=reader)
+            self.taken.append(info)
+            log.info("snapshot taken at height %d (%d chunks)", height, info.chunks)
+        except Exception as exc:  # noqa: BLE001 - a failed snapshot must not stop the node
+            self.failures.append(f"height {height}: {exc}")
+            log.error("snapshot at height %d failed: %s", height, exc)
+        finally:
+            self.root.unpin_version(height)
+
+    def wait(self, timeout: float | None = None) -> bool:
+        """Waits for the running snapshot (if any); True once none is running."""
+        thread = self._thread
+        if thread is not None:
+            thread.join(timeout)
+        return not self.is_busy()
 
 
 def list_snapshots(root: RootStore) -> list[SnapshotInfo]:
