@@ -126,6 +126,27 @@ def compute_sparse_node_hash(children: list[tuple[int, bytes]]) -> bytes:
     return level[0][1]
 
 
+def update_inner_path(inner: bytes, slot: int, slot_hash: bytes, sibling_hash: bytes) -> bytes:
+    """update_inner_hashes for one changed slot, given its new hash and its sibling slot's."""
+    new = bytearray(inner)
+    empty = EMPTY_HASH
+    sha = _sha256
+    prefix = INNER_PREFIX
+    a, b = (sibling_hash, slot_hash) if slot & 1 else (slot_hash, sibling_hash)
+    i = (16 + slot) >> 1
+    while True:
+        h = empty if a == b == empty else sha(prefix + a + b).digest()
+        end = 32 * i
+        new[end - 32 : end] = h
+        if i == 1:
+            return bytes(new)
+        if i & 1:
+            a, b = new[end - 64 : end - 32], h
+        else:
+            a, b = h, new[end : end + 32]
+        i >>= 1
+
+
 def update_inner_hashes(inner: bytes, slots: list[bytes | None], changed: list[int]) -> bytes:
     """New inner hashes (see compute_inner_hashes) after the slots in changed took the values
     in slots, rehashing only their paths to the node root (4 hashes per changed slot). Only

@@ -245,6 +245,30 @@ def splice_internal(data: bytes, changes: list[tuple[int, Entry | None]]) -> byt
     return header + b"".join(parts)
 
 
+def splice_child(data: bytes, slot: int, entry: Entry | None) -> bytes:
+    """splice_internal for one changed slot (the common case on a block's deep paths)."""
+    present = data[1] << 8 | data[2]
+    leaves = data[3] << 8 | data[4]
+    bit = 1 << slot
+    below = bit - 1
+    off = 5 + 40 * (present & below).bit_count() + 32 * (leaves & below).bit_count()
+    end = off if not present & bit else off + (72 if leaves & bit else 40)
+    if entry is None:
+        present &= ~bit
+        leaves &= ~bit
+        child = b""
+    elif entry[2] is None:
+        present |= bit
+        leaves &= ~bit
+        child = entry[0].to_bytes(8, "big") + entry[1]
+    else:
+        present |= bit
+        leaves |= bit
+        child = entry[0].to_bytes(8, "big") + entry[1] + entry[2]
+    header = bytes((INTERNAL_TAG, present >> 8, present & 0xFF, leaves >> 8, leaves & 0xFF))
+    return header + data[5:off] + child + data[end:]
+
+
 def count_children(data: bytes) -> int:
     """How many children an encoded internal node has."""
     return (data[1] << 8 | data[2]).bit_count()

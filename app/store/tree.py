@@ -21,6 +21,7 @@ from aichain.app.store.hashing import (
     compute_leaf_hash,
     compute_sparse_node_hash,
     update_inner_hashes,
+    update_inner_path,
 )
 from aichain.app.store.kv import KVStore
 from aichain.app.store.nodes import (
@@ -36,6 +37,7 @@ from aichain.app.store.nodes import (
     node_key,
     read_child,
     read_slot_hash,
+    splice_child,
     splice_internal,
 )
 
@@ -340,13 +342,24 @@ class _Updater:
         for nkey, data, inner, slot in reversed(stack):
             depth -= 1
             stale.append(nkey)
-            new_data = splice_internal(data, [(slot, new)])
+            new_data = splice_child(data, slot, new)
             present = new_data[1] << 8 | new_data[2]
             if not present:
                 new = None
-            elif present.bit_count() == 1 and new_data[3] | new_data[4]:
+                continue
+            count = present.bit_count()
+            if count == 1 and new_data[3] | new_data[4]:
                 lone = present.bit_length() - 1  # the lone child is a leaf: it moves up here
                 new = self._pull_up(read_child(new_data, lone), nibbles[:depth], lone)  # type: ignore[arg-type]
+            elif inner is not None and count >= DENSE_CHILDREN:  # one path of 4 hashes
+                path = nibbles[:depth]
+                nkey = self.prefix + bytes((depth,)) + path
+                self.out.nodes[nkey] = new_data
+                slot_hash = EMPTY_HASH if new is None else new[1]
+                sibling = read_slot_hash(new_data, slot ^ 1, EMPTY_HASH)
+                inner = update_inner_path(inner, slot, slot_hash, sibling)
+                self.out.inner[nkey] = inner
+                new = (self.version, inner[:32], None)
             else:
                 new = self._put_packed(nibbles[:depth], new_data, inner, [slot])
         return new

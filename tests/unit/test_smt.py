@@ -18,6 +18,7 @@ from aichain.app.store.hashing import (
     compute_node_hash,
     compute_sparse_node_hash,
     update_inner_hashes,
+    update_inner_path,
 )
 from aichain.app.store.nodes import NODE_PREFIX
 from aichain.app.store.root import RootStore
@@ -169,3 +170,12 @@ def test_a_block_rewrites_only_the_changed_paths() -> None:
 def test_a_sparse_node_hashed_from_its_present_children_matches_the_spec(slots) -> None:
     children = [(s, h) for s, h in enumerate(slots) if h != EMPTY_HASH]
     assert compute_sparse_node_hash(children) == compute_node_hash(slots)
+
+
+@settings(max_examples=200, deadline=None)
+@given(_slots, st.integers(0, 15), st.binary(min_size=32, max_size=32))
+def test_one_changed_slot_rehashes_its_path_like_hashing_from_scratch(old, slot, h) -> None:
+    slots = list(old)
+    slots[slot] = h
+    updated = update_inner_path(compute_inner_hashes(old), slot, h, slots[slot ^ 1])
+    assert updated == compute_inner_hashes(slots)

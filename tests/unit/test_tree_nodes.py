@@ -19,6 +19,7 @@ from aichain.app.store.nodes import (
     encode_stale,
     read_child,
     read_slot_hash,
+    splice_child,
     splice_internal,
 )
 
@@ -78,3 +79,10 @@ def test_a_truncated_stale_index_record_is_reported_corrupt() -> None:
     record = encode_stale([b"\x00n" + bytes(9), b"\x00n" + bytes(10)])
     with pytest.raises(StoreCorruptError, match="truncated"):
         decode_stale(record[:-1])
+
+
+@settings(max_examples=300, deadline=None)
+@given(_children, st.integers(0, 15), _entry)
+def test_splicing_one_child_equals_the_general_splice(children, slot, entry) -> None:
+    data = encode_internal(children)
+    assert splice_child(data, slot, entry) == splice_internal(data, [(slot, entry)])
