@@ -1,12 +1,14 @@
 """Fetch a raw store value with its proof over CometBFT RPC, and check it against the app hash
-in the header of the next block (the header that commits to the state after height H)."""
+in the header of the next block (the header that commits to the state after height H). That
+header is itself light-client checked (`client/light.py`): its hash, its validator set's hash
+(optionally against a trusted one) and more than 2/3 of that set's signatures."""
 
 from __future__ import annotations
 
 import base64
-import time
 from dataclasses import dataclass
 
+from aichain.client.light import LightCheck, fetch_verified_header
 from aichain.client.proofs import ProofError, verify_proof_ops
 from aichain.client.rpc import CometRPC, RPCError
 
@@ -22,25 +24,20 @@ class ProvenValue:
     app_hash: bytes
     verified: bool
     reason: str
+    header: LightCheck | None = None
 
 
-def fetch_next_app_hash(rpc: CometRPC, height: int, wait_s: float = 10.0) -> bytes:
-    """The app hash in the header of block height+1 (the state after height), waiting for it."""
-    deadline = time.monotonic() + wait_s
-    while True:
-        try:
-            header = rpc.call("commit", height=str(height + 1))["signed_header"]["header"]
-            return bytes.fromhex(header["app_hash"])
-        except RPCError as exc:
-            if time.monotonic() > deadline:
-                raise RPCError(
-                    f"no header at height {height + 1} to check the proof against: {exc}"
-                ) from None
-            time.sleep(0.3)
-
-
-def query_store(rpc: CometRPC, module: str, key: bytes, height: int, prove: bool) -> ProvenValue:
-    """The value of MODULE/key at height (0: latest), verified when prove. Raises RPCError."""
+def query_store(
+    rpc: CometRPC,
+    module: str,
+    key: bytes,
+    height: int,
+    prove: bool,
+    trusted_validators_hash: bytes | None = None,
+) -> ProvenValue:
+    """The value of MODULE/key at height (0: latest), verified when prove against the
+    light-client-checked header H+1 (its validator set must hash to trusted_validators_hash
+    when given). Raises RPCError (node) or LightClientError (header H+1 does not check out)."""
     res = rpc.call(
         "abci_query", path=f"/store/{module}/key", data=key.hex(), height=str(height), prove=prove
     )["response"]
@@ -54,10 +51,12 @@ def query_store(rpc: CometRPC, module: str, key: bytes, height: int, prove: bool
         (op["type"], base64.b64decode(op.get("key") or ""), base64.b64decode(op.get("data") or ""))
         for op in (res.get("proofOps") or {}).get("ops", [])
     ]
-    app_hash = fetch_next_app_hash(rpc, at)
+    header = fetch_verified_header(rpc, at + 1, trusted_validators_hash)
     try:
-        verify_proof_ops(app_hash, module.encode() + b"/" + key, value, ops)
+        verify_proof_ops(header.app_hash, module.encode() + b"/" + key, value, ops)
     except ProofError as exc:
-        return ProvenValue(module, key, value, at, app_hash, False, str(exc))
+        return ProvenValue(module, key, value, at, header.app_hash, False, str(exc), header)
     what = "membership" if value is not None else "non-membership (key absent)"
-    return ProvenValue(module, key, value, at, app_hash, True, f"{what} proof verified")
+    return ProvenValue(
+        module, key, value, at, header.app_hash, True, f"{what} proof verified", header
+    )
