@@ -61,7 +61,8 @@ def _recover_x(y: int, sign: int) -> int | None:
 
 _BY = 4 * pow(5, P - 2, P) % P
 _BX = _recover_x(_BY, 0)
-assert _BX is not None  # a module constant, not input: y = 4/5 is on the curve
+if _BX is None:  # pragma: no cover - a constant: y = 4/5 is on the curve
+    raise RuntimeError("ed25519: the base point does not decode; the constants are wrong")
 B: Point = (_BX, _BY, 1, _BX * _BY % P)
 """The base point (y = 4/5, x even)."""
 
