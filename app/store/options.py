@@ -32,7 +32,7 @@ class StoreOptions:
     min_retain_blocks: int = 0
     node_cache_bytes: int = 256 << 20
     """Bound of the in-memory cache of tree nodes (app.toml `node-cache-size`, in MiB there);
-    0 disables it. About 90 MB holds every internal node of a 10^6-key state."""
+    0 disables it. About 170 MiB holds every internal node of a 10^6-key state."""
 
     def prune_target(self, height: int) -> int:
         """The earliest version to keep after committing height (0: prune nothing now)."""
