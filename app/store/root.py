@@ -167,9 +167,8 @@ class RootStore:
         self.last_app_hash = app_hash
         self.root = update.root
         self.earliest = earliest
-        reader = self.reader
-        reader.evict(update.stale)
-        reader.remember_new(update.inner, update.nodes)
+        # the replaced internal nodes left the cache as the update read them (NodeReader.take)
+        self.reader.remember_new(update.inner, update.nodes)
 
     def _add_pruning(self, writes: dict[bytes, bytes | None], earliest: int, target: int) -> None:
         """Deletes versions [earliest, target): their roots and the nodes only they used."""

@@ -9,7 +9,6 @@ rehashed and rewritten, so a block costs O(changed keys x log16(keys)).
 
 from __future__ import annotations
 
-from collections import OrderedDict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
@@ -54,6 +53,12 @@ _ENTRY_OVERHEAD = 160
 and the LRU link."""
 
 
+def _cost(value: tuple[bytes, bytes | None]) -> int:
+    """Bytes a cached node is counted as."""
+    inner = value[1]
+    return _ENTRY_OVERHEAD + len(value[0]) + (len(inner) if inner is not None else 0)
+
+
 Item = tuple[bytes, bytes, bytes | None, bytes]
 """One write: (64 key-hash nibbles, key, value or None for a deletion, sha256(key))."""
 
@@ -63,21 +68,24 @@ Packed = tuple[bytes, bytes | None]
 
 
 class NodeReader:
-    """Reads nodes from the backend through an LRU cache of internal nodes bounded in bytes.
+    """Reads nodes from the backend through a cache of internal nodes bounded in bytes.
 
     Nodes are kept as their encoded bytes (children are read and replaced in place, never
     decoded as a whole) plus, for dense nodes, their inner hashes. Nodes are immutable
-    (addressed by version and path), so a cached node is never wrong; commit evicts the nodes a
-    block replaced, so at steady state the cache holds the live tree's internal nodes, hottest
-    (nearest the root) last to go. Misses on a block's paths are fetched level by level with one
-    batched multi-get per level (`prefetch`).
+    (addressed by version and path), so a cached node is never wrong. The cache is a plain
+    dict evicted oldest-inserted first: a block replaces every node on its paths by a new one
+    (inserted last) and evicts the replaced ones, so the nodes near the root, rewritten by every
+    block, are always the youngest, and nodes no block has touched for longest go first. (An
+    LRU list would cost every hit and every eviction several more cache misses at 10^6 keys,
+    where the cache is far larger than the CPU's.) Misses on a block's paths are fetched level
+    by level with one batched multi-get per level (`prefetch`).
     """
 
     def __init__(self, backend: KVStore, max_bytes: int = DEFAULT_NODE_CACHE_BYTES) -> None:
         self.backend = backend
         self.max_bytes = max_bytes
         self.used_bytes = 0
-        self._lru: OrderedDict[bytes, tuple[bytes, bytes | None, int]] = OrderedDict()
+        self._nodes: dict[bytes, Packed] = {}
         self.hits = self.misses = 0
         self.cold = True
         """Whether the next block should prefetch its paths (the last one missed the cache)."""
@@ -87,11 +95,10 @@ class NodeReader:
         self.max_bytes = max_bytes
         self._shrink()
 
-    def packed(self, nkey: bytes, touch: bool = True) -> Packed:
+    def packed(self, nkey: bytes) -> Packed:
         """(encoding, inner hashes or None) of the internal node at nkey. Raises
-        StoreCorruptError if it is missing. touch=False leaves its LRU place alone (a block
-        about to replace the node)."""
-        hit = self._lru.get(nkey)
+        StoreCorruptError if it is missing."""
+        hit = self._nodes.get(nkey)
         if hit is None:
             self.misses += 1
             data = self.backend.get(nkey)
@@ -102,9 +109,24 @@ class NodeReader:
             self.remember(nkey, data, None)
             return data, None
         self.hits += 1
-        if touch:
-            self._lru.move_to_end(nkey)
-        return hit[0], hit[1]
+        return hit
+
+    def take(self, nkey: bytes) -> Packed:
+        """packed() for a node a block is about to replace: it leaves the cache now, while its
+        memory is still warm from this read, instead of being evicted at commit. (Should the
+        block not commit, the node is simply read from the backend next time.)"""
+        hit = self._nodes.pop(nkey, None)
+        if hit is None:
+            self.misses += 1
+            data = self.backend.get(nkey)
+            if data is None:
+                raise StoreCorruptError(f"tree node {nkey.hex()} is missing (pruned or corrupt)")
+            if not data or data[0] != 1:
+                raise StoreCorruptError("expected an internal node")
+            return data, None
+        self.hits += 1
+        self.used_bytes -= _cost(hit)
+        return hit
 
     def internal(self, nkey: bytes) -> list[Entry | None]:
         """The children of the internal node at nkey. Raises StoreCorruptError if missing."""
@@ -121,13 +143,13 @@ class NodeReader:
         """Caches an internal node."""
         if self.max_bytes <= 0:
             return
-        cost = _ENTRY_OVERHEAD + len(data) + (len(inner) if inner is not None else 0)
-        lru = self._lru
-        old = lru.pop(nkey, None)
+        nodes = self._nodes
+        old = nodes.pop(nkey, None)
         if old is not None:
-            self.used_bytes -= old[2]
-        lru[nkey] = (data, inner, cost)
-        self.used_bytes += cost
+            self.used_bytes -= _cost(old)
+        value = (data, inner)
+        nodes[nkey] = value
+        self.used_bytes += _cost(value)
         if self.used_bytes > self.max_bytes:
             self._shrink()
 
@@ -137,33 +159,44 @@ class NodeReader:
         """Caches the internal nodes a block just wrote (keys never cached before)."""
         if self.max_bytes <= 0:
             return
-        lru = self._lru
+        nodes = self._nodes
         used = self.used_bytes
         for nkey, hashes in inner.items():
-            if nkey in lru:  # keeps the byte count exact should a height be written twice
+            if nkey in nodes:  # keeps the byte count exact should a height be written twice
                 continue
             data = encoded[nkey]
-            cost = _ENTRY_OVERHEAD + len(data) + (len(hashes) if hashes is not None else 0)
-            lru[nkey] = (data, hashes, cost)
-            used += cost
+            nodes[nkey] = (data, hashes)
+            used += _ENTRY_OVERHEAD + len(data) + (len(hashes) if hashes is not None else 0)
         self.used_bytes = used
         if used > self.max_bytes:
             self._shrink()
 
     def _shrink(self) -> None:
-        lru = self._lru
-        while self.used_bytes > self.max_bytes and lru:
-            self.used_bytes -= lru.popitem(last=False)[1][2]
+        """Evicts the oldest-inserted nodes until the cache is within its bound."""
+        over = self.used_bytes - self.max_bytes
+        if over <= 0:
+            return
+        victims = []
+        for nkey, value in self._nodes.items():
+            if over <= 0:
+                break
+            victims.append(nkey)
+            over -= _cost(value)
+        self.evict(victims)
 
     def evict(self, nkeys: Iterable[bytes]) -> None:
         """Drops nodes (replaced or pruned ones) from the cache."""
-        pop = self._lru.pop
+        pop = self._nodes.pop
         freed = 0
         for nkey in nkeys:
             old = pop(nkey, None)
             if old is not None:
-                freed += old[2]
+                freed += _ENTRY_OVERHEAD + len(old[0]) + (len(old[1]) if old[1] is not None else 0)
         self.used_bytes -= freed
+
+    def cached_keys(self) -> list[bytes]:
+        """The keys of the cached nodes, oldest first."""
+        return list(self._nodes)
 
     def prefetch(self, root: Entry | None, items: list[Item]) -> None:
         """Loads every uncached internal node on the items' paths, one multi-get per level."""
@@ -172,11 +205,13 @@ class NodeReader:
         getter = getattr(self.backend, "get_many", None)
         if getter is None:
             return
-        lru = self._lru
+        cached = self._nodes
         level = [(root, b"", items)]
         depth = 0
         while level:
-            missing = [nkey for nkey in (node_key(e[0], p) for e, p, _ in level) if nkey not in lru]
+            missing = [
+                nkey for nkey in (node_key(e[0], p) for e, p, _ in level) if nkey not in cached
+            ]
             if missing:
                 self.misses += len(missing)
                 for nkey, data in zip(missing, getter(missing), strict=True):
@@ -203,7 +238,7 @@ class NodeReader:
 
     def forget(self) -> None:
         """Drops the cache (after a reload or a snapshot restore)."""
-        self._lru.clear()
+        self._nodes.clear()
         self.used_bytes = 0
         self.cold = True
 
@@ -294,7 +329,7 @@ class _Updater:
         """The new entry of the stored internal node at path after items: only the changed
         children's bytes are replaced and only their paths rehashed."""
         nkey = node_key(entry[0], path)
-        data, inner = self.reader.packed(nkey, touch=False)
+        data, inner = self.reader.take(nkey)
         depth = len(path)
         changes: list[tuple[int, Entry | None]] = []
         i, n = 0, len(items)
@@ -308,7 +343,8 @@ class _Updater:
             if new != old:
                 changes.append((slot, new))
             i = j
-        if not changes:
+        if not changes:  # nothing changed below: the node taken stays live
+            self.reader.remember(nkey, data, inner)
             return entry
         self.out.stale.append(nkey)
         new_data = splice_internal(data, changes)
@@ -324,19 +360,21 @@ class _Updater:
         """The new entry of the stored internal node at path after the one write item: walks
         down to the item's leaf (or empty slot), then back up, splicing one child per node."""
         nibbles = item[0]
-        packed = self.reader.packed
+        take = self.reader.take
         stack = []
         depth = len(path)
         child: Entry | None = entry
         while child is not None and child[2] is None:  # an internal node
             nkey = node_key(child[0], nibbles[:depth])
-            data, inner = packed(nkey, touch=False)
+            data, inner = take(nkey)
             slot = nibbles[depth]
             stack.append((nkey, data, inner, slot))
             child = read_child(data, slot)
             depth += 1
         new = self._apply_slot(child, nibbles[:depth], [item])
-        if new == child:
+        if new == child:  # nothing changed below: the nodes taken stay live
+            for nkey, data, inner, _ in stack:
+                self.reader.remember(nkey, data, inner)
             return entry
         stale = self.out.stale
         for nkey, data, inner, slot in reversed(stack):

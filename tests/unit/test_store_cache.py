@@ -99,7 +99,9 @@ def test_commit_evicts_replaced_nodes_and_pruning_keeps_cache_consistent() -> No
                 walk(child, path + bytes((slot,)))
 
     walk(root.root, b"")
-    assert set(root.reader._lru) == live  # only the latest tree's internal nodes are cached
+    assert (
+        set(root.reader.cached_keys()) == live
+    )  # only the latest tree's internal nodes are cached
 
 
 def test_resizing_the_cache_through_options_and_app_toml(tmp_path: Path) -> None:
@@ -115,3 +117,21 @@ def test_resizing_the_cache_through_options_and_app_toml(tmp_path: Path) -> None
     cfg = read_app_toml(path)
     assert cfg.node_cache_size == 64
     assert cfg.to_store_options().node_cache_bytes == 64 << 20
+
+
+def test_a_block_rewriting_the_same_values_keeps_its_nodes_cached() -> None:
+    root = RootStore(MemStore())
+    for h in (1, 2):
+        branch = root.branch()
+        for i in range(300):
+            branch.set(b"bank/" + str(i).encode(), b"same")
+        root.commit(h, root.compute_next_app_hash(h, branch), branch)
+    before = set(root.reader.cached_keys())
+    branch = root.branch()
+    branch.set(b"bank/7", b"same")  # one key, its old value: no node changes
+    root.commit(3, root.compute_next_app_hash(3, branch), branch)
+    assert root.root_hash_at(3) == root.root_hash_at(2)
+    assert set(root.reader.cached_keys()) == before
+    misses = root.reader.misses
+    assert root.get_at(b"bank/7", 2) == b"same"
+    assert root.reader.misses == misses
