@@ -49,8 +49,8 @@ rehashes 4 inner nodes per changed child instead of up to 15; sparser nodes (the
 a large tree) hash from scratch in a few hashes and keep only their encoding."""
 
 _ENTRY_OVERHEAD = 160
-"""Approximate bytes of one cache entry besides its payload: the key, the tuple, the dict slot
-and the LRU link."""
+"""Approximate bytes of one cache entry besides its payload: the key object, the tuple and the
+dict's slot."""
 
 
 def _cost(value: tuple[bytes, bytes | None]) -> int:
