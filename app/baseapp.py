@@ -102,6 +102,7 @@ class _Pending:
     height: int
     app_hash: bytes
     branch: CacheStore
+    time_ns: int
 
 
 class BaseApp:
@@ -129,9 +130,10 @@ class BaseApp:
         self._genesis_hash = b""
         self._pending: _Pending | None = None
         self._verified: dict[bytes, tuple[int, ...]] = {}
-        self.last_block_time_ns = 0
+        self.last_block_time_ns = root.last_block_time_ns
         """Header time of the last executed block: the clock CheckTx and simulations read (not
-        consensus state; 0 until this process has executed a block)."""
+        consensus state; persisted with each commit outside the tree, so a restarted node's
+        mempool keeps the last committed block's time; 0 before the first block)."""
         self._decoded: dict[bytes, DecodedTx] = {}
         self._restore: Restore | None = None
 
@@ -141,8 +143,11 @@ class BaseApp:
         return Context(store, height, time_ns, self.chain_id, meter, **kw)
 
     def query_context(self) -> Context:
-        """A read-only context over the last committed state."""
-        return self._ctx(self.root.backend, GasMeter(INFINITE_GAS), self.root.last_height, 0)
+        """A read-only context over the last committed state, at its block's time."""
+        root = self.root
+        return self._ctx(
+            root.backend, GasMeter(INFINITE_GAS), root.last_height, root.last_block_time_ns
+        )
 
     def _decode(self, raw: bytes) -> DecodedTx:
         """Decodes tx bytes once; later calls with the same bytes reuse the result."""
@@ -274,7 +279,7 @@ class BaseApp:
         if period and req.height % period == 0:
             self._assert_invariants(block_ctx)
         app_hash = self.root.compute_next_app_hash(req.height, branch)
-        self._pending = _Pending(req.height, app_hash, branch)
+        self._pending = _Pending(req.height, app_hash, branch, time_ns)
         _fill_events(resp.events, block_ctx.events)
         resp.app_hash = app_hash
         resp.validator_updates.extend(
@@ -364,7 +369,7 @@ class BaseApp:
         options = self.config.store
         with self.lock:
             self.root.options = options
-            self.root.commit(pending.height, pending.app_hash, pending.branch)
+            self.root.commit(pending.height, pending.app_hash, pending.branch, pending.time_ns)
             self._pending = None
             self._check = self.root.branch()
             if options.snapshot_interval and pending.height % options.snapshot_interval == 0:

@@ -41,6 +41,10 @@ HEIGHT_KEY = META_PREFIX + b"height"
 APP_HASH_KEY = META_PREFIX + b"app_hash"
 """App hash of the last committed height (not in the tree)."""
 
+BLOCK_TIME_KEY = META_PREFIX + b"block_time"
+"""Header time (ns since the epoch, 8 bytes big-endian) of the last committed block (not in the
+tree: the clock CheckTx reads after a restart)."""
+
 EARLIEST_KEY = META_PREFIX + b"earliest"
 """Earliest version still kept (pruning moves it up), 8 bytes big-endian (not in the tree)."""
 
@@ -101,6 +105,7 @@ class RootStore:
         """Reads the committed height, app hash, earliest version and root from the backend."""
         self.last_height = _u64(self.backend.get(HEIGHT_KEY))
         self.last_app_hash = self.backend.get(APP_HASH_KEY) or b""
+        self.last_block_time_ns = _u64(self.backend.get(BLOCK_TIME_KEY))
         self.earliest = _u64(self.backend.get(EARLIEST_KEY)) or min(self.last_height, 1)
         self.root: Entry | None = None
         if self.last_height:
@@ -131,8 +136,11 @@ class RootStore:
         is staged)."""
         return {} if self._staged is None else self._staged[3].nodes
 
-    def commit(self, height: int, app_hash: bytes, branch: CacheStore) -> None:
-        """Writes the branch, its tree nodes, height, app hash and pruning in one batch."""
+    def commit(
+        self, height: int, app_hash: bytes, branch: CacheStore, block_time_ns: int | None = None
+    ) -> None:
+        """Writes the branch, its tree nodes, height, app hash, the block's time (when given)
+        and pruning in one batch."""
         pending = branch.pending()
         staged = self._staged
         if staged is not None and staged[:3] == (height, id(branch), len(pending)):
@@ -152,6 +160,8 @@ class RootStore:
         writes[root_key(height)] = encode_root(update.root)
         writes[HEIGHT_KEY] = height.to_bytes(8, "big")
         writes[APP_HASH_KEY] = app_hash
+        if block_time_ns is not None:
+            writes[BLOCK_TIME_KEY] = block_time_ns.to_bytes(8, "big")
         earliest = self.earliest or height
         target = self.options.prune_target(height)
         with self._pins_lock:
@@ -165,6 +175,8 @@ class RootStore:
         branch.discard()
         self.last_height = height
         self.last_app_hash = app_hash
+        if block_time_ns is not None:
+            self.last_block_time_ns = block_time_ns
         self.root = update.root
         self.earliest = earliest
         # the replaced internal nodes left the cache as the update read them (NodeReader.take)

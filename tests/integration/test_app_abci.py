@@ -12,6 +12,7 @@ from cosmos.base.v1beta1 import coin_pb2
 from tendermint.abci import types_pb2 as abci
 
 from aichain.app.ante import parse_min_gas_prices
+from aichain.app.app import new_app
 from aichain.app.baseapp import AppConfig
 from aichain.app.coins import Coin
 from aichain.app.crypto import account_address
@@ -123,6 +124,18 @@ def test_info_reports_only_persisted_state(chain: Chain) -> None:
         committed.last_block_height,
         committed.last_block_app_hash,
     )
+
+
+def test_a_restarted_app_checks_txs_at_the_last_committed_block_time(chain: Chain) -> None:
+    chain.block([])
+    time_ns = (1_700_000_000 + chain.height) * 1_000_000_000
+    assert chain.app.last_block_time_ns == time_ns
+    restarted = new_app(chain.app.root.backend, CONFIG)  # same database, fresh process state
+    assert restarted.last_block_time_ns == time_ns
+    assert restarted.query_context().time_ns == time_ns
+    # a block finalized but never committed does not move the persisted clock
+    chain.app.finalize_block(abci.RequestFinalizeBlock(height=chain.height + 1))
+    assert new_app(chain.app.root.backend, CONFIG).last_block_time_ns == time_ns
 
 
 def _bad_cases(chain: Chain):
