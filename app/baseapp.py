@@ -184,7 +184,8 @@ class BaseApp:
         branch = self.root.branch()
         branch.set(CHAIN_ID_KEY, req.chain_id.encode())
         app_state = json.loads(req.app_state_bytes or b"{}")
-        ctx = self._ctx(branch, GasMeter(INFINITE_GAS), req.initial_height or 1, 0)
+        genesis_ns = req.time.seconds * 1_000_000_000 + req.time.nanos
+        ctx = self._ctx(branch, GasMeter(INFINITE_GAS), req.initial_height or 1, genesis_ns)
         self.manager.init_genesis(ctx, app_state)
         validators = [_abci_validator_update(u) for u in ctx.validator_updates]
         broken = self.manager.check_invariants(ctx)

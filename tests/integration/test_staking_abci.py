@@ -164,6 +164,10 @@ def test_edit_validator_commission_rules(chain: StakingChain) -> None:
     ok = chain.tx(key, [msg_edit_validator(key.address, moniker="renamed")])
     assert [r.code for r in chain.run([ok])] == [0]
     assert validator(chain, 0).description.moniker == "renamed"
+    # a genesis validator's commission dates from the genesis time (as gentxs do in the SDK)
+    early = chain.tx(key, [msg_edit_validator(key.address, commission_rate="0.105")])
+    assert [(r.codespace, r.code) for r in chain.run([early])] == [("staking", 12)]
+    chain.block([], seconds=24 * 3600)
     first = chain.tx(key, [msg_edit_validator(key.address, commission_rate="0.105")])
     too_soon = chain.tx(key, [msg_edit_validator(key.address, commission_rate="0.106")])
     codes = [(r.codespace, r.code) for r in chain.run([first, too_soon])]
