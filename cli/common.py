@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextvars
 import json
 import os
 import sys
@@ -64,6 +65,30 @@ def node_option(func: F) -> F:
         default=None,
         help="CometBFT RPC address of the node to talk to [default: the rpc.laddr of the "
         f"node home given by --home if it has one, else {DEFAULT_NODE}].",
+    )(func)
+
+
+QUERY_HEIGHT: contextvars.ContextVar[int] = contextvars.ContextVar("query_height", default=0)
+"""The --height of the query command being run (0: the latest)."""
+
+
+def _set_query_height(ctx: click.Context, param: click.Parameter, value: int) -> int:
+    if value < 0:
+        raise click.BadParameter("must be 0 (the latest) or a committed height", ctx, param)
+    QUERY_HEIGHT.set(value)
+    return value
+
+
+def height_option(func: F) -> F:
+    """--height H: answer from the state committed at height H (0, the default: the latest);
+    read by the query helpers, so commands need no parameter for it."""
+    return click.option(
+        "--height",
+        type=int,
+        default=0,
+        expose_value=False,
+        callback=_set_query_height,
+        help="Query the state at this height (a kept one; default: the latest).",
     )(func)
 
 

@@ -9,15 +9,27 @@ import click
 from google.protobuf import json_format
 from google.protobuf.message import Message
 
-from aichain.cli.common import emit, fail, home_option, node_option, output_option, resolve_node
+from aichain.cli.common import (
+    QUERY_HEIGHT,
+    emit,
+    fail,
+    height_option,
+    home_option,
+    node_option,
+    output_option,
+    resolve_node,
+)
 
 
 def _ask(node: str, path: str, request: Message, response_type: type[Message]) -> Message:
-    """Runs one gRPC query method through abci_query; exits with the node's error."""
+    """Runs one gRPC query method through abci_query (at --height); exits with the node's
+    error."""
     from aichain.client.rpc import CometRPC, RPCError
 
     try:
-        result = CometRPC(node).abci_query(path, request.SerializeToString())
+        result = CometRPC(node).abci_query(
+            path, request.SerializeToString(), height=QUERY_HEIGHT.get()
+        )
     except RPCError as exc:
         fail(str(exc))
     if result.code != 0:
@@ -47,6 +59,7 @@ def bank_group() -> None:
 @bank_group.command("balances")
 @click.argument("address")
 @click.option("--denom", default=None, help="Only this denom.")
+@height_option
 @node_option
 @home_option
 @output_option
@@ -81,6 +94,7 @@ def balances(address: str, denom: str | None, node: str | None, home: Path, outp
 
 @bank_group.command("total")
 @click.option("--denom", default=None, help="Only this denom.")
+@height_option
 @node_option
 @home_option
 @output_option
@@ -118,6 +132,7 @@ def auth_group() -> None:
 
 @auth_group.command("account")
 @click.argument("address")
+@height_option
 @node_option
 @home_option
 @output_option

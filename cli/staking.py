@@ -15,8 +15,10 @@ import click
 from google.protobuf.message import Message
 
 from aichain.cli.common import (
+    QUERY_HEIGHT,
     emit,
     fail,
+    height_option,
     home_option,
     keyring_backend_option,
     node_option,
@@ -93,11 +95,14 @@ def broadcast(
 
 
 def ask(node: str | None, home: Path, path: str, request: Message, response: type[Message]) -> dict:
-    """Runs a gRPC query method through abci_query; returns the response as JSON."""
+    """Runs a gRPC query method through abci_query (at --height); returns the response as
+    JSON."""
     from aichain.client.rpc import CometRPC, RPCError
 
     try:
-        result = CometRPC(resolve_node(node, home)).abci_query(path, request.SerializeToString())
+        result = CometRPC(resolve_node(node, home)).abci_query(
+            path, request.SerializeToString(), height=QUERY_HEIGHT.get()
+        )
     except RPCError as exc:
         fail(str(exc))
     if result.code != 0:
@@ -253,8 +258,8 @@ def query_staking() -> None:
 
 
 def query_options(func: Callable[..., Any]) -> Callable[..., Any]:
-    """--node, --home, --output."""
-    return node_option(home_option(output_option(func)))
+    """--node, --home, --output, --height."""
+    return height_option(node_option(home_option(output_option(func))))
 
 
 def _q(name: str, request: Message, response: type[Message], node: str | None, home: Path,

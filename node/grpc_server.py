@@ -39,7 +39,7 @@ from grpc_reflection.v1alpha import reflection
 from tendermint.abci import types_pb2 as abci
 
 from aichain.app.baseapp import APP_NAME, BaseApp
-from aichain.app.errors import AppError, to_abci
+from aichain.app.errors import AppError, InvalidRequestError, to_abci
 from aichain.client.rpc import RPCError
 from aichain.node import cosmos_convert as conv
 
@@ -187,14 +187,30 @@ def query_services(paths: Sequence[str]) -> dict[str, list[tuple[str, str]]]:
     return dict(grouped)
 
 
+def requested_height(metadata: Sequence[tuple[str, Any]] | None) -> int:
+    """The height a query asks for in its `x-cosmos-block-height` request metadata (as Cosmos
+    SDK clients send it); 0 (the latest) when absent. Raises InvalidRequestError when it is
+    not a non-negative integer."""
+    for key, value in metadata or ():
+        if key == HEIGHT_KEY:
+            text = value.decode() if isinstance(value, bytes) else str(value)
+            if not text.isdigit():
+                raise InvalidRequestError(
+                    f"{HEIGHT_KEY} must be a block height (a non-negative integer), got {text!r}"
+                )
+            return int(text)
+    return 0
+
+
 def _query_handler(app: BaseApp, path: str) -> Callable[[bytes, grpc.ServicerContext], bytes]:
     """A raw-bytes unary handler that runs one registered query on the app."""
 
     def handle(request: bytes, context: grpc.ServicerContext) -> bytes:
         try:
+            asked = requested_height(context.invocation_metadata())
             with app.lock:
-                height = app.root.last_height
-                answer = app.query_grpc(path, request)
+                height = app.root.check_version(asked)
+                answer = app.query_grpc(path, request, height)
         except Exception as exc:
             abort_with(context, exc)
         context.send_initial_metadata(((HEIGHT_KEY, str(height)),))
@@ -557,6 +573,14 @@ class TendermintService(tm_grpc.ServiceServicer):
             index=answer.index,
             key=answer.key,
             value=answer.value,
+            proof_ops=tm_pb2.ProofOps(
+                ops=[
+                    tm_pb2.ProofOp(type=op.type, key=op.key, data=op.data)
+                    for op in answer.proof_ops.ops
+                ]
+            )
+            if answer.HasField("proof_ops")
+            else None,
             height=answer.height,
             codespace=answer.codespace,
         )

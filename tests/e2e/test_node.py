@@ -19,8 +19,11 @@ def _new_address() -> str:
     return account_address(PrivateKey.generate().address)
 
 
-def _balance(node: Node, address: str) -> int:
-    out = node.cli("query", "bank", "balances", address, "--denom", "uaic", "--output", "json")
+def _balance(node: Node, address: str, height: int = 0) -> int:
+    out = node.cli(
+        "query", "bank", "balances", address, "--denom", "uaic", "--output", "json",
+        "--height", str(height),
+    )  # fmt: skip
     return int(json.loads(out.stdout)["balance"]["amount"])
 
 
@@ -48,6 +51,11 @@ def test_send_through_cli_then_query(node: Node) -> None:
     assert result["code"] == 0, result
     assert int(result["height"]) > 0
     assert _balance(node, to) == 1234
+    height = int(result["height"])
+    assert _balance(node, to, height) == 1234
+    assert _balance(node, to, height - 1) == 0  # the state before the send's block
+    future = node.cli("query", "bank", "balances", to, "--height", "99999999", check=False)
+    assert future.returncode != 0 and "not committed yet" in future.stderr
     assert _supply(node) == supply  # fees move to the fee collector; nothing is minted or lost
     tx = json.loads(node.cli("query", "tx", result["txhash"], "--output", "json").stdout)
     assert tx["code"] == 0 and tx["height"] == result["height"]

@@ -82,6 +82,46 @@ def test_bank_balance_sends_the_height_header(served: Served) -> None:
     assert dict(call.initial_metadata())[HEIGHT_KEY] == str(served.chain.height)
 
 
+def test_queries_answer_at_the_height_the_request_metadata_names(served: Served) -> None:
+    chain = served.chain
+    before = chain.height
+    sent = chain.block([chain.send_tx(ALICE, BOB.address, 7)])
+    assert sent.tx_results[0].code == 0
+    request = bank_query.QueryBalanceRequest(address=addr(BOB), denom=DENOM)
+    old, call = served.bank.Balance.with_call(request, metadata=((HEIGHT_KEY, str(before)),))
+    assert old.balance.amount == str(BOB_COINS)
+    assert dict(call.initial_metadata())[HEIGHT_KEY] == str(before)
+    latest, call = served.bank.Balance.with_call(request, metadata=((HEIGHT_KEY, "0"),))
+    assert latest.balance.amount == str(BOB_COINS + 7)
+    assert dict(call.initial_metadata())[HEIGHT_KEY] == str(chain.height)
+    for value, status, fragment in (
+        (str(chain.height + 5), grpc.StatusCode.INVALID_ARGUMENT, "not committed yet"),
+        ("-1", grpc.StatusCode.INVALID_ARGUMENT, "must be a block height"),
+        ("ten", grpc.StatusCode.INVALID_ARGUMENT, "must be a block height"),
+    ):
+        with pytest.raises(grpc.RpcError) as err:
+            served.bank.Balance(request, metadata=((HEIGHT_KEY, value),))
+        assert err.value.code() == status and fragment in err.value.details(), value
+
+
+def test_abci_query_service_returns_store_proofs(served: Served) -> None:
+    from cosmos.base.tendermint.v1beta1 import query_pb2 as tm_query
+    from cosmos.base.tendermint.v1beta1 import query_pb2_grpc as tm_grpc
+
+    from aichain.client.proofs import verify_proof_ops
+
+    chain = served.chain
+    key = b"\x02" + bytes([20]) + ALICE.address + DENOM.encode()  # bank balance key
+    resp = tm_grpc.ServiceStub(served.channel).ABCIQuery(
+        tm_query.ABCIQueryRequest(path="/store/bank/key", data=key, height=chain.height, prove=True)
+    )
+    assert resp.code == 0 and resp.height == chain.height and resp.value
+    ops = [(op.type, op.key, op.data) for op in resp.proof_ops.ops]
+    assert ops and ops[0][0] == "ics23:smt"
+    app_hash = chain.app.root.root_hash_at(chain.height)
+    verify_proof_ops(app_hash, b"bank/" + key, resp.value, ops)
+
+
 def test_bank_all_balances(served: Served) -> None:
     page = pagination_pb2.PageRequest(count_total=True)
     resp = served.bank.AllBalances(
@@ -196,9 +236,11 @@ def _state(served: Served) -> tuple[str, str, int]:
     alice = served.bank.Balance(bank_query.QueryBalanceRequest(address=addr(ALICE), denom=DENOM))
     bob = served.bank.Balance(bank_query.QueryBalanceRequest(address=addr(BOB), denom=DENOM))
     account = served.auth.Account(auth_query.QueryAccountRequest(address=addr(ALICE))).account
-    return alice.balance.amount, bob.balance.amount, auth_pb2.BaseAccount.FromString(
-        account.value
-    ).sequence
+    return (
+        alice.balance.amount,
+        bob.balance.amount,
+        auth_pb2.BaseAccount.FromString(account.value).sequence,
+    )
 
 
 def test_simulate_reports_gas_and_changes_nothing(served: Served) -> None:
