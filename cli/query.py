@@ -59,15 +59,43 @@ def bank_group() -> None:
 @bank_group.command("balances")
 @click.argument("address")
 @click.option("--denom", default=None, help="Only this denom.")
+@click.option(
+    "--prove",
+    is_flag=True,
+    help="With --denom: prove the balance (ICS23 proof of its store key, checked against the "
+    "light-client-verified header of block H+1).",
+)
+@click.option(
+    "--trust-validators-hash",
+    default=None,
+    metavar="HEX",
+    help="With --prove: the validator set hash you trust (see `query store --help`).",
+)
 @height_option
 @node_option
 @home_option
 @output_option
-def balances(address: str, denom: str | None, node: str | None, home: Path, output: str) -> None:
-    """Balances of ADDRESS (aic1...)."""
+def balances(
+    address: str,
+    denom: str | None,
+    prove: bool,
+    trust_validators_hash: str | None,
+    node: str | None,
+    home: Path,
+    output: str,
+) -> None:
+    """Balances of ADDRESS (aic1...); with --denom --prove, one balance proven against the
+    app hash the validators signed (exit status 1 if it does not verify)."""
     node = resolve_node(node, home)
     from cosmos.bank.v1beta1 import query_pb2
 
+    if (prove or trust_validators_hash) and not denom:
+        fail("--prove needs --denom: a proof covers one balance (one store key)")
+    if trust_validators_hash is not None and not prove:
+        fail("--trust-validators-hash only applies with --prove")
+    if prove:
+        _prove_balance(node, address, denom, trust_validators_hash, output)  # type: ignore[arg-type]
+        return
     if denom:
         resp = _ask(
             node,
@@ -90,6 +118,37 @@ def balances(address: str, denom: str | None, node: str | None, home: Path, outp
         output,
         lambda d: "\n".join(f"{c['amount']}{c['denom']}" for c in d["balances"]) or "(no balances)",
     )
+
+
+def _prove_balance(
+    node: str, address: str, denom: str, trusted_hash: str | None, output: str
+) -> None:
+    """Prints one balance read from its bank store key with a verified proof."""
+    from aichain.app.crypto import parse_account_address
+    from aichain.app.errors import AppError
+    from aichain.cli.query_store import emit_proven
+    from aichain.client.light import LightClientError
+    from aichain.client.rpc import CometRPC, RPCError
+    from aichain.client.store_query import query_store
+    from aichain.modules.bank.keys import balance_key
+
+    try:
+        raw = parse_account_address(address)
+    except AppError as exc:
+        fail(str(exc))
+    trusted = None
+    if trusted_hash is not None:
+        from aichain.cli.query_store import _parse_trusted_hash
+
+        trusted = _parse_trusted_hash(trusted_hash)
+    try:
+        res = query_store(
+            CometRPC(node), "bank", balance_key(raw, denom), QUERY_HEIGHT.get(), True, trusted
+        )
+    except (RPCError, LightClientError) as exc:
+        fail(str(exc))
+    amount = int(res.value) if res.value is not None else 0
+    emit_proven(res, {"balance": {"denom": denom, "amount": str(amount)}}, output)
 
 
 @bank_group.command("total")

@@ -5,6 +5,7 @@ light-client checked (hash, validator set hash, +2/3 signatures)."""
 from __future__ import annotations
 
 import base64
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -14,6 +15,7 @@ from aichain.cli.common import emit, fail, home_option, node_option, output_opti
 
 if TYPE_CHECKING:
     from aichain.client.light import LightCheck
+    from aichain.client.store_query import ProvenValue
 
 
 def _parse_key(key: str, fmt: str) -> bytes:
@@ -130,34 +132,53 @@ def store_cmd(
         "height": res.height,
         "exists": res.value is not None,
     }
+
+    def head(d: dict) -> list[str]:
+        return [f"height: {d['height']}", f"value: {d['value'] if d['exists'] else '(absent)'}"]
+
     if prove:
-        data |= {
-            "verified": res.verified,
-            "app_hash": res.app_hash.hex().upper(),
-            "proof": res.reason,
-        }
-        if res.header is not None:
-            data["header"] = _header_data(res.header)
+        emit_proven(res, data, output, head)
+    else:
+        emit(data, output, lambda d: "\n".join(head(d)))
 
-    def text(d: dict) -> str:
-        lines = [f"height: {d['height']}", f"value: {d['value'] if d['exists'] else '(absent)'}"]
-        if prove:
-            verdict = "VERIFIED" if d["verified"] else "NOT VERIFIED"
-            lines.append(
-                f"proof: {verdict} against app hash {d['app_hash']} of block {d['height'] + 1}"
-                f" ({d['proof']})"
-            )
-            if "header" in d:
-                h = d["header"]
-                lines.append(
-                    f"header: block {h['height']} light-client VERIFIED: hash {h['hash']}, "
-                    f"{h['signatures_verified']}/{h['signatures_total']} signatures, voting power "
-                    f"{h['voting_power_verified']}/{h['voting_power_total']} (> 2/3) of validator "
-                    f"set {h['validators_hash']}"
-                )
-                lines.append(f"validator set: {h['validator_set']}")
-        return "\n".join(lines)
 
-    emit(data, output, text)
-    if prove and not res.verified:
+def compute_proof_fields(res: ProvenValue) -> dict:
+    """The JSON fields reporting a proven answer's checks (proof, app hash, header)."""
+    fields = {
+        "height": res.height,
+        "verified": res.verified,
+        "app_hash": res.app_hash.hex().upper(),
+        "proof": res.reason,
+    }
+    if res.header is not None:
+        fields["header"] = _header_data(res.header)
+    return fields
+
+
+def compute_proof_lines(d: dict) -> list[str]:
+    """The text lines reporting a proven answer's checks (from compute_proof_fields)."""
+    verdict = "VERIFIED" if d["verified"] else "NOT VERIFIED"
+    lines = [
+        f"proof: {verdict} against app hash {d['app_hash']} of block {d['height'] + 1}"
+        f" ({d['proof']})"
+    ]
+    if "header" in d:
+        h = d["header"]
+        lines.append(
+            f"header: block {h['height']} light-client VERIFIED: hash {h['hash']}, "
+            f"{h['signatures_verified']}/{h['signatures_total']} signatures, voting power "
+            f"{h['voting_power_verified']}/{h['voting_power_total']} (> 2/3) of validator "
+            f"set {h['validators_hash']}"
+        )
+        lines.append(f"validator set: {h['validator_set']}")
+    return lines
+
+
+def emit_proven(
+    res: ProvenValue, data: dict, output: str, head: Callable[[dict], list[str]] | None = None
+) -> None:
+    """Prints a proven answer (data plus the proof fields); exits 1 if it did not verify."""
+    data = data | compute_proof_fields(res)
+    emit(data, output, lambda d: "\n".join([*(head(d) if head else []), *compute_proof_lines(d)]))
+    if not res.verified:
         raise SystemExit(1)

@@ -56,6 +56,18 @@ def test_send_through_cli_then_query(node: Node) -> None:
     assert _balance(node, to, height - 1) == 0  # the state before the send's block
     future = node.cli("query", "bank", "balances", to, "--height", "99999999", check=False)
     assert future.returncode != 0 and "not committed yet" in future.stderr
+    for at, amount, what in ((height, "1234", "membership"), (height - 1, "0", "non-membership")):
+        proven = json.loads(
+            node.cli(
+                "query", "bank", "balances", to, "--denom", "uaic", "--prove",
+                "--height", str(at), "--output", "json",
+            ).stdout
+        )  # fmt: skip
+        assert proven["balance"] == {"denom": "uaic", "amount": amount}
+        assert proven["verified"] and proven["proof"].startswith(what)
+        assert proven["header"]["verified"] and proven["height"] == at
+    no_denom = node.cli("query", "bank", "balances", to, "--prove", check=False)
+    assert no_denom.returncode != 0 and "--prove needs --denom" in no_denom.stderr
     assert _supply(node) == supply  # fees move to the fee collector; nothing is minted or lost
     tx = json.loads(node.cli("query", "tx", result["txhash"], "--output", "json").stdout)
     assert tx["code"] == 0 and tx["height"] == result["height"]
