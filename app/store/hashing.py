@@ -153,25 +153,13 @@ def update_inner_hashes(inner: bytes, slots: list[bytes | None], changed: list[i
     the changed slots and their siblings are read from slots (the others may be None)."""
     if len(changed) > 3:  # rehashing much of the tree: the plain pass is cheaper
         return compute_inner_hashes(slots)  # type: ignore[arg-type]
+    if len(changed) == 1:  # the common case: one path, four hashes
+        s = changed[0]
+        return update_inner_path(inner, s, slots[s], slots[s ^ 1])  # type: ignore[arg-type]
     new = bytearray(inner)
     empty = EMPTY_HASH
     sha = _sha256
     prefix = INNER_PREFIX
-    if len(changed) == 1:  # the common case: one path, four hashes
-        s = changed[0]
-        a, b = slots[s & ~1], slots[s | 1]
-        i = (16 + s) >> 1
-        while True:
-            h = empty if a == b == empty else sha(prefix + a + b).digest()  # type: ignore[operator]
-            end = 32 * i
-            new[end - 32 : end] = h
-            if i == 1:
-                return bytes(new)
-            if i & 1:
-                a, b = new[end - 64 : end - 32], h
-            else:
-                a, b = h, new[end : end + 32]
-            i >>= 1
     dirty = {(16 + s) >> 1 for s in changed}
     for i in dirty:  # the bottom row hashes pairs of slots
         a, b = slots[2 * i - 16], slots[2 * i - 15]

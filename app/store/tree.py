@@ -100,12 +100,7 @@ class NodeReader:
         StoreCorruptError if it is missing."""
         hit = self._nodes.get(nkey)
         if hit is None:
-            self.misses += 1
-            data = self.backend.get(nkey)
-            if data is None:
-                raise StoreCorruptError(f"tree node {nkey.hex()} is missing (pruned or corrupt)")
-            if not data or data[0] != 1:
-                raise StoreCorruptError("expected an internal node")
+            data = self._load(nkey)
             self.remember(nkey, data, None)
             return data, None
         self.hits += 1
@@ -117,16 +112,20 @@ class NodeReader:
         block not commit, the node is simply read from the backend next time.)"""
         hit = self._nodes.pop(nkey, None)
         if hit is None:
-            self.misses += 1
-            data = self.backend.get(nkey)
-            if data is None:
-                raise StoreCorruptError(f"tree node {nkey.hex()} is missing (pruned or corrupt)")
-            if not data or data[0] != 1:
-                raise StoreCorruptError("expected an internal node")
-            return data, None
+            return self._load(nkey), None
         self.hits += 1
         self.used_bytes -= _cost(hit)
         return hit
+
+    def _load(self, nkey: bytes) -> bytes:
+        """An internal node's encoding from the backend (a cache miss)."""
+        self.misses += 1
+        data = self.backend.get(nkey)
+        if data is None:
+            raise StoreCorruptError(f"tree node {nkey.hex()} is missing (pruned or corrupt)")
+        if data[:1] != b"\x01":
+            raise StoreCorruptError(f"tree node {nkey.hex()} is not an internal node")
+        return data
 
     def internal(self, nkey: bytes) -> list[Entry | None]:
         """The children of the internal node at nkey. Raises StoreCorruptError if missing."""
