@@ -222,16 +222,10 @@ class NodeReader:
             nxt = []
             for entry, path, its in level:
                 data = self.packed(node_key(entry[0], path))[0]
-                i, n = 0, len(its)
-                while i < n:
-                    slot = its[i][0][depth]
-                    j = i + 1
-                    while j < n and its[j][0][depth] == slot:
-                        j += 1
+                for slot, under in compute_groups(its, depth):
                     child = read_child(data, slot)
                     if child is not None and child[2] is None:
-                        nxt.append((child, path + bytes((slot,)), its[i:j]))
-                    i = j
+                        nxt.append((child, path + bytes((slot,)), under))
             level = nxt
             depth += 1
 
@@ -257,6 +251,20 @@ class TreeUpdate:
     def root_hash(self) -> bytes:
         """The new root hash (the app hash)."""
         return EMPTY_HASH if self.root is None else self.root[1]
+
+
+def compute_groups(items: list[Item], depth: int) -> list[tuple[int, list[Item]]]:
+    """Sorted items split by their nibble at depth: (slot, the items under it), by slot."""
+    groups = []
+    i, n = 0, len(items)
+    while i < n:
+        slot = items[i][0][depth]
+        j = i + 1
+        while j < n and items[j][0][depth] == slot:
+            j += 1
+        groups.append((slot, items[i:j] if i or j < n else items))
+        i = j
+    return groups
 
 
 def compute_items(writes: Mapping[bytes, bytes | None]) -> list[Item]:
@@ -309,17 +317,8 @@ class _Updater:
         self, children: list[Entry | None], path: bytes, items: list[Item]
     ) -> list[Entry | None]:
         """Applies items (all under path) to a fresh node's children."""
-        depth = len(path)
-        i, n = 0, len(items)
-        while i < n:
-            slot = items[i][0][depth]
-            j = i + 1
-            while j < n and items[j][0][depth] == slot:
-                j += 1
-            children[slot] = self._apply_slot(
-                children[slot], path + bytes((slot,)), items[i:j] if i or j < n else items
-            )
-            i = j
+        for slot, under in compute_groups(items, len(path)):
+            children[slot] = self._apply_slot(children[slot], path + bytes((slot,)), under)
         return children
 
     def _apply_internal(
@@ -331,17 +330,11 @@ class _Updater:
         data, inner = self.reader.take(nkey)
         depth = len(path)
         changes: list[tuple[int, Entry | None]] = []
-        i, n = 0, len(items)
-        while i < n:
-            slot = items[i][0][depth]
-            j = i + 1
-            while j < n and items[j][0][depth] == slot:
-                j += 1
+        for slot, under in compute_groups(items, depth):
             old = read_child(data, slot)
-            new = self._apply_slot(old, path + bytes((slot,)), items[i:j] if i or j < n else items)
+            new = self._apply_slot(old, path + bytes((slot,)), under)
             if new != old:
                 changes.append((slot, new))
-            i = j
         if not changes:  # nothing changed below: the node taken stays live
             self.reader.remember(nkey, data, inner)
             return entry
