@@ -80,8 +80,10 @@ def compute_standardised_softmax(scores: np.ndarray) -> np.ndarray:
         raise AttributionError("cannot take a softmax over zero records")
     if not np.isfinite(values).all():
         raise AttributionError("cannot take a softmax of non-finite scores")
-    spread = float(values.std())
-    z = (values - values.mean()) / spread if spread > 0 else np.zeros_like(values)
+    scale = float(np.abs(values).max())
+    unit = values / scale if scale > 0 else values  # in [-1, 1]: no under- or overflow below
+    spread = float(unit.std())
+    z = (unit - unit.mean()) / spread if spread > 0 else np.zeros_like(unit)
     weights = np.exp(z - z.max())
     return weights / weights.sum()
 

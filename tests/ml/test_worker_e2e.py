@@ -190,7 +190,12 @@ def test_planted_queries_are_attributed_to_their_contributors(
             400,
             None,
         ),
-        ("/v1/completions", {"body": {"model": "demo", "prompt": "x", "stream": True}}, 400, None),
+        (
+            "/v1/completions",
+            {"body": {"model": "demo", "prompt": "x", "stream_options": {"include_usage": True}}},
+            400,
+            None,
+        ),
         ("/v1/chat/completions", {"body": {"model": "demo", "messages": []}}, 400, None),
         ("/v1/chat/completions", {"body": {"model": "demo", "messages": [{"x": 1}]}}, 400, None),
         ("/v1/models/nope", {}, 404, "model_not_found"),
