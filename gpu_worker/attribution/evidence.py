@@ -10,8 +10,9 @@ from typing import Any
 
 from aichain.gpu_worker.attribution.errors import AttributionError
 
-EVIDENCE_VERSION = 1
-"""Version of the evidence document layout (docs/attribution.md)."""
+EVIDENCE_VERSION = 2
+"""Version of the evidence document layout (docs/attribution.md). 2: dense span evidence (six
+fields a span) and the blend's rule and score vectors; 1 had the longest-span rule."""
 
 
 def _check_finite(value: Any, where: str) -> None:
