@@ -24,6 +24,7 @@ from aichain.app.store.hashing import (
 )
 from aichain.app.store.kv import KVStore
 from aichain.app.store.nodes import (
+    NODE_PREFIX,
     Entry,
     compute_child_hashes,
     compute_nibbles,
@@ -58,6 +59,9 @@ def _cost(value: tuple[bytes, bytes | None]) -> int:
     inner = value[1]
     return _ENTRY_OVERHEAD + len(value[0]) + (len(inner) if inner is not None else 0)
 
+
+_DEPTH_BYTE = [bytes((d,)) for d in range(65)]
+"""The path-length byte of a node key, by depth."""
 
 Item = tuple[bytes, bytes, bytes | None, bytes]
 """One write: (64 key-hash nibbles, key, value or None for a deletion, sha256(key))."""
@@ -357,7 +361,7 @@ class _Updater:
         depth = len(path)
         child: Entry | None = entry
         while child is not None and child[2] is None:  # an internal node
-            nkey = node_key(child[0], nibbles[:depth])
+            nkey = NODE_PREFIX + child[0].to_bytes(8, "big") + _DEPTH_BYTE[depth] + nibbles[:depth]
             data, inner = take(nkey)
             slot = nibbles[depth]
             stack.append((nkey, data, inner, slot))
@@ -382,8 +386,7 @@ class _Updater:
                 lone = present.bit_length() - 1  # the lone child is a leaf: it moves up here
                 new = self._pull_up(read_child(new_data, lone), nibbles[:depth], lone)  # type: ignore[arg-type]
             elif inner is not None and count >= DENSE_CHILDREN:  # one path of 4 hashes
-                path = nibbles[:depth]
-                nkey = self.prefix + bytes((depth,)) + path
+                nkey = self.prefix + _DEPTH_BYTE[depth] + nibbles[:depth]
                 self.out.nodes[nkey] = new_data
                 slot_hash = EMPTY_HASH if new is None else new[1]
                 sibling = read_slot_hash(new_data, slot ^ 1, EMPTY_HASH)
@@ -447,7 +450,7 @@ class _Updater:
     def _put_leaf(
         self, path: bytes, key: bytes, value: bytes, kh: bytes, h: bytes | None = None
     ) -> Entry:
-        nkey = self.prefix + bytes((len(path),)) + path
+        nkey = self.prefix + _DEPTH_BYTE[len(path)] + path
         self.out.nodes[nkey] = encode_leaf(key, value)
         return (self.version, h or compute_leaf_hash(key, value), kh)
 
@@ -460,7 +463,7 @@ class _Updater:
     ) -> Entry:
         """Writes an encoded internal node; inner is the replaced node's inner hashes (then
         only the changed slots' paths rehash) or None (hash from scratch)."""
-        nkey = self.prefix + bytes((len(path),)) + path
+        nkey = self.prefix + _DEPTH_BYTE[len(path)] + path
         self.out.nodes[nkey] = data
         if count_children(data) < DENSE_CHILDREN:
             self.out.inner[nkey] = None
