@@ -148,7 +148,12 @@ def _prove_balance(
     except (RPCError, LightClientError) as exc:
         fail(str(exc))
     amount = int(res.value) if res.value is not None else 0
-    emit_proven(res, {"balance": {"denom": denom, "amount": str(amount)}}, output)
+    emit_proven(
+        res,
+        {"balance": {"denom": denom, "amount": str(amount)}},
+        output,
+        lambda d: [f"height: {d['height']}", f"balance: {amount}{denom}"],
+    )
 
 
 @bank_group.command("total")

@@ -66,6 +66,8 @@ def test_send_through_cli_then_query(node: Node) -> None:
         assert proven["balance"] == {"denom": "uaic", "amount": amount}
         assert proven["verified"] and proven["proof"].startswith(what)
         assert proven["header"]["verified"] and proven["height"] == at
+    text = node.cli("query", "bank", "balances", to, "--denom", "uaic", "--prove").stdout
+    assert "balance: 1234uaic" in text and "proof: VERIFIED" in text
     no_denom = node.cli("query", "bank", "balances", to, "--prove", check=False)
     assert no_denom.returncode != 0 and "--prove needs --denom" in no_denom.stderr
     assert _supply(node) == supply  # fees move to the fee collector; nothing is minted or lost
