@@ -170,7 +170,14 @@ def previous_span_scores(span: SpanMatchEngine, output: str) -> np.ndarray:
     return scores
 
 
-def previous_blend_scores(infl: np.ndarray, spans: np.ndarray, alpha: float) -> np.ndarray:
+PREVIOUS_BLEND_ALPHA = 0.5
+"""The previous blend rule's weight on influence, fixed so its figures stay comparable when
+blend-v1's DEFAULT_BLEND_ALPHA changes."""
+
+
+def previous_blend_scores(
+    infl: np.ndarray, spans: np.ndarray, alpha: float = PREVIOUS_BLEND_ALPHA
+) -> np.ndarray:
     """The blend rule before the geometric one, kept for comparison: alpha * normalised
     influence + (1 - alpha) * normalised span scores (influence alone without span evidence)."""
     p_i, p_s = normalised(infl), normalised(spans)
@@ -184,12 +191,17 @@ def normalised(scores: np.ndarray) -> np.ndarray:
     return p / p.sum() if p.sum() > 0 else p
 
 
-def evaluate_planted(
-    args: argparse.Namespace, base_state: dict, tokenizer: Any, work: Path, twins: int = 0
+def build_planted(
+    args: argparse.Namespace,
+    base_state: dict,
+    tokenizer: Any,
+    work: Path,
+    twins: int = 0,
+    seed: int = 0,
 ) -> dict[str, Any]:
-    """Trains the adapter on the demo datanet (plus `twins` twin contributors) and scores every
-    method on its planted queries."""
-    work = work / f"planted-twins-{twins}"
+    """Writes the demo datanet of `seed` (plus `twins` twin contributors), trains the adapter on
+    all its records and computes the attribution features: what every method scores against."""
+    work = work / f"planted-seed-{seed}-twins-{twins}"
     data = work / "datanet"
     make_demo_datanet(
         data,
@@ -197,24 +209,63 @@ def evaluate_planted(
         records_per_contributor=args.records_per_contributor,
         queries_per_contributor=args.queries_per_contributor,
         twins=twins,
+        seed=seed,
     )
     records = DirectoryDatanet(data).load_records()
-    queries = load_queries(data)
     model = with_lora(base_state, seed=0)
     started = time.monotonic()
     loss = train(model, tokenizer, [r.text for r in records], args.lora_steps, args.lr, seed=0)
     print(
-        f"adapter: {len(records)} records, {args.lora_steps} steps, loss {loss:.3f}, "
-        f"{time.monotonic() - started:.0f}s"
+        f"adapter (seed {seed}, {twins} twins): {len(records)} records, {args.lora_steps} "
+        f"steps, loss {loss:.3f}, {time.monotonic() - started:.0f}s"
     )
     compute_training_features(model, tokenizer, records, work / "features")
     features = load_features(work / "features")
-    influence = LoraInfluenceEngine(features, model, tokenizer)
-    span = SpanMatchEngine(features)
+    return {
+        "records": records,
+        "queries": load_queries(data),
+        "model": model,
+        "features": features,
+        "influence": LoraInfluenceEngine(features, model, tokenizer),
+        "span": SpanMatchEngine(features),
+        "contributor": np.array([r.contributor for r in records]),
+        "loss": loss,
+    }
+
+
+def compute_query_metrics(
+    scores: np.ndarray, contributor: np.ndarray, expected: str
+) -> tuple[float, float, float]:
+    """(contributor AUC, record AUC, top-1) of one query's record scores."""
+    names = sorted(set(contributor))
+    per_contributor = normalised(scores)
+    agg = np.array([per_contributor[contributor == n].sum() for n in names])
+    is_planted = np.array([n == expected for n in names])
+    top1 = float(contributor[int(np.argmax(scores))] == expected) if scores.any() else 0.0
+    return compute_auc(agg, is_planted), compute_auc(scores, contributor == expected), top1
+
+
+def compute_summary(rows: list[tuple[float, float, float]]) -> dict[str, float]:
+    """Per-query metrics averaged (AUCs ignore undefined values)."""
+    return {
+        "contributor_auc": float(np.nanmean([r[0] for r in rows])),
+        "record_auc": float(np.nanmean([r[1] for r in rows])),
+        "top1": float(np.mean([r[2] for r in rows])),
+        "queries": len(rows),
+    }
+
+
+def evaluate_planted(
+    args: argparse.Namespace, base_state: dict, tokenizer: Any, work: Path, twins: int = 0
+) -> dict[str, Any]:
+    """Trains the adapter on the demo datanet (plus `twins` twin contributors) and scores every
+    method on its planted queries."""
+    setup = build_planted(args, base_state, tokenizer, work, twins=twins)
+    records, queries, model = setup["records"], setup["queries"], setup["model"]
+    features, influence, span = setup["features"], setup["influence"], setup["span"]
     blend = BlendEngine(influence, span)
     tfidf = TfIdf([r.text for r in records])
-    contributor = np.array([r.contributor for r in records])
-    names = sorted(set(contributor))
+    contributor = setup["contributor"]
     methods = [
         "lora-influence-v1",
         "span-match-v1",
@@ -230,8 +281,6 @@ def evaluate_planted(
         answer = generate_greedy(model, tokenizer, q["prompt"], args.max_new_tokens)
         if len(examples) < 3:
             examples.append([q["prompt"], answer, q["expected_completion"]])
-        planted = contributor == q["expected_contributor"]
-        is_planted = np.array([n == q["expected_contributor"] for n in names])
         for mode, output in (("gen", answer), ("ref", " " + q["expected_completion"] + ".")):
             if not output.strip():
                 continue
@@ -247,33 +296,19 @@ def evaluate_planted(
                 "previous-span-maximal": previous_span_scores(span, output),
             }
             scores["previous-blend-arithmetic"] = previous_blend_scores(
-                infl, scores["previous-span-maximal"], blend.alpha
+                infl, scores["previous-span-maximal"]
             )
             for method in methods:
-                s = scores[method]
-                per_contributor = normalised(s)
-                agg = np.array([per_contributor[contributor == n].sum() for n in names])
-                top1 = float(contributor[int(np.argmax(s))] == q["expected_contributor"])
-                if not s.any():
-                    top1 = 0.0
                 rows.setdefault(f"{mode}/{method}", []).append(
-                    (compute_auc(agg, is_planted), compute_auc(s, planted), top1)
+                    compute_query_metrics(scores[method], contributor, q["expected_contributor"])
                 )
-    table = {
-        key: {
-            "contributor_auc": float(np.nanmean([r[0] for r in vals])),
-            "record_auc": float(np.nanmean([r[1] for r in vals])),
-            "top1": float(np.mean([r[2] for r in vals])),
-            "queries": len(vals),
-        }
-        for key, vals in rows.items()
-    }
     return {
         "records": len(records),
         "queries": len(queries),
-        "contributors": len(names),
+        "contributors": len(set(contributor)),
         "twins": twins,
-        "table": table,
+        "blend_alpha": blend.alpha,
+        "table": {key: compute_summary(vals) for key, vals in rows.items()},
         "examples": examples,
     }
 
@@ -344,10 +379,9 @@ def evaluate_lds(
     return result
 
 
-def main() -> None:
-    """Runs the benchmark and prints its figures."""
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--quick", action="store_true", help="fewer queries, steps, subsets")
+def add_recipe_arguments(parser: argparse.ArgumentParser) -> None:
+    """The planted setting's options (datanet size, base, adapter, generation, output), shared
+    with bench/attribution_alpha_dev.py so both use one recipe."""
     parser.add_argument("--contributors", type=int, default=8)
     parser.add_argument("--records-per-contributor", type=int, default=8)
     parser.add_argument("--queries-per-contributor", type=int, default=4)
@@ -361,15 +395,22 @@ def main() -> None:
     parser.add_argument("--lora-steps", type=int, default=120)
     parser.add_argument("--lr", type=float, default=5e-3)
     parser.add_argument("--max-new-tokens", type=int, default=40)
-    parser.add_argument("--lds-subsets", type=int, default=50)
-    parser.add_argument("--lds-steps", type=int, default=40)
-    parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--threads", type=int, default=2)
-    parser.add_argument("--no-lds", action="store_true")
     parser.add_argument(
         "--cache-dir", type=Path, default=Path(tempfile.gettempdir()) / "aichain-bench-cache"
     )
     parser.add_argument("--json-out", type=Path, default=None)
+
+
+def main() -> None:
+    """Runs the benchmark and prints its figures."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--quick", action="store_true", help="fewer queries, steps, subsets")
+    add_recipe_arguments(parser)
+    parser.add_argument("--lds-subsets", type=int, default=50)
+    parser.add_argument("--lds-steps", type=int, default=40)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--no-lds", action="store_true")
     args = parser.parse_args()
     if args.quick:
         args.queries_per_contributor = min(args.queries_per_contributor, 2)
