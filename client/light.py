@@ -35,6 +35,7 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
+from aichain.abci.framing import encode_varint
 from aichain.client import ed25519
 from aichain.client.rpc import CometRPC, RPCError
 
@@ -67,14 +68,7 @@ VALIDATORS_PER_PAGE = 100
 
 def _uvarint(n: int) -> bytes:
     """n (negative: as 64-bit two's complement, like int64) as a base-128 varint."""
-    if n < 0:
-        n += 1 << 64
-    out = bytearray()
-    while n >= 0x80:
-        out.append((n & 0x7F) | 0x80)
-        n >>= 7
-    out.append(n)
-    return bytes(out)
+    return encode_varint(n + (1 << 64) if n < 0 else n)
 
 
 def _varint_field(number: int, value: int) -> bytes:
