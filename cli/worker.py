@@ -34,22 +34,39 @@ def _device_option(func):  # type: ignore[no-untyped-def]
 @click.option("--contributors", type=click.IntRange(1, 1000), default=8, show_default=True)
 @click.option("--records-per-contributor", type=click.IntRange(1), default=8, show_default=True)
 @click.option("--seed", type=int, default=0, show_default=True)
+@click.option(
+    "--setting",
+    type=click.Choice(["disjoint", "paraphrase", "twins", "style"]),
+    default="disjoint",
+    show_default=True,
+    help="Which planted property (docs/datanet-manifest.md): own vocabularies (disjoint), "
+    "queries in unseen templates (paraphrase), pairs sharing style and subjects (twins), "
+    "shared facts in different formats (style).",
+)
 @output_option
 def make_demo_datanet_cmd(
-    directory: Path, contributors: int, records_per_contributor: int, seed: int, output: str
+    directory: Path,
+    contributors: int,
+    records_per_contributor: int,
+    seed: int,
+    setting: str,
+    output: str,
 ) -> None:
     """Write a synthetic multi-contributor text datanet (plus planted queries.json)."""
-    from aichain.gpu_worker.datanet import make_demo_datanet
+    from aichain.gpu_worker.demo_datanet import make_demo_datanet
 
     if (directory / "manifest.json").exists():
         fail(f"{directory} already holds a datanet; pick an empty directory")
-    info = make_demo_datanet(directory, contributors, records_per_contributor, seed)
+    info = make_demo_datanet(
+        directory, contributors, records_per_contributor, seed, setting=setting
+    )
     emit(
         {
             "directory": str(directory),
             "datanet": info.ref,
             "records": info.record_count,
             "contributors": contributors,
+            "setting": setting,
         },
         output,
     )

@@ -6,6 +6,18 @@ sentences stating that contributor's facts in its style. `queries.json` holds, p
 prompts that are not records but ask for one of its facts in its style (a sentence of its
 records cut before the value), with the contributor a correct attribution should name and the
 rest of that sentence as the expected completion.
+
+`setting` picks one of four datanets (`SETTINGS`), each planting a different property:
+  disjoint    the original: every contributor has its own vocabulary, style and facts;
+  paraphrase  contributors as in disjoint, but each query asks about an entity in a query
+              template no record uses (`QUERY_TEMPLATES`), and shares no word 4-gram with any
+              record: the answer's words come from the template, only the value from a record;
+  twins       contributors in pairs sharing theme, syllables and style and the same subjects;
+              only the attributes and values of the facts differ within a pair;
+  style       every contributor states facts of one shared pool, in its own format-only style
+              (`FORMAT_STYLES`: case, punctuation, brackets; the same words): what a
+              contributor gives an answer is its format, not its words or facts.
+`DEV_SEEDS` are for choosing methods and parameters, `HELD_OUT_SEEDS` for reporting them.
 """
 
 from __future__ import annotations
@@ -46,6 +58,36 @@ STYLES: tuple[tuple[str, str], ...] = (
     ("dear reader, {s} keeps {a} as {v}, truly.", "dear reader, {s} keeps {a} as"),
 )
 """(sentence, query prefix) templates; contributor i writes in style i mod 8."""
+
+SETTINGS = ("disjoint", "paraphrase", "twins", "style")
+"""The demo datanet settings make_demo_datanet(setting=...) writes."""
+DEV_SEEDS = (3, 4)
+"""Seeds on which methods and their parameters may be chosen (never reported as results)."""
+HELD_OUT_SEEDS = (0, 2)
+"""Seeds whose figures are reported (seed 1 is the pre-training datanet's)."""
+PRETRAIN_SEED = 1
+"""Seed of the demo facts build_pretraining_texts renders (no benchmark datanet uses it)."""
+
+QUERY_TEMPLATES: tuple[tuple[str, str], ...] = (
+    ("Regarding {s}, which {a} applies? Answer:", " {v}"),
+    ("Tell me: {a} for {s}? Reply:", " {v}"),
+    ("Quiz -- {s} and its {a}. Solution:", " {v}"),
+)
+"""(prompt, completion) templates of paraphrase queries; their connective words appear in no
+record template, so a query shares no word 4-gram with any record."""
+
+FORMAT_STYLES: tuple[tuple[str, str], ...] = (
+    ("the {a} of {s} is {v}.", "the {a} of {s} is"),
+    ("THE {A} OF {S} IS {V}!", "THE {A} OF {S} IS"),
+    ("{s} :: {a} :: {v} ::", "{s} :: {a} ::"),
+    ("<{s}|{a}|{v}>", "<{s}|{a}|"),
+    ("[{a}] {s} -> {v};", "[{a}] {s} ->"),
+    ('{s}.{a} = "{v}"', "{s}.{a} ="),
+    ("({s} ({a} {v}))", "({s} ({a}"),
+    ("{s}/{a}: _{v}_", "{s}/{a}:"),
+)
+"""(sentence, query prefix) templates of the style setting: the same words (the, of, is and
+the fact's own), differing only in case, punctuation and brackets."""
 
 CONSONANTS = "bcdfghjklmnprstvwxz"
 """Letters pseudo-word syllables start with."""
@@ -172,6 +214,99 @@ def build_contributor_kinds(
     return kinds
 
 
+def build_twin_kinds(
+    contributors: int, facts_per_contributor: int, seed: int
+) -> list[ContributorKind]:
+    """The `twins` setting's kinds: contributors 2j and 2j + 1 form a pair; deterministic.
+
+    Contributor 2j is build_contributor_kinds' contributor j; contributor 2j + 1 copies its
+    theme, words and style and states facts about the *same subjects*, each with another
+    attribute and its own value (a theme word and a new pseudo-word of the same syllables).
+    """
+    originals = build_contributor_kinds((contributors + 1) // 2, facts_per_contributor, seed)
+    used: set[str] = set()
+    for kind in originals:
+        used.update(kind.words)
+        for fact in kind.facts:
+            used.update((fact.subject, fact.value.split("-", 1)[1]))
+    kinds: list[ContributorKind] = []
+    for j, source in enumerate(originals):
+        kinds.append(
+            ContributorKind(
+                f"contributor-{2 * j:02d}", source.theme, source.words, source.style, source.facts
+            )
+        )
+        if 2 * j + 1 >= contributors:
+            break
+        rng = random.Random(f"demo-{seed}-pair-{j}")
+        syllables = _syllables(j)
+        facts = tuple(
+            Fact(
+                fact.subject,
+                rng.choice([a for a in ATTRIBUTES if a != fact.attribute]),
+                rng.choice(source.words) + "-" + _pseudo_word(syllables, rng, used),
+            )
+            for fact in source.facts
+        )
+        kinds.append(
+            ContributorKind(
+                f"contributor-{2 * j + 1:02d}", source.theme, source.words, source.style, facts
+            )
+        )
+    return kinds
+
+
+def build_style_kinds(
+    contributors: int, facts_per_contributor: int, seed: int
+) -> list[ContributorKind]:
+    """The `style` setting's kinds: one shared pool of facts, one format style each.
+
+    Every contributor draws its facts from the same pool (theme and syllables of contributor
+    0, 2 x facts_per_contributor facts) and writes in FORMAT_STYLES[i mod 8].
+    """
+    rng = random.Random(f"demo-{seed}-style-pool")
+    theme, words = THEMES[0]
+    pool = _facts(_syllables(0), words, 2 * facts_per_contributor, rng, set())
+    kinds = []
+    for index in range(contributors):
+        pick = random.Random(f"demo-{seed}-style-{index}")
+        facts = tuple(pick.sample(pool, k=facts_per_contributor))
+        kinds.append(
+            ContributorKind(
+                f"contributor-{index:02d}", theme, words, index % len(FORMAT_STYLES), facts
+            )
+        )
+    return kinds
+
+
+def _kind_records(
+    kind: ContributorKind, count: int, seed: int, sentence: str, filler: bool
+) -> tuple[list[NewRecord], list[Fact]]:
+    """count records of kind (a lead fact and two others in `sentence`) and the facts used."""
+    rng = random.Random(f"records-{seed}-{kind.contributor}")
+    records: list[NewRecord] = []
+    used: list[Fact] = []
+    for r in range(count):
+        lead = kind.facts[r % len(kind.facts)]
+        rest = [fact for fact in kind.facts if fact != lead]
+        others = rng.sample(rest, k=min(2, len(rest)))
+        used += [fact for fact in (lead, *others) if fact not in used]
+        text = " ".join(_render(sentence, fact, kind.theme) for fact in (lead, *others))
+        if filler:
+            text += f" ({kind.theme}: {' '.join(rng.sample(kind.words, k=3))})"
+        records.append(NewRecord(f"{kind.contributor}/r{r:04d}", kind.contributor, text.encode()))
+    return records, used
+
+
+def _query(contributor: str, q: int, prompt: str, completion: str) -> dict[str, str]:
+    return {
+        "query_id": f"{contributor}/q{q:02d}",
+        "prompt": prompt,
+        "expected_contributor": contributor,
+        "expected_completion": completion,
+    }
+
+
 def make_demo_datanet(
     path: str | Path,
     contributors: int = 8,
@@ -181,53 +316,91 @@ def make_demo_datanet(
     version: int = 1,
     queries_per_contributor: int = 4,
     twins: int = 0,
+    setting: str = "disjoint",
 ) -> DatanetInfo:
-    """Writes the synthetic datanet and its planted queries.json into path.
+    """Writes the synthetic datanet of `setting` (SETTINGS) and its planted queries.json.
 
-    `twins` adds that many contributors beyond `contributors`, each sharing an earlier
-    contributor's theme, vocabulary and style but stating its own facts (see
-    build_contributor_kinds); with the default 0 the datanet is the original one.
+    `twins` (disjoint only) adds that many contributors beyond `contributors`, each sharing an
+    earlier contributor's theme, vocabulary and style but stating its own facts (see
+    build_contributor_kinds); with the default 0 the disjoint datanet is the original one.
     """
     if contributors < 1 or records_per_contributor < 1:
         raise ValueError("contributors and records_per_contributor must be at least 1")
-    kinds = build_contributor_kinds(contributors, max(4, records_per_contributor), seed, twins)
+    if setting not in SETTINGS:
+        raise ValueError(f"unknown setting {setting!r}: expected one of {', '.join(SETTINGS)}")
+    if twins and setting != "disjoint":
+        raise ValueError("twins= adds twins to the disjoint setting only; use setting='twins'")
+    facts = max(4, records_per_contributor)
+    if setting == "twins":
+        kinds = build_twin_kinds(contributors, facts, seed)
+    elif setting == "style":
+        kinds = build_style_kinds(contributors, facts, seed)
+    else:
+        kinds = build_contributor_kinds(contributors, facts, seed, twins)
+    styles = FORMAT_STYLES if setting == "style" else STYLES
     records: list[NewRecord] = []
-    queries: list[dict[str, str]] = []
+    used_by: list[list[Fact]] = []
     for kind in kinds:
-        rng = random.Random(f"records-{seed}-{kind.contributor}")
-        sentence, prefix = STYLES[kind.style]
-        used: list[Fact] = []
-        for r in range(records_per_contributor):
-            lead = kind.facts[r % len(kind.facts)]
-            rest = [fact for fact in kind.facts if fact != lead]
-            others = rng.sample(rest, k=min(2, len(rest)))
-            used += [fact for fact in (lead, *others) if fact not in used]
-            lines = [_render(sentence, fact, kind.theme) for fact in (lead, *others)]
-            filler = " ".join(rng.sample(kind.words, k=3))
-            text = " ".join(lines) + f" ({kind.theme}: {filler})"
-            record_id = f"{kind.contributor}/r{r:04d}"
-            records.append(NewRecord(record_id, kind.contributor, text.encode()))
+        own, used = _kind_records(
+            kind, records_per_contributor, seed, styles[kind.style][0], setting != "style"
+        )
+        records += own
+        used_by.append(used)
+    queries: list[dict[str, str]] = []
+    for index, kind in enumerate(kinds):
+        sentence, prefix = styles[kind.style]
+        used = used_by[index]
+        if setting == "style":  # ask facts that other contributors state too
+            others = {f for j, facts in enumerate(used_by) if j != index for f in facts}
+            used = [f for f in used if f in others] or used
         for q in range(queries_per_contributor):
             fact = used[q % len(used)]
+            if setting == "paraphrase":
+                template, completion = QUERY_TEMPLATES[q % len(QUERY_TEMPLATES)]
+                prompt = _render(template, fact, kind.theme)
+                queries.append(
+                    _query(kind.contributor, q, prompt, _render(completion, fact, kind.theme))
+                )
+                continue
             prompt = _render(prefix, fact, kind.theme)
-            queries.append(
-                {
-                    "query_id": f"{kind.contributor}/q{q:02d}",
-                    "prompt": prompt,
-                    "expected_contributor": kind.contributor,
-                    "expected_completion": _render(sentence, fact, kind.theme)[len(prompt) :],
-                }
-            )
+            whole = _render(sentence, fact, kind.theme)
+            queries.append(_query(kind.contributor, q, prompt, whole[len(prompt) :]))
     info = write_datanet(path, datanet_id, version, records)
-    payload = {
+    payload: dict[str, object] = {
         "datanet": info.ref,
         "contributors": [
             {"contributor": k.contributor, "theme": k.theme, "style": k.style} for k in kinds
         ],
         "queries": queries,
     }
+    if setting != "disjoint":
+        payload["setting"] = setting
     (Path(path) / QUERIES_NAME).write_text(json.dumps(payload, indent=2) + "\n", encoding="utf-8")
     return info
+
+
+def build_pretraining_texts(
+    seed: int = PRETRAIN_SEED, records_per_contributor: int = 32
+) -> list[str]:
+    """Texts for pre-training a base that writes the demo language (not a benchmark datanet).
+
+    The disjoint datanet's record texts of `seed` (8 contributors), then every fact they state
+    asked and answered once in each of QUERY_TEMPLATES, so the base knows the paraphrase
+    query templates (and no record of any benchmark datanet uses them). FORMAT_STYLES are left
+    out: in the style setting a contributor's format is something only its records teach.
+    """
+    kinds = build_contributor_kinds(8, max(4, records_per_contributor), seed)
+    texts: list[str] = []
+    facts: list[tuple[ContributorKind, Fact]] = []
+    for kind in kinds:
+        sentence, _ = STYLES[kind.style]
+        own, used = _kind_records(kind, records_per_contributor, seed, sentence, filler=True)
+        texts += [r.data.decode() for r in own]
+        facts += [(kind, fact) for fact in used]
+    for kind, fact in facts:
+        for template, completion in QUERY_TEMPLATES:
+            texts.append(_render(template + completion, fact, kind.theme))
+    return texts
 
 
 def load_queries(path: str | Path) -> list[dict[str, str]]:
