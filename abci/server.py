@@ -1,7 +1,10 @@
 """An asyncio ABCI server: one task per connection, requests answered strictly in order.
 
-CometBFT opens four connections (consensus, mempool, query, snapshot); to the server each is
-just a socket. App methods run synchronously on the event loop thread, through the guards.
+CometBFT opens four connections (consensus, mempool, query, snapshot). The server accepts at
+most four live connections and holds each to one role (`roles.py`): a fifth connection, or a
+second one claiming a role that a live connection holds, is refused and closed. A unix socket
+is created with mode 0600 (its directory, when the server creates it, 0700). App methods run
+synchronously on the event loop thread, through the guards.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from aichain.abci.application import Application
 from aichain.abci.errors import ABCIError, FatalAppError, FrameError
 from aichain.abci.framing import DEFAULT_MAX_FRAME_SIZE, encode_frame, request_decoder
 from aichain.abci.guards import respond_guarded
+from aichain.abci.roles import MAX_CONNECTIONS, RoleRefused, RoleTable
 
 LOGGER = logging.getLogger("aichain.abci")
 
@@ -56,6 +60,7 @@ class ABCIServer:
         self._stop_task: asyncio.Task[None] | None = None
         self._fatal: FatalAppError | None = None
         self._bound: ListenAddress | None = None
+        self._roles = RoleTable()
 
     @property
     def bound_address(self) -> str:
@@ -75,8 +80,10 @@ class ABCIServer:
             return
         addr = self._address
         if addr.scheme == "unix":
+            _prepare_socket_dir(addr.path)
             _remove_stale_socket(addr.path)
             self._server = await asyncio.start_unix_server(self._serve_connection, path=addr.path)
+            os.chmod(addr.path, SOCKET_MODE)
             self._bound = addr
         else:
             self._server = await asyncio.start_server(
@@ -128,19 +135,39 @@ class ABCIServer:
     ) -> None:
         """Answer one connection's requests in order until it closes or breaks."""
         task = asyncio.current_task()
-        assert task is not None
-        self._connections.add(task)
+        if task is None:
+            raise ABCIError("connection handler outside a task")
         peer = writer.get_extra_info("peername") or "unix peer"
+        if len(self._connections) >= MAX_CONNECTIONS:
+            LOGGER.warning(
+                "refused ABCI connection from %s: %d connections are already open "
+                "(CometBFT opens %d; is another process connecting to the app?)",
+                peer,
+                len(self._connections),
+                MAX_CONNECTIONS,
+            )
+            writer.close()
+            with contextlib.suppress(Exception):
+                await writer.wait_closed()
+            return
+        self._connections.add(task)
         LOGGER.debug("ABCI connection from %s", peer)
         decoder = request_decoder(self._max_frame_size)
+        roles = self._roles
         try:
             while data := await reader.read(READ_CHUNK):
                 decoder.push(data)
                 while (request := decoder.pop()) is not None:
+                    kind = request.WhichOneof("value")
+                    roles.admit(task, kind)
                     writer.write(encode_frame(respond_guarded(self._app, request)))
-                    flush = request.WhichOneof("value") == "flush"
-                    if flush or writer.transport.get_write_buffer_size() > WRITE_HIGH_WATER:
+                    buffered = writer.transport.get_write_buffer_size()
+                    if kind == "flush" or buffered > WRITE_HIGH_WATER:
                         await writer.drain()
+        except RoleRefused as exc:
+            LOGGER.warning("refused ABCI request from %s, closing the connection: %s", peer, exc)
+            exception = abci_pb.ResponseException(error=f"refused: {exc}")
+            writer.write(encode_frame(abci_pb.Response(exception=exception)))
         except FrameError as exc:
             LOGGER.error("malformed ABCI frame from %s, closing the connection: %s", peer, exc)
             exception = abci_pb.ResponseException(error=f"malformed frame: {exc}")
@@ -149,10 +176,15 @@ class ABCIServer:
             self._handle_fatal(exc)
         except (ConnectionError, asyncio.IncompleteReadError) as exc:
             LOGGER.debug("ABCI connection from %s lost: %s", peer, exc)
+        except asyncio.CancelledError:
+            # stop() cancels every connection and waits for it; ending normally here keeps
+            # asyncio from logging each cancelled handler as an error.
+            LOGGER.debug("ABCI connection from %s closed by the server's stop", peer)
         except Exception:
             LOGGER.exception("ABCI connection from %s failed; closing it", peer)
         finally:
             self._connections.discard(task)
+            roles.release(task)
             writer.close()
             with contextlib.suppress(Exception):
                 await writer.wait_closed()
@@ -166,6 +198,26 @@ class ABCIServer:
             self._on_fatal(exc)
         except Exception:
             LOGGER.exception("on_fatal callback raised")
+
+
+SOCKET_MODE = 0o600
+"""A unix socket's mode: only the owner (the node's user) may connect."""
+
+SOCKET_DIR_MODE = 0o700
+"""The mode of a socket directory the server creates."""
+
+
+def _prepare_socket_dir(path: str) -> None:
+    """Create the socket's directory (mode 0700) if missing; warn when others may enter it."""
+    directory = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(directory):
+        os.makedirs(directory, mode=SOCKET_DIR_MODE)
+        os.chmod(directory, SOCKET_DIR_MODE)
+    elif os.stat(directory).st_mode & 0o077:
+        LOGGER.info(
+            "ABCI socket directory %s is open to other users; the socket itself is mode 0600",
+            directory,
+        )
 
 
 def _remove_stale_socket(path: str) -> None:

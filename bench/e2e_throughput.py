@@ -52,11 +52,10 @@ def setup_home(root: Path, accounts: int, timeout_commit: str) -> tuple[Home, st
     """A node home whose genesis funds `accounts` senders; returns (home, rpc, numbers)."""
     from aichain.config.app_config import AppToml
 
-    ports = {k: free_port() for k in ("rpc", "p2p", "abci", "grpc")}
+    ports = {k: free_port() for k in ("rpc", "p2p", "grpc")}
     app = AppToml(
         minimum_gas_prices="0.025uaic",
         grpc_address=f"127.0.0.1:{ports['grpc']}",
-        abci_address=f"tcp://127.0.0.1:{ports['abci']}",
     )
     home = init_home(root, "bench", CHAIN_ID, app=app)
     configure_cometbft(

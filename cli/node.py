@@ -99,12 +99,18 @@ def add_account(address_or_key: str, coins: str, home: Path, keyring_backend: st
     help="Serve ABCI (and gRPC) only; run `cometbft node` yourself against it.",
 )
 @click.option(
+    "--abci-address",
+    default="",
+    help="Serve ABCI here instead of app.toml's abci.address (default: the unix socket "
+    "run/abci.sock in the home), e.g. tcp://127.0.0.1:26658.",
+)
+@click.option(
     "--log-level",
     type=click.Choice(["debug", "info", "warning", "error"]),
     default="info",
     show_default=True,
 )
-def start(home: Path, abci_only: bool, log_level: str) -> None:
+def start(home: Path, abci_only: bool, abci_address: str, log_level: str) -> None:
     """Run the node: the app (ABCI + gRPC) and, unless --abci-only, a supervised CometBFT.
 
     Ctrl-C stops both cleanly; running it again resumes the same chain.
@@ -119,7 +125,7 @@ def start(home: Path, abci_only: bool, log_level: str) -> None:
         level=log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
     try:
-        sys.exit(run_node(h, abci_only=abci_only))
+        sys.exit(run_node(h, abci_only=abci_only, abci_address=abci_address))
     except (CometBFTNotFoundError, ValueError, OSError) as exc:
         fail(str(exc))
 

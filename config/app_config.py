@@ -21,7 +21,9 @@ class AppToml:
     minimum_gas_prices: str = "0.025uaic"
     grpc_enable: bool = True
     grpc_address: str = "127.0.0.1:9090"
-    abci_address: str = "tcp://127.0.0.1:26658"
+    abci_address: str = ""
+    """`abci.address`: empty serves ABCI on the home's unix socket (run/abci.sock, mode 0600);
+    tcp://HOST:PORT lets any local process that reaches the port connect (docs/security.md)."""
     pruning: str = "nothing"
     pruning_keep_recent: int = 0
     pruning_interval: int = 0
@@ -91,6 +93,9 @@ def write_app_toml(path: Path, cfg: AppToml) -> None:
         "# min-retain-blocks: 0 keeps every block in CometBFT; otherwise Commit's retain_height\n"
         "#   lets CometBFT prune blocks older than this many (never below a kept state version).\n"
         "# state-sync.snapshot-interval: take a state-sync snapshot every N blocks (0 = off).\n"
+        '# abci.address: "" (default) serves ABCI on the unix socket run/abci.sock in the home\n'
+        "#   (mode 0600 in a 0700 directory: only this user can connect); tcp://HOST:PORT\n"
+        "#   listens on TCP instead, where any local process can reach it (docs/security.md).\n"
         "# node-cache-size: MiB of authenticated-tree nodes kept in memory (0 = no cache); 256\n"
         "#   holds every internal node of a state of about 1.5 million keys.\n\n"
     )

@@ -12,6 +12,10 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 """The source checkout (the CometBFT build lives in its .tools/bin)."""
 
 
+MAX_UNIX_PATH = 107
+"""Bytes a unix socket path may have on Linux (sun_path is 108 with its terminating NUL)."""
+
+
 @dataclass(frozen=True, slots=True)
 class Home:
     """Paths inside a node home."""
@@ -47,6 +51,26 @@ class Home:
     def log_dir(self) -> Path:
         """logs/: CometBFT's output when supervised by `aichain start`."""
         return self.root / "logs"
+
+    @property
+    def abci_socket(self) -> Path:
+        """run/abci.sock: the app's ABCI unix socket (mode 0600, in a 0700 directory)."""
+        return self.root.resolve() / "run" / "abci.sock"
+
+    def abci_address(self, configured: str = "") -> str:
+        """The address the app serves ABCI on: app.toml's abci.address, or this home's unix
+        socket when that is empty (the default). Raises ValueError for a socket path too long
+        for AF_UNIX."""
+        if configured:
+            return configured
+        path = str(self.abci_socket)
+        if len(path.encode()) > MAX_UNIX_PATH:
+            raise ValueError(
+                f"the ABCI socket path {path} is {len(path.encode())} bytes, over the "
+                f"{MAX_UNIX_PATH}-byte limit of unix sockets; use a shorter --home, or set "
+                "abci.address in app.toml (e.g. unix:///tmp/NAME.sock)"
+            )
+        return f"unix://{path}"
 
     @property
     def cometbft_pid_file(self) -> Path:

@@ -46,7 +46,7 @@ def init_home(
         home,
         {
             "moniker": json.dumps(moniker),
-            "proxy_app": json.dumps(app.abci_address),
+            "proxy_app": json.dumps(home.abci_address(app.abci_address)),
             "consensus.timeout_commit": json.dumps(TIMEOUT_COMMIT),
             "p2p.addr_book_strict": "false",
             "p2p.allow_duplicate_ip": "true",

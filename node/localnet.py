@@ -7,7 +7,8 @@ Layout of a localnet root:
     nodeI/aichain.pid      pid of its `aichain start` while it runs (written by the node)
     nodeI/node.log         that process's output (CometBFT's own log is nodeI/logs/)
 
-Node I listens on base+100*I+{56 p2p, 57 rpc, 58 abci, 90 grpc}. Genesis validators come from
+Node I listens on base+100*I+{56 p2p, 57 rpc, 90 grpc}, and serves ABCI to its CometBFT on
+the unix socket run/abci.sock in its home. Genesis validators come from
 gentxs when the staking module is present (`aichain genesis gentx` + `collect-gentxs`, as simd
 does); otherwise every node's CometBFT key is written into genesis.json's validator list.
 """
@@ -69,7 +70,7 @@ class NodeSpec:
     node_id: str
     p2p_port: int
     rpc_port: int
-    abci_port: int
+    abci: str
     grpc_port: int
     operator: str
 
@@ -108,8 +109,17 @@ def load_localnet(root: Path) -> Localnet:
     if not path.is_file():
         raise LocalnetError(f"{root} is not a localnet; create one with `aichain localnet init`")
     data = json.loads(path.read_text())
-    nodes = tuple(NodeSpec(**n) for n in data["nodes"])
+    nodes = tuple(NodeSpec(**_upgrade_node_entry(n)) for n in data["nodes"])
     return Localnet(root, data["chain_id"], nodes, data["faucet"])
+
+
+def _upgrade_node_entry(entry: dict[str, object]) -> dict[str, object]:
+    """A localnet.json node entry in today's form (entries written before the unix socket
+    default carry abci_port instead of the abci address)."""
+    if "abci_port" in entry:
+        entry = dict(entry)
+        entry["abci"] = f"tcp://127.0.0.1:{entry.pop('abci_port')}"
+    return entry
 
 
 def _cli(*args: str, input: str | None = None) -> str:
@@ -170,7 +180,6 @@ def init_localnet(
         app = AppToml(
             minimum_gas_prices="0.025uaic",
             grpc_address=f"127.0.0.1:{port + 90}",
-            abci_address=f"tcp://127.0.0.1:{port + 58}",
             invariant_check_period=1,
         )
         progress(f"node{i}: init")
@@ -203,7 +212,7 @@ def init_localnet(
                 _node_id(home),
                 port + 56,
                 port + 57,
-                port + 58,
+                Home(home).abci_address(),
                 port + 90,
                 operator,
             )

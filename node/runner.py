@@ -12,12 +12,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import ipaddress
 import logging
 import os
 import signal
 import tomllib
 from pathlib import Path
 
+from aichain.abci.address import parse_address
 from aichain.abci.errors import FatalAppError
 from aichain.abci.server import ABCIServer
 from aichain.app.app import open_app
@@ -47,9 +49,44 @@ def rpc_address(home: Home) -> str:
     return str(doc.get("rpc", {}).get("laddr", "tcp://127.0.0.1:26657"))
 
 
-def run_node(home: Home, abci_only: bool = False) -> int:
-    """Runs the node until stopped; returns the exit status."""
+def resolve_abci_address(home: Home, configured: str) -> str:
+    """The ABCI address to serve: the home's unix socket unless configured otherwise.
+
+    Prepares the home's socket directory (mode 0700) and warns when TCP is not loopback.
+    Raises ValueError for an address that cannot be served."""
+    address = home.abci_address(configured)
+    parsed = parse_address(address)
+    if parsed.scheme == "unix":
+        if address == f"unix://{home.abci_socket}":
+            home.abci_socket.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+            os.chmod(home.abci_socket.parent, 0o700)
+    elif not _is_loopback(parsed.host):
+        log.warning(
+            "ABCI listens on %s, which is not loopback: anyone who reaches that port can drive "
+            "the app (docs/security.md); prefer the default unix socket",
+            address,
+        )
+    else:
+        log.info("ABCI listens on TCP %s: any local process can connect to it", address)
+    return address
+
+
+def _is_loopback(host: str) -> bool:
+    """Whether host is a loopback address or localhost."""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def run_node(home: Home, abci_only: bool = False, abci_address: str = "") -> int:
+    """Runs the node until stopped; returns the exit status.
+
+    abci_address overrides app.toml's abci.address (empty: the home's unix socket)."""
     app_toml = read_app_toml(home.app_toml)
+    abci_addr = resolve_abci_address(home, abci_address or app_toml.abci_address)
     app = open_app(home.data_dir, app_toml.to_app_config())
     rpc_addr = rpc_address(home)
     grpc_server = None
@@ -64,7 +101,7 @@ def run_node(home: Home, abci_only: bool = False) -> int:
             _serve(
                 home,
                 app,
-                app_toml.abci_address,
+                abci_addr,
                 app_toml.grpc_address,
                 rpc_addr,
                 abci_only,

@@ -168,7 +168,7 @@ class Node:
 def make_node(root: Path, name: str = "node0", genesis_from: Node | None = None) -> Node:
     """A fresh home with free ports; a faucet key funded in genesis (or another node's genesis)."""
     home = root / name
-    ports = {k: free_port() for k in ("rpc", "p2p", "abci", "grpc")}
+    ports = {k: free_port() for k in ("rpc", "p2p", "grpc")}
     run_cli("init", name, "--chain-id", CHAIN_ID, "--home", str(home))
     h = Home(home)
     configure_cometbft(
@@ -176,7 +176,6 @@ def make_node(root: Path, name: str = "node0", genesis_from: Node | None = None)
         {
             "rpc.laddr": json.dumps(f"tcp://127.0.0.1:{ports['rpc']}"),
             "p2p.laddr": json.dumps(f"tcp://127.0.0.1:{ports['p2p']}"),
-            "proxy_app": json.dumps(f"tcp://127.0.0.1:{ports['abci']}"),
             "consensus.timeout_commit": '"200ms"',
             "consensus.timeout_propose": '"1s"',
         },
@@ -185,16 +184,13 @@ def make_node(root: Path, name: str = "node0", genesis_from: Node | None = None)
     app_toml = app_toml.replace(
         'address = "127.0.0.1:9090"', f'address = "127.0.0.1:{ports["grpc"]}"'
     )
-    app_toml = app_toml.replace(
-        'address = "tcp://127.0.0.1:26658"', f'address = "tcp://127.0.0.1:{ports["abci"]}"'
-    )
     app_toml = app_toml.replace("invariant-check-period = 0", "invariant-check-period = 1")
     h.app_toml.write_text(app_toml)
     node = Node(
         home,
         f"tcp://127.0.0.1:{ports['rpc']}",
         f"127.0.0.1:{ports['grpc']}",
-        f"tcp://127.0.0.1:{ports['abci']}",
+        h.abci_address(),
         ports["p2p"],
     )
     if genesis_from is not None:

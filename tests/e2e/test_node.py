@@ -218,33 +218,79 @@ def test_two_nodes_fed_the_same_blocks_agree_on_app_hashes(fresh_root) -> None:
         first.stop()
 
 
-def test_abci_only_app_serves_an_external_cometbft(fresh_root) -> None:
+def test_abci_only_app_serves_an_external_cometbft_and_only_it(fresh_root) -> None:
+    """The app's default ABCI socket is owner-only; a second process that reaches it cannot
+    drive consensus while CometBFT is connected; a restarted CometBFT reconnects cleanly."""
+    import asyncio
+    import os
+    import stat
     import subprocess
 
-    from aichain.node.home import find_cometbft
+    import tendermint.abci.types_pb2 as abci_pb
+
+    from aichain.abci.client import ABCIClient
+    from aichain.abci.errors import ABCIError
+    from aichain.node.home import Home, find_cometbft
 
     from .conftest import AICHAIN
 
     node = make_node(fresh_root)
+    socket_path = Home(node.home).abci_socket
+    assert node.abci == f"unix://{socket_path}"
     app_log = (node.home / "app.log").open("wb")
     app = subprocess.Popen(
         [AICHAIN, "start", "--abci-only", "--home", str(node.home)],
         stdout=app_log,
         stderr=subprocess.STDOUT,
     )
-    cmt_log = (node.home / "cmt.log").open("wb")
-    cmt = None
-    try:
-        time.sleep(1.5)  # let the app bind its ABCI socket
-        cmt = subprocess.Popen(
+    cmt_log = (node.home / "cmt.log").open("ab")
+
+    def start_cometbft() -> subprocess.Popen[bytes]:
+        return subprocess.Popen(
             [find_cometbft(), "start", "--home", str(node.home), "--proxy_app", node.abci],
             stdout=cmt_log,
             stderr=subprocess.STDOUT,
         )
-        node.wait_height(3, timeout=60)
+
+    cmt = None
+    try:
+        deadline = time.monotonic() + 30
+        while not socket_path.exists():  # the app binds its socket
+            assert app.poll() is None and time.monotonic() < deadline
+            time.sleep(0.1)
+        assert stat.S_IMODE(os.stat(socket_path).st_mode) == 0o600
+        assert stat.S_IMODE(os.stat(socket_path.parent).st_mode) == 0o700
+        cmt = start_cometbft()
+        height = node.wait_height(3, timeout=60)
         to = _new_address()
         assert json.loads(_send(node, to, "42uaic", "--fees", "5000uaic").stdout)["code"] == 0
         assert _balance(node, to) == 42
+
+        async def intrude() -> str:
+            """CometBFT's four connections are open: a fifth is closed unanswered."""
+            client = await ABCIClient.connect(node.abci)
+            try:
+                await client.send(abci_pb.Request(finalize_block=abci_pb.RequestFinalizeBlock()))
+                answer = await client.recv()
+                return f"answered {answer.WhichOneof('value')}"
+            except (ABCIError, ConnectionError):
+                return "refused"
+            finally:
+                await client.close()
+
+        assert asyncio.run(intrude()) == "refused"
+        node.wait_height(height + 3, timeout=60)  # the node keeps producing blocks
+        assert "refused ABCI" in (node.home / "app.log").read_text()
+
+        cmt.send_signal(signal.SIGTERM)  # CometBFT restarts; its new connections are accepted
+        assert cmt.wait(30) == 0
+        cmt = start_cometbft()
+        before = node.wait_height(1, timeout=60)
+        node.wait_height(before + 2, timeout=60)
+        to2 = _new_address()
+        assert json.loads(_send(node, to2, "7uaic", "--fees", "5000uaic").stdout)["code"] == 0
+        assert _balance(node, to2) == 7
+        assert app.poll() is None
     finally:
         for proc in (cmt, app):
             if proc is not None and proc.poll() is None:
@@ -252,3 +298,4 @@ def test_abci_only_app_serves_an_external_cometbft(fresh_root) -> None:
                 proc.wait(30)
         app_log.close()
         cmt_log.close()
+    assert not socket_path.exists()  # removed on a clean exit

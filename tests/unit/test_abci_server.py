@@ -157,22 +157,40 @@ def test_pipelined_requests_are_answered_in_order_and_flush_last() -> None:
     run(body)
 
 
+ROLE_REQUESTS = {
+    "consensus": abci_pb.Request(process_proposal=abci_pb.RequestProcessProposal()),
+    "mempool": check_tx(b"m"),
+    "query": abci_pb.Request(info=abci_pb.RequestInfo()),
+    "snapshot": abci_pb.Request(list_snapshots=abci_pb.RequestListSnapshots()),
+}
+
+
+def echo(message: str) -> abci_pb.Request:
+    """An Echo request."""
+    return abci_pb.Request(echo=abci_pb.RequestEcho(message=message))
+
+
 def test_four_concurrent_connections_each_in_order() -> None:
     async def body() -> None:
         async with serving() as server:
             clients = [await ABCIClient.connect(server.bound_address) for _ in range(4)]
 
-            async def drive(n: int, client: ABCIClient) -> list[bytes]:
+            async def drive(n: int, client: ABCIClient, role_request: abci_pb.Request) -> list[str]:
+                first = await client.call(role_request)
+                assert first.WhichOneof("value") == role_request.WhichOneof("value")
                 out = []
                 for i in range(30):
-                    await client.send(check_tx(f"{n}-{i}".encode()), FLUSH)
-                    out.append((await client.recv()).check_tx.data)
+                    await client.send(echo(f"{n}-{i}"), FLUSH)
+                    out.append((await client.recv()).echo.message)
                     assert (await client.recv()).WhichOneof("value") == "flush"
                 return out
 
-            results = await asyncio.gather(*(drive(n, c) for n, c in enumerate(clients)))
+            roles = list(ROLE_REQUESTS.values())
+            results = await asyncio.gather(
+                *(drive(n, c, roles[n]) for n, c in enumerate(clients))
+            )
             for n, data in enumerate(results):
-                assert data == [f"{n}-{i}".encode() for i in range(30)]
+                assert data == [f"{n}-{i}" for i in range(30)]
             for client in clients:
                 await client.close()
 
@@ -211,7 +229,7 @@ def test_malformed_frame_closes_only_that_connection(raw: bytes) -> None:
             assert await bad.is_closed_by_server()
             assert (await healthy.call(check_tx(b"still"))).check_tx.data == b"still"
             fresh = await ABCIClient.connect(server.bound_address)
-            assert (await fresh.call(check_tx(b"new"))).check_tx.data == b"new"
+            assert (await fresh.call(echo("new"))).echo.message == "new"
             for client in (healthy, bad, fresh):
                 await client.close()
 
