@@ -34,6 +34,7 @@ ROOTS = [
     "cosmos/auth/v1beta1/auth.proto",
     "cosmos/auth/v1beta1/query.proto",
     "cosmos/auth/v1beta1/genesis.proto",
+    "cosmos/auth/v1beta1/tx.proto",
     "cosmos/bank/v1beta1/bank.proto",
     "cosmos/bank/v1beta1/tx.proto",
     "cosmos/bank/v1beta1/query.proto",
@@ -52,6 +53,10 @@ ROOTS = [
     "cosmos/slashing/v1beta1/tx.proto",
     "cosmos/slashing/v1beta1/query.proto",
     "cosmos/slashing/v1beta1/genesis.proto",
+    "cosmos/mint/v1beta1/mint.proto",
+    "cosmos/mint/v1beta1/tx.proto",
+    "cosmos/mint/v1beta1/query.proto",
+    "cosmos/mint/v1beta1/genesis.proto",
 ]
 """Proto files aichain uses directly; their imports are followed."""
 
