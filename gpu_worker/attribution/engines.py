@@ -1,4 +1,8 @@
-"""The attribution engines (lora-influence-v1, span-match-v1, blend-v1) and their loader."""
+"""The attribution engines and their loader.
+
+lora-influence-v1, span-match-v1 and blend-v1, and the counterfactual-validated
+lora-influence-v2, span-gain-v1 and blend-v2 (docs/attribution.md, bench/attribution_truth.py).
+"""
 
 from __future__ import annotations
 
@@ -20,7 +24,12 @@ from aichain.gpu_worker.attribution.features import (
     compute_lora_weights_sha256,
     load_features,
 )
-from aichain.gpu_worker.attribution.influence_math import compute_influence_scores
+from aichain.gpu_worker.attribution.influence_math import (
+    compute_exact_preconditioners,
+    compute_influence_scores,
+    compute_relative_influence,
+    compute_self_influence,
+)
 from aichain.gpu_worker.attribution.ppm import compute_ppm_weights, compute_top_k
 from aichain.gpu_worker.attribution.suffix_array import (
     DEFAULT_MAX_OCCURRENCES,
@@ -35,7 +44,13 @@ SPAN_MATCH = "span-match-v1"
 """Engine name: verbatim span tracing with a suffix array."""
 BLEND = "blend-v1"
 """Engine name: a weighted geometric mean of the span and influence distributions."""
-ENGINES = (LORA_INFLUENCE, SPAN_MATCH, BLEND)
+LORA_INFLUENCE_V2 = "lora-influence-v2"
+"""Engine name: influence with the exact projected curvature, normalised per record (RelatIF)."""
+SPAN_GAIN = "span-gain-v1"
+"""Engine name: verbatim spans weighted by what the adapter added to each byte's likelihood."""
+BLEND_V2 = "blend-v2"
+"""Engine name: span-gain and influence-v2 mixed per answer by how much of the gain spans cover."""
+ENGINES = (LORA_INFLUENCE, SPAN_MATCH, BLEND, LORA_INFLUENCE_V2, SPAN_GAIN, BLEND_V2)
 """Every engine name load_engine accepts."""
 DEFAULT_MIN_SPAN = 8
 """Shortest verbatim span (bytes) span-match-v1 counts as evidence."""
@@ -49,6 +64,10 @@ twins; never the benchmark's seed 0): mean record AUC fell monotonically from al
 At 0, blend-v1 ranks by span-match-v1 whenever the output has span evidence and falls back to
 the influence softmax when it has none.
 """
+
+
+DEFAULT_BLEND_V2_GAMMA = 1.0
+"""blend-v2 gives the span-gain distribution weight coverage ** gamma (chosen on dev seeds)."""
 
 
 class Engine(Protocol):
@@ -119,6 +138,29 @@ def compute_blend_scores(influence: np.ndarray, span: np.ndarray, alpha: float) 
         return q_infl
     mixed = p_span ** (1.0 - alpha) * q_infl**alpha
     return mixed / mixed.sum()
+
+
+def compute_adaptive_blend_scores(
+    influence: np.ndarray, gain_spans: np.ndarray, coverage: float, gamma: float
+) -> tuple[np.ndarray, float]:
+    """blend-v2 scores and the weight used: w * p_gain + (1 - w) * q_influence.
+
+    p_gain = compute_normalised(gain_spans), q_influence = compute_standardised_softmax
+    (influence), w = coverage ** gamma with coverage the share of the answer's likelihood
+    gain that lies in spans found in the records: an answer whose gain the records hold
+    verbatim is paid by span evidence, one whose gain they do not hold (a paraphrase, a new
+    format) by influence. Without any span evidence the result is q_influence alone (w = 0).
+    """
+    if not 0.0 <= coverage <= 1.0 or not gamma > 0:
+        raise AttributionError(f"need coverage in [0, 1] and gamma > 0, got {coverage}, {gamma}")
+    q_infl = compute_standardised_softmax(influence)
+    p_gain = compute_normalised(gain_spans)
+    if p_gain.shape != q_infl.shape:
+        raise AttributionError("influence and span scores must have one length")
+    if not p_gain.any():
+        return q_infl, 0.0
+    weight = float(coverage**gamma)
+    return weight * p_gain + (1.0 - weight) * q_infl, weight
 
 
 def compute_span_idf(n_records: int, holders: int) -> int:
@@ -352,6 +394,152 @@ class BlendEngine(_BaseEngine):
         return scores, details
 
 
+class LoraInfluenceV2Engine(LoraInfluenceEngine):
+    """lora-influence-v2: exact damped projected curvature, scores over sqrt(self-influence).
+
+    Same features and query gradient as lora-influence-v1. Per LoRA module the preconditioner
+    is the exact inverse (G_l + lambda_l I)^-1 of the projected Gauss-Newton matrix (k x k,
+    computed at load) instead of DataInf's average of rank-one inverses, and each record's
+    score is divided by the square root of its own self-influence v_i^T P v_i (RelatIF), so
+    records with large gradients (poorly fit ones) do not top every query.
+    """
+
+    name = LORA_INFLUENCE_V2
+
+    def __init__(self, features: Features, model: Any, tokenizer: Any) -> None:
+        """Engine over features; computes the exact preconditioners and self-influences."""
+        super().__init__(features, model, tokenizer)
+        modules = len(features.params["modules"])
+        damping = float(features.params["damping"])
+        self.precond = compute_exact_preconditioners(features.lora_grads, modules, damping)
+        self.self_influence = compute_self_influence(features.lora_grads, self.precond)
+
+    def score(self, prompt: str, output: str) -> tuple[np.ndarray, dict[str, Any]]:
+        """Relative influence scores per record and the method's parameters."""
+        query = self.query_gradient(prompt, output)
+        raw = compute_influence_scores(self.features.lora_grads, query, self.precond)
+        scores = compute_relative_influence(raw, self.self_influence)
+        details = {
+            "damping": self.features.params["damping"],
+            "proj_dim": self.features.params["proj_dim"],
+            "preconditioner": "exact",
+            "normalisation": "relative",
+        }
+        return scores, details
+
+
+class SpanGainEngine(_BaseEngine):
+    """span-gain-v1: span-match-v1's hits, each worth the likelihood the adapter added there.
+
+    For the answer's tokens, gain = max(0, log p_adapter - log p_base) (the same model with
+    the adapter off), spread over each token's bytes. A hit (an n-gram or longest match found
+    in the records) is worth the gain of the bytes it covers, split evenly among the records
+    holding it; a record's score is the sum over its hits. Template text the base already
+    predicts earns nothing; a fact or a format that only fine-tuning taught earns the most.
+    """
+
+    name = SPAN_GAIN
+    positive_only = True
+
+    def __init__(
+        self, features: Features, model: Any, tokenizer: Any, min_span: int = DEFAULT_MIN_SPAN
+    ) -> None:
+        """Engine over the features' suffix array and a peft model (adapter on and off)."""
+        if compute_lora_weights_sha256(model) != features.params["lora_weights_sha256"]:
+            raise FeaturesError(
+                "the model's LoRA weights differ from those the features were computed for: "
+                "load the adapter the features belong to"
+            )
+        self.features = features
+        self.model = model
+        self.tokenizer = tokenizer
+        self.span = SpanMatchEngine(features, min_span)
+
+    def score_with_coverage(
+        self, prompt: str, output: str
+    ) -> tuple[np.ndarray, float, dict[str, Any]]:
+        """Scores per record, the share of the gain covered by hits, and the evidence."""
+        from aichain.gpu_worker.attribution.token_gain import (
+            compute_byte_weights,
+            compute_gain_coverage,
+            compute_output_logprobs,
+            compute_weighted_span_scores,
+        )
+
+        data = output.encode("utf-8")
+        hits = self.span.index.dense_spans(
+            data, self.span.min_span, max_occurrences=self.span.max_occurrences
+        )
+        adapted, base, lengths = compute_output_logprobs(
+            self.model, self.tokenizer, prompt, output, int(self.features.params["max_length"])
+        )
+        weights = compute_byte_weights(np.maximum(adapted - base, 0.0), lengths, len(data))
+        n_records = len(self.features.records)
+        scores = compute_weighted_span_scores(hits, weights, n_records)
+        coverage = compute_gain_coverage(hits, weights)
+        prefix = np.concatenate([[0.0], np.cumsum(weights)])
+        details = {
+            "min_span": self.span.min_span,
+            "max_occurrences": self.span.max_occurrences,
+            "token_gain": [float(x) for x in np.maximum(adapted - base, 0.0)],
+            "coverage": coverage,
+            "spans": [
+                [
+                    h.start,
+                    h.length,
+                    h.occurrences,
+                    float(prefix[h.start + h.length] - prefix[h.start]) / len(h.records),
+                    len(h.records),
+                    [int(r) for r in h.records[:EVIDENCE_SPAN_RECORDS]],
+                ]
+                for h in hits
+            ],
+        }
+        return scores, coverage, details
+
+    def score(self, prompt: str, output: str) -> tuple[np.ndarray, dict[str, Any]]:
+        """Gain-weighted span scores per record and every hit's credit."""
+        scores, _, details = self.score_with_coverage(prompt, output)
+        return scores, details
+
+
+class AdaptiveBlendEngine(_BaseEngine):
+    """blend-v2: span-gain-v1 and lora-influence-v2 mixed per answer by the gain's coverage."""
+
+    name = BLEND_V2
+
+    def __init__(
+        self,
+        influence: LoraInfluenceV2Engine,
+        gain: SpanGainEngine,
+        gamma: float = DEFAULT_BLEND_V2_GAMMA,
+    ) -> None:
+        """Blend of two engines over the same features."""
+        if not gamma > 0:
+            raise AttributionError(f"blend-v2 gamma must be positive, got {gamma}")
+        self.features = influence.features
+        self.influence = influence
+        self.gain = gain
+        self.gamma = gamma
+
+    def score(self, prompt: str, output: str) -> tuple[np.ndarray, dict[str, Any]]:
+        """Blended scores, the weight chosen for this answer and both engines' evidence."""
+        infl, infl_details = self.influence.score(prompt, output)
+        gain, coverage, gain_details = self.gain.score_with_coverage(prompt, output)
+        scores, weight = compute_adaptive_blend_scores(infl, gain, coverage, self.gamma)
+        details = {
+            "rule": "coverage-mix",
+            "gamma": self.gamma,
+            "coverage": coverage,
+            "span_weight": weight,
+            "influence": infl_details,
+            "span_gain": gain_details,
+            "influence_scores": [float(x) for x in infl],
+            "span_gain_scores": [float(x) for x in gain],
+        }
+        return scores, details
+
+
 def load_engine(
     adapter_dir: Path,
     name: str = LORA_INFLUENCE,
@@ -374,6 +562,15 @@ def load_engine(
         model, tokenizer = load_adapter_model(Path(adapter_dir), base_model, device)
     elif tokenizer is None:
         raise AttributionError("a model was given without its tokenizer")
+    if name == SPAN_GAIN:
+        return SpanGainEngine(features, model, tokenizer, min_span)
+    if name in (LORA_INFLUENCE_V2, BLEND_V2):
+        influence_v2 = LoraInfluenceV2Engine(features, model, tokenizer)
+        if name == LORA_INFLUENCE_V2:
+            return influence_v2
+        return AdaptiveBlendEngine(
+            influence_v2, SpanGainEngine(features, model, tokenizer, min_span)
+        )
     influence = LoraInfluenceEngine(features, model, tokenizer)
     if name == LORA_INFLUENCE:
         return influence

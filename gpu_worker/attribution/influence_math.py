@@ -70,3 +70,60 @@ def compute_influence_scores(
 def compute_dot_scores(grads: np.ndarray, query: np.ndarray) -> np.ndarray:
     """Plain gradient dot products (TracIn-style, one checkpoint), n float64."""
     return (grads @ query.astype(np.float32)).astype(np.float64)
+
+
+def compute_layer_scores(
+    grads: np.ndarray, query: np.ndarray, preconditioners: np.ndarray
+) -> np.ndarray:
+    """Each LoRA module's share of the influence score: n x modules float64 (rows sum to
+    compute_influence_scores)."""
+    modules, k, _ = preconditioners.shape
+    r = compute_preconditioned_query(query, preconditioners).reshape(modules, k)
+    blocks = grads.reshape(grads.shape[0], modules, k)
+    return np.einsum("nlk,lk->nl", blocks, r, dtype=np.float32).astype(np.float64)
+
+
+def compute_exact_preconditioners(grads: np.ndarray, modules: int, damping: float) -> np.ndarray:
+    """P_l = (G_l + lambda_l I)^-1 exactly, G_l = (1/n) sum_i v_il v_il^T (modules x k x k).
+
+    The inverse DataInf approximates, affordable in the projected space (k x k per module);
+    lambda_l is DataInf's (damping times the mean squared gradient norm of module l).
+    """
+    n, width = grads.shape
+    if n == 0 or modules <= 0 or width % modules or not damping > 0:
+        raise AttributionError("need records, a whole number of modules and a positive damping")
+    k = width // modules
+    blocks = grads.astype(np.float64).reshape(n, modules, k)
+    out = np.zeros((modules, k, k), dtype=np.float64)
+    for layer in range(modules):
+        v = blocks[:, layer, :]
+        lam = damping * float(np.einsum("ij,ij->i", v, v).mean()) or damping
+        out[layer] = np.linalg.inv(v.T @ v / n + lam * np.eye(k))
+    return out
+
+
+def compute_self_influence(grads: np.ndarray, preconditioners: np.ndarray) -> np.ndarray:
+    """v_i^T P v_i of every record (n float64, >= 0 for positive definite P)."""
+    modules, k, _ = preconditioners.shape
+    blocks = grads.astype(np.float64).reshape(grads.shape[0], modules, k)
+    total = np.zeros(grads.shape[0], dtype=np.float64)
+    for layer in range(modules):
+        v = blocks[:, layer, :]
+        total += np.einsum("ij,ij->i", v @ preconditioners[layer].T, v)
+    return np.maximum(total, 0.0)
+
+
+def compute_layer_calibrated(layer_scores: np.ndarray) -> np.ndarray:
+    """Sum over modules of each module's scores divided by their spread across records, so
+    every module has one vote whatever the scale of its gradients (n float64)."""
+    spread = layer_scores.std(axis=0)
+    spread = np.where(spread > 0, spread, 1.0)
+    return (layer_scores / spread).sum(axis=1)
+
+
+def compute_relative_influence(scores: np.ndarray, self_influence: np.ndarray) -> np.ndarray:
+    """scores / sqrt(self-influence): the cosine-like normalisation of RelatIF, so records with
+    large gradients (poorly fit, outliers) do not dominate every query (n float64)."""
+    norm = np.sqrt(np.asarray(self_influence, dtype=np.float64))
+    floor = float(norm.max()) * 1e-6 if norm.size and norm.max() > 0 else 1.0
+    return np.asarray(scores, dtype=np.float64) / np.maximum(norm, floor)
