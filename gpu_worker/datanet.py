@@ -7,12 +7,19 @@ its hash, and the manifest's Merkle root against its record list, before any rec
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol, runtime_checkable
+
+# The version root is a chain rule: the worker uses the chain's code, re-exported here.
+from aichain.modules.datanet.merkle import LEAF_PREFIX as LEAF_PREFIX
+from aichain.modules.datanet.merkle import NODE_PREFIX as NODE_PREFIX
+from aichain.modules.datanet.merkle import RecordRef as RecordRef
+from aichain.modules.datanet.merkle import compute_leaf_hash as compute_leaf_hash
+from aichain.modules.datanet.merkle import compute_record_hash as compute_record_hash
+from aichain.modules.datanet.merkle import compute_version_root as compute_version_root
 
 MANIFEST_FORMAT = "aichain-datanet-v1"
 """Value of the manifest's `format` field."""
@@ -22,10 +29,6 @@ RECORDS_DIR = "records"
 """Folder of a datanet directory holding the record files."""
 TEXT_MEDIA_TYPES = ("text/plain", "text/markdown")
 """Media types the worker can train on and attribute to."""
-LEAF_PREFIX = b"\x00"
-"""Domain separator of a Merkle leaf hash."""
-NODE_PREFIX = b"\x01"
-"""Domain separator of a Merkle inner-node hash."""
 
 
 class DatanetError(ValueError):
@@ -38,16 +41,6 @@ class RecordIntegrityError(DatanetError):
 
 class EmptyDatanetError(DatanetError):
     """A datanet version holds no records."""
-
-
-@dataclass(frozen=True, slots=True)
-class RecordRef:
-    """One manifest entry: what a record is, without its bytes."""
-
-    record_id: str
-    sha256: str
-    contributor: str
-    media_type: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,37 +84,6 @@ class DatanetSource(Protocol):
     def load_records(self) -> list[Record]:
         """All records in manifest order, each verified against its hash."""
         ...
-
-
-def compute_record_hash(data: bytes) -> str:
-    """sha256 hex of a record's bytes."""
-    return hashlib.sha256(data).hexdigest()
-
-
-def _field(value: str) -> bytes:
-    raw = value.encode("utf-8")
-    return len(raw).to_bytes(4, "big") + raw
-
-
-def compute_leaf_hash(ref: RecordRef) -> bytes:
-    """Merkle leaf of one record: sha256(0x00 | id | hash32 | contributor | media_type)."""
-    body = _field(ref.record_id) + bytes.fromhex(ref.sha256)
-    body += _field(ref.contributor) + _field(ref.media_type)
-    return hashlib.sha256(LEAF_PREFIX + body).digest()
-
-
-def _merkle(leaves: Sequence[bytes]) -> bytes:
-    if len(leaves) == 1:
-        return leaves[0]
-    split = 1 << ((len(leaves) - 1).bit_length() - 1)
-    return hashlib.sha256(NODE_PREFIX + _merkle(leaves[:split]) + _merkle(leaves[split:])).digest()
-
-
-def compute_version_root(refs: Sequence[RecordRef]) -> str:
-    """RFC 6962-style Merkle root (hex) of the ordered record list; sha256(b"") when empty."""
-    if not refs:
-        return hashlib.sha256(b"").hexdigest()
-    return _merkle([compute_leaf_hash(ref) for ref in refs]).hex()
 
 
 def _parse_ref(entry: object, index: int) -> RecordRef:
