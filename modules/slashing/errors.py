@@ -53,3 +53,13 @@ class ValidatorTombstonedError(SlashingError):
 class InvalidGenesisError(SlashingError):
     code = 10
     short = "invalid slashing genesis"
+
+
+class InvalidParamsError(SlashingError):
+    code = 11
+    short = "invalid slashing params"
+
+
+class InvalidKeyError(SlashingError):
+    code = 12
+    short = "invalid slashing store key"

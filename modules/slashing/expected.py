@@ -10,10 +10,21 @@ from aichain.app.context import Context
 class StakingValidator(Protocol):
     """The validator fields slashing reads."""
 
-    operator: bytes
-    jailed: bool
-    status: int
-    min_self_delegation: int
+    @property
+    def operator(self) -> bytes:
+        """Operator address."""
+
+    @property
+    def jailed(self) -> bool:
+        """Whether the validator is jailed."""
+
+    @property
+    def status(self) -> int:
+        """Bond status (1 unbonded, 2 unbonding, 3 bonded)."""
+
+    @property
+    def min_self_delegation(self) -> int:
+        """Tokens the operator must keep delegated to itself."""
 
     @property
     def cons_address(self) -> bytes:
@@ -21,6 +32,14 @@ class StakingValidator(Protocol):
 
     def tokens_from_shares(self, shares: int) -> int:
         """Tokens shares are worth."""
+
+
+class StakingParams(Protocol):
+    """The staking params slashing reads."""
+
+    @property
+    def unbonding_time_ns(self) -> int:
+        """The unbonding period: evidence older than this is ignored."""
 
 
 class StakingKeeper(Protocol):
@@ -46,5 +65,5 @@ class StakingKeeper(Protocol):
     def unjail(self, ctx: Context, cons: bytes) -> None:
         """Unjails a validator."""
 
-    def get_params(self, ctx: Context) -> object:
+    def get_params(self, ctx: Context) -> StakingParams:
         """Staking params (unbonding_time_ns bounds evidence age)."""

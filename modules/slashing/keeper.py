@@ -10,7 +10,9 @@ from cosmos.slashing.v1beta1 import slashing_pb2
 
 from aichain.app.context import Context, Misbehavior
 from aichain.app.crypto import bech32_decode, valcons_address, valoper_address
-from aichain.modules.slashing import keys
+from aichain.app.store.prefix import PrefixStore
+from aichain.app.store_keys import StoreKey
+from aichain.modules.slashing import events, keys
 from aichain.modules.slashing.errors import (
     MissingSelfDelegationError,
     NoValidatorForAddressError,
@@ -66,60 +68,65 @@ def signing_info_from_proto(p: slashing_pb2.ValidatorSigningInfo) -> SigningInfo
 class ViewKeeper:
     """Reads params, signing infos and missed blocks."""
 
-    def __init__(self, staking: StakingKeeper) -> None:
+    def __init__(self, store_key: StoreKey, staking: StakingKeeper) -> None:
+        self.store_key = store_key
         self.staking = staking
+
+    def _kv(self, ctx: Context) -> PrefixStore:
+        """The slashing store."""
+        return ctx.kv(self.store_key)
 
     def get_params(self, ctx: Context) -> Params:
         """Module params."""
-        raw = ctx.kv(keys.STORE_PREFIX).get(keys.PARAMS)
+        raw = self._kv(ctx).get(keys.PARAMS)
         return _decode_params(raw) if raw else Params()
 
     def get_signing_info(self, ctx: Context, cons: bytes) -> SigningInfo | None:
         """A validator's signing info, or None."""
-        raw = ctx.kv(keys.STORE_PREFIX).get(keys.signing_info_key(cons))
+        raw = self._kv(ctx).get(keys.signing_info_key(cons))
         if raw is None:
             return None
         return signing_info_from_proto(slashing_pb2.ValidatorSigningInfo.FromString(raw))
 
     def iter_signing_infos(self, ctx: Context) -> Iterator[SigningInfo]:
         """Every signing info in key order."""
-        for _, raw in ctx.kv(keys.STORE_PREFIX).iterate(keys.SIGNING_INFO):
+        for _, raw in self._kv(ctx).iterate(keys.SIGNING_INFO):
             yield signing_info_from_proto(slashing_pb2.ValidatorSigningInfo.FromString(raw))
 
     def is_missed(self, ctx: Context, cons: bytes, index: int) -> bool:
         """Whether the block at a window index was missed."""
-        return ctx.kv(keys.STORE_PREFIX).has(keys.missed_key(cons, index))
+        return self._kv(ctx).has(keys.missed_key(cons, index))
 
     def iter_missed(self, ctx: Context, cons: bytes) -> Iterator[int]:
         """Window indexes of missed blocks, ascending."""
-        for key, _ in ctx.kv(keys.STORE_PREFIX).iterate(keys.missed_prefix(cons)):
-            yield int.from_bytes(key[-8:], "big")
+        for key, _ in self._kv(ctx).iterate(keys.missed_prefix(cons)):
+            yield keys.split_missed_key(key)[1]
 
 
 class Keeper(ViewKeeper):
     """Writes signing infos and punishes validators."""
 
     def set_params(self, ctx: Context, params: Params) -> None:
-        """Stores validated params."""
+        """Stores params. Raises InvalidParamsError naming a field out of range."""
         params.validate()
-        ctx.kv(keys.STORE_PREFIX).set(keys.PARAMS, params.to_proto().SerializeToString())
+        self._kv(ctx).set(keys.PARAMS, params.to_proto().SerializeToString())
 
     def set_signing_info(self, ctx: Context, info: SigningInfo) -> None:
         """Stores a signing info."""
         raw = signing_info_proto(info).SerializeToString()
-        ctx.kv(keys.STORE_PREFIX).set(keys.signing_info_key(info.address), raw)
+        self._kv(ctx).set(keys.signing_info_key(info.address), raw)
 
     def set_missed(self, ctx: Context, cons: bytes, index: int, missed: bool) -> None:
         """Sets or clears a missed bit."""
         key = keys.missed_key(cons, index)
         if missed:
-            ctx.kv(keys.STORE_PREFIX).set(key, b"\x01")
+            self._kv(ctx).set(key, b"\x01")
         else:
-            ctx.kv(keys.STORE_PREFIX).delete(key)
+            self._kv(ctx).delete(key)
 
     def clear_missed(self, ctx: Context, cons: bytes) -> None:
         """Clears a validator's whole bitmap."""
-        store = ctx.kv(keys.STORE_PREFIX)
+        store = self._kv(ctx)
         for key, _ in list(store.iterate(keys.missed_prefix(cons))):
             store.delete(key)
 
@@ -143,12 +150,7 @@ class Keeper(ViewKeeper):
             self.set_missed(ctx, cons, index, False)
             counter -= 1
         if not signed:
-            ctx.emit(
-                "liveness",
-                ("address", valcons_address(cons)),
-                ("missed_blocks", str(counter)),
-                ("height", str(ctx.height)),
-            )
+            events.emit_liveness(ctx, cons, counter, ctx.height)
         info = SigningInfo(
             cons, info.start_height, info.index_offset + 1, info.jailed_until_ns,
             info.tombstoned, counter,
@@ -158,13 +160,7 @@ class Keeper(ViewKeeper):
             height = ctx.height - VALIDATOR_UPDATE_DELAY - 1
             self.staking.slash(ctx, cons, height, power, params.slash_fraction_downtime)
             self.staking.jail(ctx, cons)
-            ctx.emit(
-                "slash",
-                ("address", valcons_address(cons)),
-                ("power", str(power)),
-                ("reason", "missing_signature"),
-                ("jailed", valcons_address(cons)),
-            )
+            events.emit_slash(ctx, cons, power, events.REASON_MISSING_SIGNATURE)
             self.clear_missed(ctx, cons)
             info = SigningInfo(
                 cons, info.start_height, 0, ctx.time_ns + params.downtime_jail_duration_ns,
@@ -183,7 +179,7 @@ class Keeper(ViewKeeper):
         info = self.get_signing_info(ctx, cons) or SigningInfo(cons, start_height=ctx.height)
         if info.tombstoned:
             return
-        max_age = getattr(self.staking.get_params(ctx), "unbonding_time_ns", 0)
+        max_age = self.staking.get_params(ctx).unbonding_time_ns
         if ctx.time_ns - evidence.time_ns > max_age:
             return
         params = self.get_params(ctx)
@@ -197,13 +193,7 @@ class Keeper(ViewKeeper):
                 True, info.missed_blocks_counter,
             ),
         )  # fmt: skip
-        ctx.emit(
-            "slash",
-            ("address", valcons_address(cons)),
-            ("power", str(evidence.power)),
-            ("reason", "double_sign"),
-            ("jailed", valcons_address(cons)),
-        )
+        events.emit_slash(ctx, cons, evidence.power, events.REASON_DOUBLE_SIGN)
 
     def unjail(self, ctx: Context, op: bytes) -> None:
         """Returns a jailed validator to the candidates.

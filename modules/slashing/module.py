@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from cosmos.slashing.v1beta1 import tx_pb2
 
 from aichain.app.context import Context
-from aichain.app.module import BaseModule
+from aichain.app.module import BaseModule, ModuleAccount
 from aichain.app.router import MsgRoute, Router
+from aichain.app.store_keys import StoreKey
 from aichain.modules.slashing import genesis, msgs
 from aichain.modules.slashing.keeper import Keeper
+from aichain.modules.slashing.msg_server import MsgServer
 from aichain.modules.slashing.query import QueryServer, register_queries
 
 
@@ -31,23 +33,25 @@ class SlashingModule(BaseModule):
     """Liveness tracking, downtime and double-sign punishment, unjail."""
 
     name = "slashing"
+    store_key: StoreKey
+    module_accounts: ClassVar[tuple[ModuleAccount, ...]] = ()
 
-    def __init__(self, keeper: Keeper) -> None:
+    def __init__(self, keeper: Keeper, authority: str) -> None:
         self.keeper = keeper
-        self.msg_server = msgs.MsgServer(keeper)
+        self.store_key = keeper.store_key
+        self.msg_server = MsgServer(keeper, authority)
 
     def register(self, router: Router) -> None:
-        """Adds MsgUnjail and the slashing queries."""
-        router.add_msg(
-            MsgRoute(
-                msgs.MSG_UNJAIL_URL,
-                tx_pb2.MsgUnjail,
-                msgs.unjail_signers,
-                msgs.validate_unjail,
-                self.msg_server.unjail,
-                self.name,
-            )
-        )
+        """Adds MsgUnjail, MsgUpdateParams and the slashing queries."""
+        s = self.msg_server
+        routes = [
+            (msgs.MSG_UNJAIL_URL, tx_pb2.MsgUnjail, msgs.unjail_signers, msgs.validate_unjail,
+             s.unjail),
+            (msgs.MSG_UPDATE_PARAMS_URL, tx_pb2.MsgUpdateParams, msgs.authority_signer,
+             msgs.validate_update_params, s.update_params),
+        ]  # fmt: skip
+        for url, proto, signers, validate, handler in routes:
+            router.add_msg(MsgRoute(url, proto, signers, validate, handler, self.name))
         register_queries(router, QueryServer(self.keeper))
 
     def default_genesis(self) -> dict[str, Any]:

@@ -9,13 +9,23 @@ from cosmos.slashing.v1beta1 import slashing_pb2
 from google.protobuf import duration_pb2
 
 from aichain.app.dec import ONE, format_dec, parse_dec_json, parse_dec_wire, truncate_int
-from aichain.modules.slashing.errors import InvalidGenesisError
+from aichain.modules.slashing.errors import InvalidGenesisError, InvalidParamsError
 
 DOUBLE_SIGN_JAIL_END_NS = 253402300799 * 10**9
 """Jailed-until of a tombstoned validator (9999-12-31T23:59:59Z, the Cosmos SDK's)."""
 
 VALIDATOR_UPDATE_DELAY = 1
 """Blocks between a validator set change and CometBFT applying it."""
+
+MAX_INT64 = 2**63 - 1
+"""Largest window or duration (ns) a param may hold (the Cosmos SDK's int64 and Go's
+time.Duration)."""
+
+
+def format_duration(ns: int) -> str:
+    """A duration of nanoseconds as text: whole seconds as '600s', else '1500ns' (any value,
+    valid Duration or not)."""
+    return f"{ns // 10**9}s" if ns % 10**9 == 0 else f"{ns}ns"
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,16 +39,34 @@ class Params:
     slash_fraction_downtime: int = ONE // 100
 
     def validate(self) -> None:
-        """Raises InvalidGenesisError for unusable params."""
-        if self.signed_blocks_window <= 0 or self.downtime_jail_duration_ns <= 0:
-            raise InvalidGenesisError("signed_blocks_window and downtime_jail_duration must be > 0")
-        for name in (
-            "min_signed_per_window",
-            "slash_fraction_double_sign",
-            "slash_fraction_downtime",
+        """Raises InvalidParamsError naming the first field out of range."""
+        if self.signed_blocks_window <= 0:
+            raise InvalidParamsError(
+                f"params.signed_blocks_window must be positive, got {self.signed_blocks_window}"
+            )
+        if self.signed_blocks_window > MAX_INT64:
+            raise InvalidParamsError(
+                f"params.signed_blocks_window must be below 2^63, got {self.signed_blocks_window}"
+            )
+        if self.downtime_jail_duration_ns <= 0:
+            raise InvalidParamsError(
+                "params.downtime_jail_duration must be positive, got "
+                f"{format_duration(self.downtime_jail_duration_ns)}"
+            )
+        if self.downtime_jail_duration_ns > MAX_INT64:
+            raise InvalidParamsError(
+                f"params.downtime_jail_duration must be below {MAX_INT64 // 10**9}s, got "
+                f"{format_duration(self.downtime_jail_duration_ns)}"
+            )
+        for name, value in (
+            ("min_signed_per_window", self.min_signed_per_window),
+            ("slash_fraction_double_sign", self.slash_fraction_double_sign),
+            ("slash_fraction_downtime", self.slash_fraction_downtime),
         ):
-            if not 0 <= getattr(self, name) <= ONE:
-                raise InvalidGenesisError(f"{name} must be within [0, 1]")
+            if not 0 <= value <= ONE:
+                raise InvalidParamsError(
+                    f"params.{name} must be within [0, 1], got {format_dec(value)}"
+                )
 
     def max_missed(self) -> int:
         """Most blocks a validator may miss per window before it is jailed."""
@@ -100,7 +128,10 @@ class Params:
             raise InvalidGenesisError(f"slashing params: {exc}") from None
         except Exception as exc:  # InvalidRequestError from a bad decimal
             raise InvalidGenesisError(f"slashing params: {exc}") from None
-        params.validate()
+        try:
+            params.validate()
+        except InvalidParamsError as exc:
+            raise InvalidGenesisError(f"slashing params: {exc.message}") from None
         return params
 
 

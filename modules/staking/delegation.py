@@ -12,7 +12,7 @@ from aichain.app.coins import Coin
 from aichain.app.context import Context
 from aichain.app.crypto import account_address, valoper_address
 from aichain.app.dec import ONE
-from aichain.modules.staking import keys
+from aichain.modules.staking import events
 from aichain.modules.staking.errors import (
     BadRedelegationDstError,
     BadUnbondingEntryError,
@@ -27,7 +27,7 @@ from aichain.modules.staking.errors import (
     TransitiveRedelegationError,
     ValidatorJailedError,
 )
-from aichain.modules.staking.state import BaseKeeper, pool_of
+from aichain.modules.staking.state import StakingState, pool_of
 from aichain.modules.staking.types import (
     BONDED,
     BONDED_POOL,
@@ -49,14 +49,17 @@ def compute_issued_shares(validator: Validator, amount: int) -> int:
     return validator.shares_from_tokens(amount)
 
 
-class DelegationKeeper(BaseKeeper):
-    """Delegation operations."""
+class Delegations:
+    """Delegation operations, over the staking state."""
+
+    def __init__(self, state: StakingState) -> None:
+        self.state = state
 
     def add_tokens(self, ctx: Context, validator: Validator, amount: int) -> tuple[Validator, int]:
         """Adds delegated tokens to a validator; returns it and the shares issued."""
         shares = compute_issued_shares(validator, amount)
         new = validator.replace(tokens=validator.tokens + amount, shares=validator.shares + shares)
-        return self.update_validator(ctx, validator, new), shares
+        return self.state.update_validator(ctx, validator, new), shares
 
     def remove_shares(
         self, ctx: Context, validator: Validator, shares: int
@@ -65,7 +68,7 @@ class DelegationKeeper(BaseKeeper):
         remaining = validator.shares - shares
         amount = validator.tokens if remaining == 0 else validator.tokens_from_shares(shares)
         new = validator.replace(tokens=validator.tokens - amount, shares=remaining)
-        return self.update_validator(ctx, validator, new), amount
+        return self.state.update_validator(ctx, validator, new), amount
 
     def delegate(
         self,
@@ -86,21 +89,23 @@ class DelegationKeeper(BaseKeeper):
                 "(slashed to zero); delegate to another validator"
             )
         op = validator.operator
-        existing = self.get_delegation(ctx, delegator, op)
+        existing = self.state.get_delegation(ctx, delegator, op)
         if existing is None:
-            self.hooks.before_delegation_created(ctx, delegator, op)
+            self.state.hooks.before_delegation_created(ctx, delegator, op)
         else:
-            self.hooks.before_delegation_shares_modified(ctx, delegator, op)
-        validator = self.must_get_validator(ctx, op)
+            self.state.hooks.before_delegation_shares_modified(ctx, delegator, op)
+        validator = self.state.must_get_validator(ctx, op)
         if source_status is None:
-            coins = [Coin(self.get_params(ctx).bond_denom, amount)]
-            self.bank.send_coins_from_account_to_module(ctx, delegator, pool_of(validator), coins)
+            coins = [Coin(self.state.get_params(ctx).bond_denom, amount)]
+            self.state.bank.send_coins_from_account_to_module(
+                ctx, delegator, pool_of(validator), coins
+            )
         else:
             src = BONDED_POOL if source_status == BONDED else NOT_BONDED_POOL
-            self.move_pool_tokens(ctx, src, pool_of(validator), amount)
+            self.state.move_pool_tokens(ctx, src, pool_of(validator), amount)
         validator, shares = self.add_tokens(ctx, validator, amount)
-        self.set_delegation(ctx, delegator, op, (existing or 0) + shares)
-        self.hooks.after_delegation_modified(ctx, delegator, op)
+        self.state.set_delegation(ctx, delegator, op, (existing or 0) + shares)
+        self.state.hooks.after_delegation_modified(ctx, delegator, op)
         return shares
 
     def shares_for_unbond(self, ctx: Context, delegator: bytes, op: bytes, amount: int) -> int:
@@ -110,8 +115,8 @@ class DelegationKeeper(BaseKeeper):
 
         Raises NoValidatorFoundError, NoDelegationError, InsufficientSharesError.
         """
-        validator = self.must_get_validator(ctx, op)
-        held = self.get_delegation(ctx, delegator, op)
+        validator = self.state.must_get_validator(ctx, op)
+        held = self.state.get_delegation(ctx, delegator, op)
         if held is None:
             raise NoDelegationError(
                 f"{account_address(delegator)} has no delegation to {valoper_address(op)}"
@@ -130,50 +135,41 @@ class DelegationKeeper(BaseKeeper):
         """Removes shares from a delegation; returns the tokens they were worth (still in the
         validator's pool). Jails the validator if its operator drops below the minimum
         self-delegation. Raises NoDelegationError, InsufficientSharesError."""
-        held = self.get_delegation(ctx, delegator, op)
+        held = self.state.get_delegation(ctx, delegator, op)
         if held is None:
             raise NoDelegationError(
                 f"{account_address(delegator)} has no delegation to {valoper_address(op)}"
             )
         if shares > held:
             raise InsufficientSharesError(f"unbonding {shares} shares but only {held} held")
-        self.hooks.before_delegation_shares_modified(ctx, delegator, op)
-        validator = self.must_get_validator(ctx, op)
+        self.state.hooks.before_delegation_shares_modified(ctx, delegator, op)
+        validator = self.state.must_get_validator(ctx, op)
         if (
             delegator == op
             and not validator.jailed
             and validator.tokens_from_shares(held - shares) < validator.min_self_delegation
         ):
-            self.jail_validator(ctx, validator)
-            validator = self.must_get_validator(ctx, op)
+            self.state.jail_validator(ctx, validator)
+            validator = self.state.must_get_validator(ctx, op)
         if held == shares:
-            self.hooks.before_delegation_removed(ctx, delegator, op)
-            self.set_delegation(ctx, delegator, op, 0)
+            self.state.hooks.before_delegation_removed(ctx, delegator, op)
+            self.state.set_delegation(ctx, delegator, op, 0)
         else:
-            self.set_delegation(ctx, delegator, op, held - shares)
-            self.hooks.after_delegation_modified(ctx, delegator, op)
+            self.state.set_delegation(ctx, delegator, op, held - shares)
+            self.state.hooks.after_delegation_modified(ctx, delegator, op)
         validator, amount = self.remove_shares(ctx, validator, shares)
         if validator.shares == 0 and validator.status == UNBONDED:
-            self.remove_validator(ctx, validator)
+            self.state.remove_validator(ctx, validator)
         return amount
-
-    def jail_validator(self, ctx: Context, validator: Validator) -> Validator:
-        """Marks a validator jailed and drops it from the power index (it leaves the bonded
-        set at end-block)."""
-        new = validator.replace(jailed=True)
-        self.delete_power_index(ctx, validator)
-        self.set_validator(ctx, new)
-        ctx.emit("jail", ("validator", valoper_address(validator.operator)))
-        return new
 
     def undelegate(self, ctx: Context, delegator: bytes, op: bytes, shares: int) -> tuple[int, int]:
         """Unbonds shares into an unbonding entry; returns (completion time ns, amount).
 
         Raises MaxUnbondingDelegationEntriesError, NoDelegationError, InsufficientSharesError.
         """
-        params = self.get_params(ctx)
-        validator = self.must_get_validator(ctx, op)
-        ubd = self.get_ubd(ctx, delegator, op)
+        params = self.state.get_params(ctx)
+        validator = self.state.must_get_validator(ctx, op)
+        ubd = self.state.get_ubd(ctx, delegator, op)
         if ubd is not None and len(ubd.entries) >= params.max_entries:
             raise MaxUnbondingDelegationEntriesError(
                 f"already {params.max_entries} unbonding entries from {valoper_address(op)}; "
@@ -181,17 +177,17 @@ class DelegationKeeper(BaseKeeper):
             )
         amount = self.unbond(ctx, delegator, op, shares)
         if validator.status == BONDED:
-            self.move_pool_tokens(ctx, BONDED_POOL, NOT_BONDED_POOL, amount)
+            self.state.move_pool_tokens(ctx, BONDED_POOL, NOT_BONDED_POOL, amount)
         completion = ctx.time_ns + params.unbonding_time_ns
         entry = UnbondingEntry(ctx.height, completion, amount, amount)
         entries = (ubd.entries if ubd else ()) + (entry,)
-        self.set_ubd(ctx, UnbondingDelegation(delegator, op, entries))
-        self._kv(ctx).set(keys.ubd_queue_key(completion, delegator, op), b"")
+        self.state.set_ubd(ctx, UnbondingDelegation(delegator, op, entries))
+        self.state.insert_ubd_queue(ctx, completion, delegator, op)
         return completion, amount
 
     def complete_unbonding(self, ctx: Context, delegator: bytes, op: bytes) -> int:
         """Releases every matured entry to the delegator; returns the amount paid."""
-        ubd = self.get_ubd(ctx, delegator, op)
+        ubd = self.state.get_ubd(ctx, delegator, op)
         if ubd is None:
             return 0
         kept, paid = [], 0
@@ -201,16 +197,14 @@ class DelegationKeeper(BaseKeeper):
             else:
                 kept.append(entry)
         if paid:
-            coins = [Coin(self.get_params(ctx).bond_denom, paid)]
-            self.bank.send_coins_from_module_to_account(ctx, NOT_BONDED_POOL, delegator, coins)
-        self.set_ubd(ctx, UnbondingDelegation(delegator, op, tuple(kept)))
-        if paid:
-            ctx.emit(
-                "complete_unbonding",
-                ("amount", f"{paid}{self.get_params(ctx).bond_denom}"),
-                ("validator", valoper_address(op)),
-                ("delegator", account_address(delegator)),
+            coins = [Coin(self.state.get_params(ctx).bond_denom, paid)]
+            self.state.bank.send_coins_from_module_to_account(
+                ctx, NOT_BONDED_POOL, delegator, coins
             )
+        self.state.set_ubd(ctx, UnbondingDelegation(delegator, op, tuple(kept)))
+        if paid:
+            denom = self.state.get_params(ctx).bond_denom
+            events.emit_complete_unbonding(ctx, paid, denom, op, delegator)
         return paid
 
     def cancel_unbonding(
@@ -221,12 +215,12 @@ class DelegationKeeper(BaseKeeper):
         Raises NoValidatorFoundError, ValidatorJailedError, NoUnbondingDelegationError,
         BadUnbondingEntryError.
         """
-        validator = self.must_get_validator(ctx, op)
+        validator = self.state.must_get_validator(ctx, op)
         if validator.jailed:
             raise ValidatorJailedError(
                 f"validator {valoper_address(op)} is jailed; cannot delegate back to it"
             )
-        ubd = self.get_ubd(ctx, delegator, op)
+        ubd = self.state.get_ubd(ctx, delegator, op)
         if ubd is None:
             raise NoUnbondingDelegationError(
                 f"{account_address(delegator)} is not unbonding from {valoper_address(op)}"
@@ -257,11 +251,11 @@ class DelegationKeeper(BaseKeeper):
                 entry.initial_balance - amount,
                 entry.balance - amount,
             )
-        self.set_ubd(ctx, UnbondingDelegation(delegator, op, tuple(entries)))
+        self.state.set_ubd(ctx, UnbondingDelegation(delegator, op, tuple(entries)))
 
     def has_receiving_redelegation(self, ctx: Context, delegator: bytes, op: bytes) -> bool:
         """Whether delegator has an immature redelegation into op."""
-        return any(r.dst == op for r in self.iter_delegator_reds(ctx, delegator))
+        return any(r.dst == op for r in self.state.iter_delegator_reds(ctx, delegator))
 
     def begin_redelegation(
         self, ctx: Context, delegator: bytes, src: bytes, dst: bytes, shares: int
@@ -274,8 +268,8 @@ class DelegationKeeper(BaseKeeper):
         """
         if src == dst:
             raise SelfRedelegationError("source and destination validators are the same")
-        src_val = self.must_get_validator(ctx, src)
-        dst_val = self.get_validator(ctx, dst)
+        src_val = self.state.must_get_validator(ctx, src)
+        dst_val = self.state.get_validator(ctx, dst)
         if dst_val is None:
             raise BadRedelegationDstError(f"validator {valoper_address(dst)} does not exist")
         if dst_val.jailed:
@@ -285,8 +279,8 @@ class DelegationKeeper(BaseKeeper):
                 f"tokens redelegated into {valoper_address(src)} are still maturing; wait for "
                 "that redelegation to complete"
             )
-        params = self.get_params(ctx)
-        red = self.get_red(ctx, delegator, src, dst)
+        params = self.state.get_params(ctx)
+        red = self.state.get_red(ctx, delegator, src, dst)
         if red is not None and len(red.entries) >= params.max_entries:
             raise MaxRedelegationEntriesError(
                 f"already {params.max_entries} redelegation entries for this pair; wait"
@@ -294,7 +288,7 @@ class DelegationKeeper(BaseKeeper):
         amount = self.unbond(ctx, delegator, src, shares)
         if amount == 0:
             raise TinyRedelegationAmountError("the shares are worth 0 tokens")
-        dst_val = self.must_get_validator(ctx, dst)
+        dst_val = self.state.must_get_validator(ctx, dst)
         shares_dst = self.delegate(ctx, delegator, amount, dst_val, source_status=src_val.status)
         if src_val.status == UNBONDED:
             return ctx.time_ns
@@ -304,13 +298,13 @@ class DelegationKeeper(BaseKeeper):
             completion, height = ctx.time_ns + params.unbonding_time_ns, ctx.height
         entry = RedelegationEntry(height, completion, amount, shares_dst)
         entries = (red.entries if red else ()) + (entry,)
-        self.set_red(ctx, Redelegation(delegator, src, dst, entries))
-        self._kv(ctx).set(keys.red_queue_key(completion, delegator, src, dst), b"")
+        self.state.set_red(ctx, Redelegation(delegator, src, dst, entries))
+        self.state.insert_red_queue(ctx, completion, delegator, src, dst)
         return completion
 
     def complete_redelegation(self, ctx: Context, delegator: bytes, src: bytes, dst: bytes) -> None:
         """Drops matured redelegation entries (the tokens already sit at dst)."""
-        red = self.get_red(ctx, delegator, src, dst)
+        red = self.state.get_red(ctx, delegator, src, dst)
         if red is not None:
             kept = tuple(e for e in red.entries if e.completion_time_ns > ctx.time_ns)
-            self.set_red(ctx, Redelegation(delegator, src, dst, kept))
+            self.state.set_red(ctx, Redelegation(delegator, src, dst, kept))

@@ -194,3 +194,8 @@ class InvalidGenTxError(StakingError):
 class BadUnbondingEntryError(StakingError):
     code = 50
     short = "invalid unbonding entry to cancel"
+
+
+class InvalidKeyError(StakingError):
+    code = 51
+    short = "invalid staking store key"

@@ -3,27 +3,35 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, ClassVar
 
 from cosmos.staking.v1beta1 import tx_pb2
 
 from aichain.app.context import Context
-from aichain.app.module import BaseModule, Invariant
+from aichain.app.module import BURNER, STAKING, BaseModule, Invariant, ModuleAccount
 from aichain.app.router import MsgRoute, Router
+from aichain.app.store_keys import StoreKey
 from aichain.modules.staking import genesis, invariants, msgs
 from aichain.modules.staking.keeper import Keeper
 from aichain.modules.staking.msg_server import MsgServer
 from aichain.modules.staking.query import QueryServer, register_queries
+from aichain.modules.staking.types import BONDED_POOL, NOT_BONDED_POOL
 
 
 class StakingModule(BaseModule):
     """Validators, delegations and the validator set handed to CometBFT."""
 
     name = "staking"
+    store_key: StoreKey
+    module_accounts: ClassVar[tuple[ModuleAccount, ...]] = (
+        ModuleAccount(BONDED_POOL, (BURNER, STAKING)),
+        ModuleAccount(NOT_BONDED_POOL, (BURNER, STAKING)),
+    )
 
-    def __init__(self, keeper: Keeper) -> None:
+    def __init__(self, keeper: Keeper, authority: str) -> None:
         self.keeper = keeper
-        self.msg_server = MsgServer(keeper)
+        self.store_key = keeper.store_key
+        self.msg_server = MsgServer(keeper, authority)
 
     def register(self, router: Router) -> None:
         """Adds the staking messages and queries."""
@@ -41,6 +49,8 @@ class StakingModule(BaseModule):
              msgs.validate_redelegate, s.begin_redelegate),
             (msgs.MSG_CANCEL_UNBONDING_URL, tx_pb2.MsgCancelUnbondingDelegation,
              msgs.delegator_signer, msgs.validate_cancel_unbonding, s.cancel_unbonding),
+            (msgs.MSG_UPDATE_PARAMS_URL, tx_pb2.MsgUpdateParams, msgs.authority_signer,
+             msgs.validate_update_params, s.update_params),
         ]  # fmt: skip
         for url, proto, signers, validate, handler in routes:
             router.add_msg(MsgRoute(url, proto, signers, validate, handler, self.name))

@@ -1,19 +1,17 @@
-"""Staking message handlers: stateful checks, then keeper calls."""
+"""Staking message handlers: stateful checks, then one keeper call each (and the message's
+event)."""
 
 from __future__ import annotations
 
 from cosmos.base.v1beta1 import coin_pb2
 from cosmos.staking.v1beta1 import tx_pb2
 
+from aichain.app.authority import check_authority
 from aichain.app.coins import parse_amount
 from aichain.app.context import Context
-from aichain.app.crypto import (
-    account_address,
-    parse_account_address,
-    parse_valoper_address,
-    valoper_address,
-)
+from aichain.app.crypto import parse_account_address, parse_valoper_address
 from aichain.app.dec import format_dec, parse_dec_wire
+from aichain.modules.staking import events
 from aichain.modules.staking.errors import (
     BadDenomError,
     CommissionGTMaxChangeRateError,
@@ -23,11 +21,9 @@ from aichain.modules.staking.errors import (
     MinSelfDelegationDecreasedError,
     SelfDelegationBelowMinimumError,
     ValidatorJailedError,
-    ValidatorOwnerExistsError,
-    ValidatorPubKeyExistsError,
 )
 from aichain.modules.staking.keeper import Keeper
-from aichain.modules.staking.msgs import compute_validated_rates, positive_coin
+from aichain.modules.staking.msgs import compute_validated_rates, positive_coin, validated_params
 from aichain.modules.staking.types import (
     DAY_NS,
     DO_NOT_MODIFY,
@@ -55,8 +51,9 @@ def merge_description(old: Description, new: Description) -> Description:
 class MsgServer:
     """Executes staking messages."""
 
-    def __init__(self, keeper: Keeper) -> None:
+    def __init__(self, keeper: Keeper, authority: str) -> None:
         self.keeper = keeper
+        self.authority = authority
 
     def _bond_amount(self, ctx: Context, coin: coin_pb2.Coin) -> int:
         """The amount of a coin that must be in the bond denom. Raises BadDenomError."""
@@ -84,10 +81,6 @@ class MsgServer:
                 f"commission rate {format_dec(rate)} is below the chain minimum "
                 f"{format_dec(min_rate)}"
             )
-        if k.get_validator(ctx, op) is not None:
-            raise ValidatorOwnerExistsError(
-                f"{msg.validator_address} is already a validator; use edit-validator"
-            )
         validator = Validator(
             operator=op,
             pubkey=pubkey,
@@ -95,21 +88,9 @@ class MsgServer:
             description=Description.from_proto(msg.description),
             min_self_delegation=parse_amount(msg.min_self_delegation),
         )
-        if k.get_validator_by_cons(ctx, validator.cons_address) is not None:
-            raise ValidatorPubKeyExistsError(
-                "another validator already uses this consensus key; generate a new one"
-            )
-        amount = self._bond_amount(ctx, msg.value)
-        k.set_validator(ctx, validator)
-        k.set_validator_by_cons(ctx, validator)
-        k.set_power_index(ctx, validator)
-        k.hooks.after_validator_created(ctx, op)
-        k.delegate(ctx, op, amount, validator)
-        ctx.emit(
-            "create_validator",
-            ("validator", msg.validator_address),
-            ("amount", f"{amount}{msg.value.denom}"),
-        )
+        value = positive_coin(msg.value, "amount")
+        k.create_validator(ctx, validator, value)
+        events.emit_create_validator(ctx, msg.validator_address, value.amount, value.denom)
         return tx_pb2.MsgCreateValidatorResponse()
 
     def edit_validator(
@@ -145,7 +126,7 @@ class MsgServer:
                 )
             changes["min_self_delegation"] = minimum
         k.set_validator(ctx, validator.replace(**changes))
-        ctx.emit("edit_validator", ("validator", msg.validator_address))
+        events.emit_edit_validator(ctx, msg.validator_address)
         return tx_pb2.MsgEditValidatorResponse()
 
     def _new_commission(self, ctx: Context, old: Commission, rate: int) -> Commission:
@@ -182,11 +163,8 @@ class MsgServer:
             )
         amount = self._bond_amount(ctx, msg.amount)
         k.delegate(ctx, parse_account_address(msg.delegator_address), amount, validator)
-        ctx.emit(
-            "delegate",
-            ("validator", msg.validator_address),
-            ("delegator", msg.delegator_address),
-            ("amount", f"{amount}{msg.amount.denom}"),
+        events.emit_delegate(
+            ctx, msg.validator_address, msg.delegator_address, amount, msg.amount.denom
         )
         return tx_pb2.MsgDelegateResponse()
 
@@ -202,12 +180,8 @@ class MsgServer:
         amount = self._bond_amount(ctx, msg.amount)
         shares = k.shares_for_unbond(ctx, delegator, op, amount)
         completion, paid = k.undelegate(ctx, delegator, op, shares)
-        ctx.emit(
-            "unbond",
-            ("validator", msg.validator_address),
-            ("delegator", msg.delegator_address),
-            ("amount", f"{paid}{msg.amount.denom}"),
-            ("completion_time", ts(completion).ToJsonString()),
+        events.emit_unbond(
+            ctx, msg.validator_address, msg.delegator_address, paid, msg.amount.denom, completion
         )
         return tx_pb2.MsgUndelegateResponse(
             completion_time=ts(completion),
@@ -225,13 +199,7 @@ class MsgServer:
         amount = self._bond_amount(ctx, msg.amount)
         shares = k.shares_for_unbond(ctx, delegator, src, amount)
         completion = k.begin_redelegation(ctx, delegator, src, dst, shares)
-        ctx.emit(
-            "redelegate",
-            ("source_validator", valoper_address(src)),
-            ("destination_validator", valoper_address(dst)),
-            ("delegator", account_address(delegator)),
-            ("amount", f"{amount}{msg.amount.denom}"),
-        )
+        events.emit_redelegate(ctx, src, dst, delegator, amount, msg.amount.denom)
         return tx_pb2.MsgBeginRedelegateResponse(completion_time=ts(completion))
 
     def cancel_unbonding(
@@ -246,11 +214,24 @@ class MsgServer:
             msg.creation_height,
             amount,
         )
-        ctx.emit(
-            "cancel_unbonding_delegation",
-            ("validator", msg.validator_address),
-            ("delegator", msg.delegator_address),
-            ("amount", f"{amount}{msg.amount.denom}"),
-            ("creation_height", str(msg.creation_height)),
+        events.emit_cancel_unbonding_delegation(
+            ctx,
+            msg.validator_address,
+            msg.delegator_address,
+            amount,
+            msg.amount.denom,
+            msg.creation_height,
         )
         return tx_pb2.MsgCancelUnbondingDelegationResponse()
+
+    def update_params(
+        self, ctx: Context, msg: tx_pb2.MsgUpdateParams
+    ) -> tx_pb2.MsgUpdateParamsResponse:
+        """MsgUpdateParams: the authority (governance) replaces the params.
+
+        Raises UnauthorizedError (any signer but the authority), InvalidParamsError (naming
+        the field).
+        """
+        check_authority(self.authority, msg.authority)
+        self.keeper.set_params(ctx, validated_params(msg.params))
+        return tx_pb2.MsgUpdateParamsResponse()

@@ -7,8 +7,13 @@ from cosmos.staking.v1beta1 import staking_pb2, tx_pb2
 
 from aichain.app.coins import Coin, parse_amount, validate_denom
 from aichain.app.crypto import parse_account_address, parse_valoper_address
-from aichain.app.dec import ONE, parse_dec_wire
-from aichain.app.errors import InvalidAddressError, InvalidCoinsError, InvalidRequestError
+from aichain.app.dec import ONE, format_dec, parse_dec_wire
+from aichain.app.errors import (
+    AppError,
+    InvalidAddressError,
+    InvalidCoinsError,
+    InvalidRequestError,
+)
 from aichain.modules.staking.errors import (
     CommissionChangeRateGTMaxRateError,
     CommissionChangeRateNegativeError,
@@ -17,9 +22,10 @@ from aichain.modules.staking.errors import (
     CommissionNegativeError,
     EmptyDescriptionError,
     EmptyValidatorPubKeyError,
+    InvalidParamsError,
     SelfDelegationBelowMinimumError,
 )
-from aichain.modules.staking.types import DO_NOT_MODIFY, pubkey_from_any
+from aichain.modules.staking.types import DO_NOT_MODIFY, Params, pubkey_from_any
 
 MSG_CREATE_VALIDATOR_URL = "/cosmos.staking.v1beta1.MsgCreateValidator"
 """Type URL of MsgCreateValidator."""
@@ -38,6 +44,12 @@ MSG_BEGIN_REDELEGATE_URL = "/cosmos.staking.v1beta1.MsgBeginRedelegate"
 
 MSG_CANCEL_UNBONDING_URL = "/cosmos.staking.v1beta1.MsgCancelUnbondingDelegation"
 """Type URL of MsgCancelUnbondingDelegation."""
+
+MSG_UPDATE_PARAMS_URL = "/cosmos.staking.v1beta1.MsgUpdateParams"
+"""Type URL of MsgUpdateParams."""
+
+MAX_DURATION_NS = 2**63 - 1
+"""Longest duration a param may hold (Go's time.Duration, which the Cosmos SDK uses)."""
 
 DESCRIPTION_LIMITS = {
     "moniker": 70,
@@ -95,9 +107,18 @@ def validator_signer(msg: tx_pb2.MsgCreateValidator | tx_pb2.MsgEditValidator) -
     return (parse_valoper_address(msg.validator_address),)
 
 
-def delegator_signer(msg: object) -> tuple[bytes, ...]:
+DelegatorMsg = (
+    tx_pb2.MsgDelegate
+    | tx_pb2.MsgUndelegate
+    | tx_pb2.MsgBeginRedelegate
+    | tx_pb2.MsgCancelUnbondingDelegation
+)
+"""The messages a delegator signs."""
+
+
+def delegator_signer(msg: DelegatorMsg) -> tuple[bytes, ...]:
     """The delegator signs."""
-    return (parse_account_address(msg.delegator_address),)  # type: ignore[attr-defined]
+    return (parse_account_address(msg.delegator_address),)
 
 
 def validate_create_validator(msg: tx_pb2.MsgCreateValidator) -> None:
@@ -138,7 +159,9 @@ def validate_edit_validator(msg: tx_pb2.MsgEditValidator) -> None:
         raise InvalidRequestError("min self delegation must be a positive integer")
 
 
-def validate_delegate(msg: tx_pb2.MsgDelegate | tx_pb2.MsgUndelegate) -> None:
+def validate_delegate(
+    msg: tx_pb2.MsgDelegate | tx_pb2.MsgUndelegate | tx_pb2.MsgCancelUnbondingDelegation,
+) -> None:
     """Addresses and a positive amount. Raises InvalidAddressError, InvalidCoinsError."""
     parse_account_address(msg.delegator_address)
     parse_valoper_address(msg.validator_address)
@@ -156,6 +179,62 @@ def validate_redelegate(msg: tx_pb2.MsgBeginRedelegate) -> None:
 def validate_cancel_unbonding(msg: tx_pb2.MsgCancelUnbondingDelegation) -> None:
     """Addresses, a positive amount and height. Raises InvalidAddressError,
     InvalidCoinsError, InvalidRequestError."""
-    validate_delegate(msg)  # type: ignore[arg-type]
+    validate_delegate(msg)
     if msg.creation_height <= 0:
         raise InvalidRequestError("creation height must be positive")
+
+
+def format_duration(ns: int) -> str:
+    """A duration of nanoseconds as text: whole seconds as '600s', else '1500ns' (any value,
+    valid Duration or not)."""
+    return f"{ns // 10**9}s" if ns % 10**9 == 0 else f"{ns}ns"
+
+
+def authority_signer(msg: tx_pb2.MsgUpdateParams) -> tuple[bytes, ...]:
+    """The authority signs."""
+    return (parse_account_address(msg.authority),)
+
+
+def validate_update_params(msg: tx_pb2.MsgUpdateParams) -> None:
+    """Stateless checks of MsgUpdateParams: the authority is an address and params are given
+    (each field is checked by the handler, after the authority). Raises InvalidAddressError,
+    InvalidParamsError."""
+    parse_account_address(msg.authority)
+    if not msg.HasField("params"):
+        raise InvalidParamsError("params must be given (every field: the whole new params)")
+
+
+def validated_params(p: staking_pb2.Params) -> Params:
+    """Params of their proto form (decimals as wire atomics), every field checked.
+
+    Raises InvalidParamsError naming the first field out of range.
+    """
+    unbonding_ns = p.unbonding_time.seconds * 10**9 + p.unbonding_time.nanos
+    if unbonding_ns <= 0:
+        raise InvalidParamsError(
+            f"params.unbonding_time must be positive, got {format_duration(unbonding_ns)}"
+        )
+    if unbonding_ns > MAX_DURATION_NS:
+        raise InvalidParamsError(
+            f"params.unbonding_time must be below {MAX_DURATION_NS // 10**9}s, got "
+            f"{format_duration(unbonding_ns)}"
+        )
+    if p.max_validators <= 0:
+        raise InvalidParamsError(f"params.max_validators must be positive, got {p.max_validators}")
+    if p.max_entries <= 0:
+        raise InvalidParamsError(f"params.max_entries must be positive, got {p.max_entries}")
+    try:
+        validate_denom(p.bond_denom)
+    except InvalidCoinsError as exc:
+        raise InvalidParamsError(f"params.bond_denom: {exc.message}") from None
+    try:
+        rate = parse_dec_wire(p.min_commission_rate)
+    except AppError as exc:
+        raise InvalidParamsError(f"params.min_commission_rate: {exc.message}") from None
+    if not 0 <= rate <= ONE:
+        raise InvalidParamsError(
+            f"params.min_commission_rate must be within [0, 1], got {format_dec(rate)}"
+        )
+    return Params(
+        unbonding_ns, p.max_validators, p.max_entries, p.historical_entries, p.bond_denom, rate
+    )

@@ -4,9 +4,10 @@ after the infraction (the Cosmos SDK's rule)."""
 from __future__ import annotations
 
 from aichain.app.context import Context
-from aichain.app.crypto import valcons_address, valoper_address
 from aichain.app.dec import ONE, mul_trunc, quo_round_up
-from aichain.modules.staking.state import pool_of
+from aichain.modules.staking import events
+from aichain.modules.staking.delegation import Delegations
+from aichain.modules.staking.state import StakingState, pool_of
 from aichain.modules.staking.types import (
     NOT_BONDED_POOL,
     POWER_REDUCTION,
@@ -15,7 +16,6 @@ from aichain.modules.staking.types import (
     UnbondingDelegation,
     UnbondingEntry,
 )
-from aichain.modules.staking.valset import ValsetKeeper
 
 
 def compute_slash_amount(power: int, fraction: int) -> int:
@@ -23,8 +23,12 @@ def compute_slash_amount(power: int, fraction: int) -> int:
     return power * POWER_REDUCTION * fraction // ONE
 
 
-class SlashKeeper(ValsetKeeper):
-    """Slashing, jailing and unjailing by consensus address."""
+class Slasher:
+    """Slashing, jailing and unjailing by consensus address, over the staking state."""
+
+    def __init__(self, state: StakingState, delegations: Delegations) -> None:
+        self.state = state
+        self.delegations = delegations
 
     def slash(
         self, ctx: Context, cons: bytes, infraction_height: int, power: int, fraction: int
@@ -32,30 +36,24 @@ class SlashKeeper(ValsetKeeper):
         """Burns fraction of the stake the validator had at infraction_height (power); returns
         the tokens burned from the validator itself. Unknown or unbonded validators are left
         alone (their stake has already left)."""
-        validator = self.get_validator_by_cons(ctx, cons)
+        validator = self.state.get_validator_by_cons(ctx, cons)
         if validator is None or validator.status == UNBONDED:
             return 0
         remaining = compute_slash_amount(power, fraction)
         if infraction_height < ctx.height:
-            for ubd in self.iter_validator_ubds(ctx, validator.operator):
+            for ubd in self.state.iter_validator_ubds(ctx, validator.operator):
                 remaining -= self.slash_unbonding(ctx, ubd, infraction_height, fraction)
-            for red in self.iter_reds_from(ctx, validator.operator):
+            for red in self.state.iter_reds_from(ctx, validator.operator):
                 remaining -= self.slash_redelegation(ctx, red, infraction_height, fraction)
-        validator = self.must_get_validator(ctx, validator.operator)
+        validator = self.state.must_get_validator(ctx, validator.operator)
         burn = max(0, min(remaining, validator.tokens))
         effective = min(ONE, quo_round_up(burn, validator.tokens)) if validator.tokens else 0
-        self.hooks.before_validator_slashed(ctx, validator.operator, effective)
-        validator = self.must_get_validator(ctx, validator.operator)
+        self.state.hooks.before_validator_slashed(ctx, validator.operator, effective)
+        validator = self.state.must_get_validator(ctx, validator.operator)
         new = validator.replace(tokens=validator.tokens - burn)
-        self.update_validator(ctx, validator, new)
-        self.burn_pool_tokens(ctx, pool_of(validator), burn)
-        ctx.emit(
-            "slash",
-            ("address", valcons_address(cons)),
-            ("validator", valoper_address(validator.operator)),
-            ("power", str(power)),
-            ("burned", str(burn)),
-        )
+        self.state.update_validator(ctx, validator, new)
+        self.state.burn_pool_tokens(ctx, pool_of(validator), burn)
+        events.emit_slash(ctx, cons, validator.operator, power, burn)
         return burn
 
     def slash_unbonding(
@@ -79,8 +77,10 @@ class SlashKeeper(ValsetKeeper):
                 )
             )
         if burned:
-            self.set_ubd(ctx, UnbondingDelegation(ubd.delegator, ubd.validator, tuple(entries)))
-            self.burn_pool_tokens(ctx, NOT_BONDED_POOL, burned)
+            self.state.set_ubd(
+                ctx, UnbondingDelegation(ubd.delegator, ubd.validator, tuple(entries))
+            )
+            self.state.burn_pool_tokens(ctx, NOT_BONDED_POOL, burned)
         return due
 
     def slash_redelegation(
@@ -94,23 +94,23 @@ class SlashKeeper(ValsetKeeper):
                 continue
             due += mul_trunc(e.initial_balance * ONE, fraction) // ONE
             shares = mul_trunc(e.shares_dst, fraction)
-            held = self.get_delegation(ctx, red.delegator, red.dst)
+            held = self.state.get_delegation(ctx, red.delegator, red.dst)
             if shares == 0 or held is None:
                 continue
             shares = min(shares, held)
-            dst = self.must_get_validator(ctx, red.dst)
-            amount = self.unbond(ctx, red.delegator, red.dst, shares)
-            self.burn_pool_tokens(ctx, pool_of(dst), amount)
+            dst = self.state.must_get_validator(ctx, red.dst)
+            amount = self.delegations.unbond(ctx, red.delegator, red.dst, shares)
+            self.state.burn_pool_tokens(ctx, pool_of(dst), amount)
         return due
 
     def jail(self, ctx: Context, cons: bytes) -> None:
         """Jails the validator of a consensus address (no-op if unknown or already jailed)."""
-        validator = self.get_validator_by_cons(ctx, cons)
+        validator = self.state.get_validator_by_cons(ctx, cons)
         if validator is not None and not validator.jailed:
-            self.jail_validator(ctx, validator)
+            self.state.jail_validator(ctx, validator)
 
     def unjail(self, ctx: Context, cons: bytes) -> None:
         """Unjails the validator of a consensus address (no-op if unknown or not jailed)."""
-        validator = self.get_validator_by_cons(ctx, cons)
+        validator = self.state.get_validator_by_cons(ctx, cons)
         if validator is not None and validator.jailed:
-            self.unjail_validator(ctx, validator)
+            self.state.unjail_validator(ctx, validator)

@@ -1,4 +1,5 @@
-"""Staking state: the ViewKeeper (reads) and the record writes every operation builds on."""
+"""Staking state: the ViewKeeper (reads) and StakingState, the record writes every operation
+builds on (the part the Keeper's delegation, validator-set and slashing parts share)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,9 @@ from cosmos.staking.v1beta1 import staking_pb2
 from aichain.app.coins import Coin
 from aichain.app.context import Context
 from aichain.app.crypto import valoper_address
-from aichain.modules.staking import keys
+from aichain.app.store.prefix import PrefixStore
+from aichain.app.store_keys import StoreKey
+from aichain.modules.staking import events, keys
 from aichain.modules.staking.errors import NoValidatorFoundError
 from aichain.modules.staking.expected import AccountKeeper, BankKeeper
 from aichain.modules.staking.hooks import StakingHooks
@@ -40,13 +43,14 @@ def _decode_params(raw: bytes) -> Params:
 class ViewKeeper:
     """Reads validators, delegations, unbondings, redelegations, powers and params."""
 
-    def __init__(self, bank: BankKeeper, accounts: AccountKeeper) -> None:
+    def __init__(self, store_key: StoreKey, bank: BankKeeper, accounts: AccountKeeper) -> None:
+        self.store_key = store_key
         self.bank = bank
         self.accounts = accounts
-        self.hooks = StakingHooks()
 
-    def _kv(self, ctx: Context):  # noqa: ANN202 - the module's PrefixStore
-        return ctx.kv(keys.STORE_PREFIX)
+    def _kv(self, ctx: Context) -> PrefixStore:
+        """The staking store."""
+        return ctx.kv(self.store_key)
 
     def get_params(self, ctx: Context) -> Params:
         """Module params (defaults before genesis sets them)."""
@@ -92,16 +96,14 @@ class ViewKeeper:
         self, ctx: Context, delegator: bytes
     ) -> Iterator[tuple[bytes, int]]:
         """(validator, shares) of every delegation of delegator, by validator."""
-        n = len(keys.delegations_prefix(delegator))
         for key, raw in self._kv(ctx).iterate(keys.delegations_prefix(delegator)):
-            yield key[n:], int(raw)
+            yield keys.split_delegation_key(key)[1], int(raw)
 
     def iter_validator_delegations(self, ctx: Context, op: bytes) -> Iterator[tuple[bytes, int]]:
         """(delegator, shares) of every delegation to op, by delegator."""
         store = self._kv(ctx)
-        n = len(keys.delegations_by_val_prefix(op))
         for key, _ in store.iterate(keys.delegations_by_val_prefix(op)):
-            delegator = key[n:]
+            delegator = keys.split_delegation_by_val_key(key)[1]
             raw = store.get(keys.delegation_key(delegator, op))
             if raw is not None:
                 yield delegator, int(raw)
@@ -109,7 +111,8 @@ class ViewKeeper:
     def iter_all_delegations(self, ctx: Context) -> Iterator[tuple[bytes, bytes, int]]:
         """(delegator, validator, shares) of every delegation in key order."""
         for key, raw in self._kv(ctx).iterate(keys.DELEGATION):
-            yield key[1:21], key[21:41], int(raw)
+            delegator, op = keys.split_delegation_key(key)
+            yield delegator, op, int(raw)
 
     def get_ubd(self, ctx: Context, delegator: bytes, op: bytes) -> UnbondingDelegation | None:
         """The unbonding delegation of (delegator, op), or None."""
@@ -125,9 +128,8 @@ class ViewKeeper:
 
     def iter_validator_ubds(self, ctx: Context, op: bytes) -> Iterator[UnbondingDelegation]:
         """Every unbonding delegation from op, by delegator."""
-        n = len(keys.ubds_by_val_prefix(op))
         for key, _ in list(self._kv(ctx).iterate(keys.ubds_by_val_prefix(op))):
-            ubd = self.get_ubd(ctx, key[n:], op)
+            ubd = self.get_ubd(ctx, keys.split_ubd_by_val_key(key)[1], op)
             if ubd is not None:
                 yield ubd
 
@@ -153,7 +155,8 @@ class ViewKeeper:
     def iter_reds_from(self, ctx: Context, src: bytes) -> Iterator[Redelegation]:
         """Every redelegation away from src."""
         for key, _ in list(self._kv(ctx).iterate(keys.reds_by_src_prefix(src))):
-            red = self.get_red(ctx, key[21:41], src, key[41:61])
+            _, delegator, dst = keys.split_red_by_src_key(key)
+            red = self.get_red(ctx, delegator, src, dst)
             if red is not None:
                 yield red
 
@@ -170,7 +173,7 @@ class ViewKeeper:
     def iter_last_powers(self, ctx: Context) -> Iterator[tuple[bytes, int]]:
         """(op, power) of the last validator set, by operator."""
         for key, raw in self._kv(ctx).iterate(keys.LAST_POWER):
-            yield key[1:], int.from_bytes(raw, "big")
+            yield keys.split_last_power_key(key), int.from_bytes(raw, "big")
 
     def get_last_total_power(self, ctx: Context) -> int:
         """Sum of the last validator set's powers."""
@@ -187,8 +190,14 @@ class ViewKeeper:
         return self.pool_balance(ctx, NOT_BONDED_POOL), self.pool_balance(ctx, BONDED_POOL)
 
 
-class BaseKeeper(ViewKeeper):
-    """Record writes; every staking operation is built from these."""
+class StakingState(ViewKeeper):
+    """Record writes, each keeping its indexes; every staking operation is built from these.
+
+    Holds the hooks other modules install, which the writes call."""
+
+    def __init__(self, store_key: StoreKey, bank: BankKeeper, accounts: AccountKeeper) -> None:
+        super().__init__(store_key, bank, accounts)
+        self.hooks = StakingHooks()
 
     def set_hooks(self, hooks: StakingHooks) -> None:
         """Installs the hooks (once, at wiring)."""
@@ -276,6 +285,53 @@ class BaseKeeper(ViewKeeper):
     def set_last_total_power(self, ctx: Context, power: int) -> None:
         """Records the last set's total power."""
         self._kv(ctx).set(keys.LAST_TOTAL_POWER, str(power).encode())
+
+    def insert_ubd_queue(self, ctx: Context, time_ns: int, delegator: bytes, op: bytes) -> None:
+        """Queues an unbonding entry of (delegator, op) maturing at time_ns."""
+        self._kv(ctx).set(keys.ubd_queue_key(time_ns, delegator, op), b"")
+
+    def insert_red_queue(
+        self, ctx: Context, time_ns: int, delegator: bytes, src: bytes, dst: bytes
+    ) -> None:
+        """Queues a redelegation entry of (delegator, src, dst) maturing at time_ns."""
+        self._kv(ctx).set(keys.red_queue_key(time_ns, delegator, src, dst), b"")
+
+    def insert_validator_queue(self, ctx: Context, validator: Validator) -> None:
+        """Queues an unbonding validator at its unbonding completion time."""
+        key = keys.validator_queue_key(validator.unbonding_time_ns, validator.operator)
+        self._kv(ctx).set(key, b"")
+
+    def delete_validator_queue(self, ctx: Context, validator: Validator) -> None:
+        """Removes an unbonding validator from the queue."""
+        key = keys.validator_queue_key(validator.unbonding_time_ns, validator.operator)
+        self._kv(ctx).delete(key)
+
+    def pop_due(self, ctx: Context, queue: bytes) -> Iterator[bytes]:
+        """Each key of queue (keys.UBD_QUEUE, RED_QUEUE or VALIDATOR_QUEUE) due by the block
+        time, in time order; each is deleted just before it is yielded."""
+        store = self._kv(ctx)
+        for key, _ in list(store.iterate(queue)):
+            if keys.queue_time(key) > ctx.time_ns:
+                break
+            store.delete(key)
+            yield key
+
+    def jail_validator(self, ctx: Context, validator: Validator) -> Validator:
+        """Marks a validator jailed and drops it from the power index (it leaves the bonded
+        set at end-block)."""
+        new = validator.replace(jailed=True)
+        self.delete_power_index(ctx, validator)
+        self.set_validator(ctx, new)
+        events.emit_jail(ctx, validator.operator)
+        return new
+
+    def unjail_validator(self, ctx: Context, validator: Validator) -> Validator:
+        """Clears the jailed flag; the validator competes for the set again at end-block."""
+        new = validator.replace(jailed=False)
+        self.set_validator(ctx, new)
+        self.set_power_index(ctx, new)
+        events.emit_unjail(ctx, new.operator)
+        return new
 
     def move_pool_tokens(self, ctx: Context, src: str, dst: str, amount: int) -> None:
         """Moves bond-denom tokens between the two pools (no-op for 0 or src == dst)."""
