@@ -1,16 +1,29 @@
-"""Options and output helpers shared by every `aichain` sub-command."""
+"""Options and output helpers shared by every `aichain` sub-command, and the one path every
+tx command takes: `tx_options` (the shared flags) and `broadcast` (sign, simulate, print or
+send).
+
+Nothing heavy is imported at module level: protobuf, the app and the client load inside the
+functions that need them, so `aichain --help` stays fast.
+"""
 
 from __future__ import annotations
 
 import contextvars
+import functools
 import json
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, NoReturn, TypeVar
+from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
 import click
+
+from aichain.client.gas import DEFAULT_GAS, DEFAULT_GAS_ADJUSTMENT, parse_gas
+
+if TYPE_CHECKING:
+    from google.protobuf.message import Message
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -126,3 +139,276 @@ def fail(message: str, code: int = 1) -> NoReturn:
     """Prints `Error: message` to stderr and exits non-zero."""
     click.echo(f"Error: {message}", err=True)
     sys.exit(code)
+
+
+# --- queries -------------------------------------------------------------------------------
+
+
+def query_options(func: F) -> F:
+    """--height, --node, --home, --output: the flags of every module query command."""
+    return height_option(node_option(home_option(output_option(func))))
+
+
+def as_dict(message: Message) -> dict:
+    """A response as Cosmos-style JSON (snake_case, 64-bit ints as strings)."""
+    # key types that appear inside Any fields must be known to the descriptor pool
+    import cosmos.crypto.ed25519.keys_pb2  # noqa: F401
+    import cosmos.crypto.secp256k1.keys_pb2  # noqa: F401
+    from google.protobuf import json_format
+
+    return json_format.MessageToDict(message, preserving_proto_field_name=True)
+
+
+def query_message(node: str, path: str, request: Message, response_type: type[Message]) -> Any:
+    """Runs one gRPC query method through abci_query (at --height) on the node at the resolved
+    address node; returns the decoded response or exits with the node's error."""
+    from aichain.client.rpc import CometRPC, RPCError
+
+    try:
+        result = CometRPC(node).abci_query(
+            path, request.SerializeToString(), height=QUERY_HEIGHT.get()
+        )
+    except RPCError as exc:
+        fail(str(exc))
+    if result.code != 0:
+        fail(result.log or f"query failed with code {result.codespace}/{result.code}")
+    return response_type.FromString(result.value)
+
+
+def ask(node: str | None, home: Path, path: str, request: Message, response: type[Message]) -> dict:
+    """Runs a gRPC query method (--node/--home resolved, at --height); returns the response as
+    JSON."""
+    return as_dict(query_message(resolve_node(node, home), path, request, response))
+
+
+# --- transactions ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class TxFlags:
+    """The shared flags of a tx command, parsed (see tx_options)."""
+
+    fees: tuple[Any, ...]
+    """--fees as Coins (empty: none, or computed from gas_prices)."""
+    gas_prices: tuple[Any, ...]
+    """--gas-prices as the chain's MinGasPrice values."""
+    gas: int | None
+    """--gas; None means 'auto' (simulate, times gas_adjustment)."""
+    gas_adjustment: float
+    chain_id: str | None
+    memo: str
+    yes: bool
+    no_wait: bool
+    dry_run: bool
+    generate_only: bool
+    node: str | None
+    output: str
+    home: Path
+    keyring_backend: str
+
+
+def _parse_fees(ctx: click.Context, param: click.Parameter, value: str) -> tuple[Any, ...]:
+    if not value:
+        return ()
+    from aichain.app.coins import parse_coins
+    from aichain.app.errors import AppError
+
+    try:
+        return parse_coins(value)
+    except AppError as exc:
+        raise click.BadParameter(str(exc), ctx, param) from None
+
+
+def _parse_gas_prices(ctx: click.Context, param: click.Parameter, value: str) -> tuple[Any, ...]:
+    if not value:
+        return ()
+    from aichain.app.ante import parse_min_gas_prices
+
+    try:
+        prices = parse_min_gas_prices(value)
+    except (ValueError, ArithmeticError) as exc:
+        message = str(exc).replace("minimum gas price", "gas price")
+        raise click.BadParameter(message, ctx, param) from None
+    return prices
+
+
+def _parse_gas(ctx: click.Context, param: click.Parameter, value: str) -> int | None:
+    try:
+        return parse_gas(value)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), ctx, param) from None
+
+
+def _check_adjustment(ctx: click.Context, param: click.Parameter, value: float) -> float:
+    if not value > 0:
+        raise click.BadParameter("must be a positive number, e.g. 1.3", ctx, param)
+    return value
+
+
+_TX_FLAG_NAMES = tuple(TxFlags.__slots__)  # type: ignore[attr-defined]
+"""Keyword names tx_options takes out of a command's arguments into its TxFlags."""
+
+
+def tx_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    """The flags every tx command takes; the command receives them as one `tx: TxFlags`.
+
+    --fees / --gas-prices, --gas N|auto, --gas-adjustment, --chain-id, --memo, -y, --no-wait,
+    --dry-run, --generate-only, --node, --output, --home, --keyring-backend.
+    """
+
+    @functools.wraps(func)
+    def command(**kwargs: Any) -> Any:
+        flags = TxFlags(**{name: kwargs.pop(name) for name in _TX_FLAG_NAMES})
+        if flags.fees and flags.gas_prices:
+            raise click.UsageError("give --fees or --gas-prices, not both")
+        if flags.dry_run and flags.generate_only:
+            raise click.UsageError("give --dry-run or --generate-only, not both")
+        return func(**kwargs, tx=flags)
+
+    options = [
+        click.option(
+            "--fees",
+            default="",
+            callback=_parse_fees,
+            help="Fee to pay, e.g. 5000uaic (must meet the node's minimum gas price).",
+        ),
+        click.option(
+            "--gas-prices",
+            default="",
+            callback=_parse_gas_prices,
+            help="Pay gas x price instead of --fees, e.g. 0.025uaic.",
+        ),
+        click.option(
+            "--gas",
+            default=str(DEFAULT_GAS),
+            show_default=True,
+            callback=_parse_gas,
+            help="Gas limit, or 'auto' to simulate and estimate it.",
+        ),
+        click.option(
+            "--gas-adjustment",
+            type=float,
+            default=DEFAULT_GAS_ADJUSTMENT,
+            show_default=True,
+            callback=_check_adjustment,
+            help="Multiplier applied to the simulated gas with --gas auto and --dry-run.",
+        ),
+        click.option("--chain-id", default=None, help="Chain id (default: asked from the node)."),
+        click.option("--memo", default="", help="Note stored with the tx."),
+        click.option("-y", "--yes", is_flag=True, help="Skip the confirmation prompt."),
+        click.option(
+            "--no-wait", is_flag=True, help="Return after CheckTx instead of waiting for the block."
+        ),
+        click.option(
+            "--dry-run",
+            is_flag=True,
+            help="Simulate the tx and print its gas estimate; broadcast nothing.",
+        ),
+        click.option(
+            "--generate-only",
+            is_flag=True,
+            help="Print the unsigned tx as JSON and stop (FROM may be a key or an address; "
+            "needs no node unless --gas auto).",
+        ),
+        node_option,
+        output_option,
+        home_option,
+        keyring_backend_option,
+    ]
+    return functools.reduce(lambda f, opt: opt(f), reversed(options), command)
+
+
+def _from_address(flags: TxFlags, from_key: str) -> bytes:
+    """The address of FROM (a key of the keyring, else an aic1... address) without opening
+    the secret. Raises KeyringError, AppError."""
+    from aichain.app.crypto import parse_account_address
+    from aichain.cli.keys import open_keyring
+    from aichain.client.keyring import KeyNotFoundError
+
+    try:
+        record = open_keyring(flags.home, flags.keyring_backend).get_key(from_key)
+    except KeyNotFoundError:
+        if from_key.startswith("aic1"):
+            return parse_account_address(from_key)
+        raise
+    return parse_account_address(record.address)
+
+
+def broadcast(
+    from_key: str,
+    build: Callable[[bytes], Sequence[Message]],
+    describe: str,
+    flags: TxFlags,
+) -> None:
+    """The one path of every tx command: the messages build(signer address bytes) returns,
+    signed with FROM_KEY, then (by the flags) printed unsigned, simulated, or confirmed,
+    broadcast and waited for. Prints the result; exits non-zero if the tx failed."""
+    from aichain.app.errors import AppError
+    from aichain.cli.keys import open_keyring
+    from aichain.client import broadcast as txflow
+    from aichain.client.keyring import KeyringError
+    from aichain.client.rpc import CometRPC, RPCError
+
+    try:
+        if flags.generate_only and flags.gas is not None:
+            msgs = build(_from_address(flags, from_key))
+            fee = txflow.compute_fee(flags.gas, flags.fees, flags.gas_prices)
+            emit(txflow.unsigned_tx_json(msgs, fee, flags.gas, flags.memo), "json")
+            return
+        key = open_keyring(flags.home, flags.keyring_backend).private_key(from_key)
+        msgs = build(key.address)
+        rpc = CometRPC(resolve_node(flags.node, flags.home))
+        chain = flags.chain_id or rpc.status()["node_info"]["network"]
+        if flags.dry_run or flags.generate_only:
+            estimate = txflow.estimate_gas(
+                rpc,
+                key,
+                msgs,
+                txflow.query_signer(rpc, key.address),
+                chain_id=chain,
+                fees=flags.fees,
+                gas_prices=flags.gas_prices,
+                gas_adjustment=flags.gas_adjustment,
+                memo=flags.memo,
+            )
+            if flags.dry_run:
+                text = f"gas estimate: {estimate.gas_estimate}"
+                emit(estimate.to_dict(), flags.output, lambda _: text)
+                return
+            gas = estimate.gas_estimate
+            fee = txflow.compute_fee(gas, flags.fees, flags.gas_prices)
+            emit(txflow.unsigned_tx_json(msgs, fee, gas, flags.memo), "json")
+            return
+        if not flags.yes and not click.confirm(f"{describe}?", err=True):
+            fail("cancelled")
+        result = txflow.sign_and_broadcast(
+            rpc,
+            key,
+            msgs,
+            chain_id=chain,
+            fees=flags.fees,
+            gas=flags.gas,
+            gas_adjustment=flags.gas_adjustment,
+            gas_prices=flags.gas_prices,
+            memo=flags.memo,
+            wait=not flags.no_wait,
+        )
+    except (AppError, KeyringError, txflow.TxError, RPCError, ValueError) as exc:
+        fail(str(exc))
+    emit(result.to_dict(), flags.output)
+    if result.code != 0:
+        fail(f"tx failed with code {result.codespace}/{result.code}: {result.log}")
+
+
+def one_coin(amount: str) -> Any:
+    """One positive coin from text like 1000000uaic (a click error otherwise)."""
+    from aichain.app.coins import parse_coins
+    from aichain.app.errors import AppError
+
+    try:
+        coins = parse_coins(amount)
+    except AppError as exc:
+        raise click.BadParameter(str(exc), param_hint="AMOUNT") from None
+    if len(coins) != 1 or coins[0].amount == 0:
+        raise click.BadParameter("give one positive amount, e.g. 1000000uaic", param_hint="AMOUNT")
+    return coins[0]

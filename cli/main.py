@@ -1,6 +1,9 @@
 """The `aichain` command: a thin click layer over client code.
 
-Sub-commands are imported only when used, so `aichain --help` starts fast.
+Sub-commands are imported only when used, so `aichain --help` starts fast. `aichain tx` and
+`aichain query` get the modules' own commands (`modules/<name>/cli.py`) when they load: the
+modules are found by scanning the `aichain.modules` package (aichain.cli.modules), not from a
+list here.
 """
 
 from __future__ import annotations
@@ -22,6 +25,9 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "localnet": ("aichain.cli.localnet", "localnet"),
 }
 """Command name -> (module, attribute) of its click command, loaded on first use."""
+
+MODULE_COMMAND_GROUPS = frozenset({"tx", "query"})
+"""The commands under which each module's tx_command() / query_command() groups appear."""
 
 SHORT_HELP: dict[str, str] = {
     "keys": "Manage local keys (add, list, show, delete, export, import).",
@@ -50,6 +56,10 @@ class LazyGroup(click.Group):
         if target is None:
             return None
         module = importlib.import_module(target[0])
+        if cmd_name in MODULE_COMMAND_GROUPS:
+            from aichain.cli.modules import install_module_commands
+
+            install_module_commands(cmd_name)
         return getattr(module, target[1])
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:

@@ -1,27 +1,31 @@
-"""Sign, broadcast and wait: the shared path of every tx the CLI (and workers) send."""
+"""Sign, broadcast and wait: the shared path of every tx the CLI (and workers) send.
+
+Also the two ways a tx is looked at without being sent: simulated for its gas (`--dry-run`,
+`--gas auto`) and printed unsigned as JSON (`--generate-only`).
+"""
 
 from __future__ import annotations
 
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 from cosmos.auth.v1beta1 import auth_pb2
 from cosmos.auth.v1beta1 import query_pb2 as auth_query_pb2
 from cosmos.tx.v1beta1 import service_pb2
+from google.protobuf import json_format
 from google.protobuf.message import Message
 
 from aichain.app.coins import Coin
 from aichain.app.crypto import PrivateKey, account_address
 from aichain.app.tx import tx_hash
+from aichain.client.gas import DEFAULT_GAS, DEFAULT_GAS_ADJUSTMENT, SIMULATE_GAS_LIMIT
 from aichain.client.rpc import CometRPC, RPCError
-from aichain.client.txbuilder import SignerData, build_tx
+from aichain.client.txbuilder import SignerData, build_tx, pack
 
-SIMULATE_GAS_LIMIT = 10_000_000
-"""Gas limit put in the tx that is simulated to estimate gas."""
-
-DEFAULT_GAS = 200_000
-"""Gas limit when neither --gas N nor --gas auto is given."""
+if TYPE_CHECKING:
+    from aichain.app.ante import MinGasPrice
 
 
 class TxError(Exception):
@@ -53,6 +57,35 @@ class TxResult:
         }
 
 
+@dataclass(frozen=True, slots=True)
+class GasEstimate:
+    """A simulation's gas: what it used, and the limit to ask for (used x adjustment)."""
+
+    gas_used: int
+    gas_estimate: int
+
+    def to_dict(self) -> dict[str, object]:
+        """As the JSON `--dry-run` prints."""
+        return {"gas_estimate": str(self.gas_estimate), "gas_used": str(self.gas_used)}
+
+
+def compute_fee(
+    gas: int, fees: Sequence[Coin], gas_prices: Sequence[MinGasPrice] = ()
+) -> tuple[Coin, ...]:
+    """The fee of a tx with this gas limit: fees as given, else each gas price times the gas
+    (rounded up, the rule CheckTx applies)."""
+    if fees or not gas_prices:
+        return tuple(fees)
+    from aichain.app.ante import compute_required_fee
+
+    return tuple(
+        sorted(
+            (Coin(p.denom, compute_required_fee(gas, p)) for p in gas_prices),
+            key=lambda c: c.denom,
+        )
+    )
+
+
 def query_signer(rpc: CometRPC, address: bytes) -> SignerData:
     """Account number and sequence from the chain. Raises TxError if the account is missing."""
     bech = account_address(address)
@@ -76,6 +109,60 @@ def simulate_gas(rpc: CometRPC, tx: bytes) -> int:
     return service_pb2.SimulateResponse.FromString(result.value).gas_info.gas_used
 
 
+def estimate_gas(
+    rpc: CometRPC,
+    key: PrivateKey,
+    msgs: Sequence[Message],
+    signer: SignerData,
+    *,
+    chain_id: str,
+    fees: Sequence[Coin],
+    gas_prices: Sequence[MinGasPrice] = (),
+    gas_adjustment: float = DEFAULT_GAS_ADJUSTMENT,
+    memo: str = "",
+) -> GasEstimate:
+    """Simulates msgs signed by key and returns the gas used and the adjusted limit.
+
+    With gas prices the probe pays the fee of DEFAULT_GAS (a fee the account can likely
+    afford, so the simulation takes the same fee path as the real tx). Raises TxError.
+    """
+    probe_fee = compute_fee(DEFAULT_GAS, fees, gas_prices)
+    probe = build_tx(msgs, key, signer, chain_id, probe_fee, SIMULATE_GAS_LIMIT, memo)
+    used = simulate_gas(rpc, probe)
+    return GasEstimate(used, math.ceil(used * gas_adjustment))
+
+
+def unsigned_tx_json(
+    msgs: Sequence[Message], fee: Sequence[Coin], gas: int, memo: str = ""
+) -> dict[str, Any]:
+    """The unsigned tx as the Cosmos SDK's `--generate-only` prints it: body (messages with
+    their type URLs), auth_info (fee, no signer infos) and no signatures."""
+    import cosmos.crypto.ed25519.keys_pb2  # noqa: F401  (Any-packed keys must be known to JSON)
+    import cosmos.crypto.secp256k1.keys_pb2  # noqa: F401
+
+    return {
+        "body": {
+            "messages": [
+                json_format.MessageToDict(pack(m), preserving_proto_field_name=True) for m in msgs
+            ],
+            "memo": memo,
+            "timeout_height": "0",
+            "extension_options": [],
+            "non_critical_extension_options": [],
+        },
+        "auth_info": {
+            "signer_infos": [],
+            "fee": {
+                "amount": [{"denom": c.denom, "amount": str(c.amount)} for c in fee],
+                "gas_limit": str(gas),
+                "payer": "",
+                "granter": "",
+            },
+        },
+        "signatures": [],
+    }
+
+
 def sign_and_broadcast(
     rpc: CometRPC,
     key: PrivateKey,
@@ -84,21 +171,31 @@ def sign_and_broadcast(
     chain_id: str,
     fees: Sequence[Coin],
     gas: int | None = None,
-    gas_adjustment: float = 1.3,
+    gas_adjustment: float = DEFAULT_GAS_ADJUSTMENT,
+    gas_prices: Sequence[MinGasPrice] = (),
     memo: str = "",
     wait: bool = True,
     timeout: float = 30.0,
 ) -> TxResult:
     """Signs msgs with key, broadcasts (sync) and, if wait, waits for the block.
 
-    gas=None means estimate by simulation (times gas_adjustment, client side only).
-    Raises TxError, RPCError.
+    gas=None means estimate by simulation (times gas_adjustment, client side only). The fee is
+    fees, else gas_prices times the gas limit. Raises TxError, RPCError.
     """
     signer = query_signer(rpc, key.address)
     if gas is None:
-        probe = build_tx(msgs, key, signer, chain_id, fees, SIMULATE_GAS_LIMIT, memo)
-        gas = math.ceil(simulate_gas(rpc, probe) * gas_adjustment)
-    raw = build_tx(msgs, key, signer, chain_id, fees, gas, memo)
+        gas = estimate_gas(
+            rpc,
+            key,
+            msgs,
+            signer,
+            chain_id=chain_id,
+            fees=fees,
+            gas_prices=gas_prices,
+            gas_adjustment=gas_adjustment,
+            memo=memo,
+        ).gas_estimate
+    raw = build_tx(msgs, key, signer, chain_id, compute_fee(gas, fees, gas_prices), gas, memo)
     digest = tx_hash(raw)
     sync = rpc.broadcast_tx_sync(raw)
     code = int(sync.get("code", 0))

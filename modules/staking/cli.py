@@ -1,126 +1,140 @@
-"""`aichain tx staking ...` and `aichain query staking ...` (cosmos.staking.v1beta1).
+"""`aichain tx staking ...` and `aichain query staking ...` (cosmos.staking.v1beta1), and
+staking's message builders.
 
-Also holds the shared tx flags and broadcaster of the staking, distribution and slashing
-commands (the same path `aichain tx bank send` takes: sign_and_broadcast).
+Click commands only: parse, build the message, hand it to the shared broadcaster. Protobuf
+and the app load inside the functions, so listing commands stays fast.
 """
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 import click
-from google.protobuf.message import Message
 
-from aichain.cli.common import (
-    QUERY_HEIGHT,
-    emit,
-    fail,
-    height_option,
-    home_option,
-    keyring_backend_option,
-    node_option,
-    output_option,
-    resolve_node,
-)
+from aichain.cli.common import TxFlags, ask, broadcast, emit, one_coin, query_options, tx_options
+
+if TYPE_CHECKING:
+    from google.protobuf.message import Message
+
+    from aichain.app.coins import Coin
 
 
-def tx_options(func: Callable[..., Any]) -> Callable[..., Any]:
-    """The flags every tx command takes (fees, gas, chain id, memo, -y, node, keyring)."""
-    options = [
-        click.option("--fees", default="", help="Fee to pay, e.g. 5000uaic."),
-        click.option(
-            "--gas",
-            "gas_text",
-            default="300000",
-            show_default=True,
-            help="Gas limit, or 'auto' to simulate and estimate it.",
-        ),  # fmt: skip
-        click.option("--gas-adjustment", default=1.3, show_default=True),
-        click.option("--chain-id", default=None, help="Chain id (default: asked from the node)."),
-        click.option("--memo", default="", help="Note stored with the tx."),
-        click.option("-y", "--yes", is_flag=True, help="Skip the confirmation prompt."),
-        click.option("--no-wait", is_flag=True, help="Return after CheckTx."),
-        node_option,
-        output_option,
-        home_option,
-        keyring_backend_option,
-    ]
-    return functools.reduce(lambda f, opt: opt(f), reversed(options), func)
+# --- message builders ------------------------------------------------------------------------
 
 
-def broadcast(
-    from_key: str,
-    build: Callable[[bytes], list[Message]],
-    describe: str,
-    opts: dict[str, Any],
-) -> None:
-    """Signs the messages build(signer address bytes) returns with FROM_KEY, broadcasts them,
-    prints the result and exits non-zero if the tx failed."""
-    from aichain.app.coins import parse_coins
-    from aichain.app.errors import AppError
-    from aichain.cli.keys import open_keyring
-    from aichain.client.broadcast import TxError, sign_and_broadcast
-    from aichain.client.keyring import KeyringError
-    from aichain.client.rpc import CometRPC, RPCError
+def msg_create_validator(
+    operator: bytes,
+    consensus_pubkey: bytes,
+    moniker: str,
+    amount: int,
+    denom: str = "uaic",
+    commission_rate: str = "0.10",
+    commission_max_rate: str = "0.20",
+    commission_max_change_rate: str = "0.01",
+    min_self_delegation: int = 1,
+    details: str = "",
+) -> Message:
+    """A staking MsgCreateValidator (rates as decimal text, e.g. '0.10'; ed25519 key bytes)."""
+    from cosmos.base.v1beta1 import coin_pb2
+    from cosmos.staking.v1beta1 import staking_pb2
+    from cosmos.staking.v1beta1 import tx_pb2 as staking_tx
 
-    gas_text = opts["gas_text"]
-    if gas_text != "auto" and (not gas_text.isdigit() or int(gas_text) == 0):
-        raise click.BadParameter("use 'auto' or a positive integer", param_hint="--gas")
-    try:
-        key = open_keyring(opts["home"], opts["keyring_backend"]).private_key(from_key)
-        msgs = build(key.address)
-        if not opts["yes"] and not click.confirm(f"{describe}?", err=True):
-            fail("cancelled")
-        rpc = CometRPC(resolve_node(opts["node"], opts["home"]))
-        chain = opts["chain_id"] or rpc.status()["node_info"]["network"]
-        result = sign_and_broadcast(
-            rpc,
-            key,
-            msgs,
-            chain_id=chain,
-            fees=parse_coins(opts["fees"]),
-            gas=None if gas_text == "auto" else int(gas_text),
-            gas_adjustment=opts["gas_adjustment"],
-            memo=opts["memo"],
-            wait=not opts["no_wait"],
-        )
-    except (AppError, KeyringError, TxError, RPCError, ValueError) as exc:
-        fail(str(exc))
-    emit(result.to_dict(), opts["output"])
-    if result.code != 0:
-        fail(f"tx failed with code {result.codespace}/{result.code}: {result.log}")
+    from aichain.app.crypto import account_address, valoper_address
+    from aichain.app.dec import dec_wire, parse_dec_text
+    from aichain.modules.staking.types import pubkey_any
+
+    return staking_tx.MsgCreateValidator(
+        description=staking_pb2.Description(moniker=moniker, details=details),
+        commission=staking_pb2.CommissionRates(
+            rate=dec_wire(parse_dec_text(commission_rate)),
+            max_rate=dec_wire(parse_dec_text(commission_max_rate)),
+            max_change_rate=dec_wire(parse_dec_text(commission_max_change_rate)),
+        ),
+        min_self_delegation=str(min_self_delegation),
+        delegator_address=account_address(operator),
+        validator_address=valoper_address(operator),
+        pubkey=pubkey_any(consensus_pubkey),
+        value=coin_pb2.Coin(denom=denom, amount=str(amount)),
+    )
 
 
-def ask(node: str | None, home: Path, path: str, request: Message, response: type[Message]) -> dict:
-    """Runs a gRPC query method through abci_query (at --height); returns the response as
-    JSON."""
-    from aichain.client.rpc import CometRPC, RPCError
+def msg_edit_validator(
+    operator: bytes,
+    moniker: str = "[do-not-modify]",
+    commission_rate: str = "",
+    min_self_delegation: int = 0,
+    details: str = "[do-not-modify]",
+) -> Message:
+    """A staking MsgEditValidator (empty rate / 0 minimum: unchanged)."""
+    from cosmos.staking.v1beta1 import staking_pb2
+    from cosmos.staking.v1beta1 import tx_pb2 as staking_tx
 
-    try:
-        result = CometRPC(resolve_node(node, home)).abci_query(
-            path, request.SerializeToString(), height=QUERY_HEIGHT.get()
-        )
-    except RPCError as exc:
-        fail(str(exc))
-    if result.code != 0:
-        fail(result.log or f"query failed with code {result.codespace}/{result.code}")
-    message = response.FromString(result.value)
-    from aichain.cli.query import _as_dict
+    from aichain.app.crypto import valoper_address
+    from aichain.app.dec import dec_wire, parse_dec_text
 
-    return _as_dict(message)
+    keep = "[do-not-modify]"
+    return staking_tx.MsgEditValidator(
+        description=staking_pb2.Description(
+            moniker=moniker, identity=keep, website=keep, security_contact=keep, details=details
+        ),
+        validator_address=valoper_address(operator),
+        commission_rate=dec_wire(parse_dec_text(commission_rate)) if commission_rate else "",
+        min_self_delegation=str(min_self_delegation) if min_self_delegation else "",
+    )
 
 
-def _coin(amount: str):  # noqa: ANN202 - a Coin
-    """One positive coin from text like 1000000uaic."""
-    from aichain.app.coins import parse_coins
+def msg_delegate(delegator: str, validator: str, coin: Coin) -> Message:
+    """A staking MsgDelegate (validator as aicvaloper1...)."""
+    from cosmos.staking.v1beta1 import tx_pb2 as staking_tx
 
-    coins = parse_coins(amount)
-    if len(coins) != 1:
-        raise click.BadParameter("give one amount, e.g. 1000000uaic", param_hint="AMOUNT")
-    return coins[0]
+    from aichain.client.txbuilder import coins_proto
+
+    return staking_tx.MsgDelegate(
+        delegator_address=delegator, validator_address=validator, amount=coins_proto([coin])[0]
+    )
+
+
+def msg_undelegate(delegator: str, validator: str, coin: Coin) -> Message:
+    """A staking MsgUndelegate."""
+    from cosmos.staking.v1beta1 import tx_pb2 as staking_tx
+
+    from aichain.client.txbuilder import coins_proto
+
+    return staking_tx.MsgUndelegate(
+        delegator_address=delegator, validator_address=validator, amount=coins_proto([coin])[0]
+    )
+
+
+def msg_redelegate(delegator: str, src: str, dst: str, coin: Coin) -> Message:
+    """A staking MsgBeginRedelegate."""
+    from cosmos.staking.v1beta1 import tx_pb2 as staking_tx
+
+    from aichain.client.txbuilder import coins_proto
+
+    return staking_tx.MsgBeginRedelegate(
+        delegator_address=delegator,
+        validator_src_address=src,
+        validator_dst_address=dst,
+        amount=coins_proto([coin])[0],
+    )
+
+
+def msg_cancel_unbonding(delegator: str, validator: str, coin: Coin, height: int) -> Message:
+    """A staking MsgCancelUnbondingDelegation of the entry created at height."""
+    from cosmos.staking.v1beta1 import tx_pb2 as staking_tx
+
+    from aichain.client.txbuilder import coins_proto
+
+    return staking_tx.MsgCancelUnbondingDelegation(
+        delegator_address=delegator,
+        validator_address=validator,
+        amount=coins_proto([coin])[0],
+        creation_height=height,
+    )
+
+
+# --- tx commands -----------------------------------------------------------------------------
 
 
 @click.group("staking")
@@ -146,18 +160,20 @@ def tx_staking() -> None:
 def create_validator(from_key: str, amount: str, pubkey: str, moniker: str, details: str,
                      commission_rate: str, commission_max_rate: str,
                      commission_max_change_rate: str, min_self_delegation: int,
-                     **opts: Any) -> None:  # fmt: skip
+                     tx: TxFlags) -> None:  # fmt: skip
     """Make FROM_KEY's account a validator with the given consensus key."""
     import base64
+    import binascii
     import json
-
-    from aichain.client.txbuilder import msg_create_validator
 
     path = Path(pubkey)
     if path.is_file():
         pubkey = json.loads(path.read_text())["pub_key"]["value"]
-    key_bytes = base64.b64decode(pubkey)
-    coin = _coin(amount)
+    try:
+        key_bytes = base64.b64decode(pubkey, validate=True)
+    except binascii.Error:
+        raise click.BadParameter("not base64 and not a key file", param_hint="--pubkey") from None
+    coin = one_coin(amount)
     broadcast(
         from_key,
         lambda address: [
@@ -175,7 +191,7 @@ def create_validator(from_key: str, amount: str, pubkey: str, moniker: str, deta
             )
         ],  # fmt: skip
         f"create validator {moniker} with {amount}",
-        opts,
+        tx,
     )
 
 
@@ -187,17 +203,15 @@ def create_validator(from_key: str, amount: str, pubkey: str, moniker: str, deta
 @click.option("--min-self-delegation", default=0, type=int, help="New minimum (only up).")
 @tx_options
 def edit_validator(from_key: str, moniker: str, details: str, commission_rate: str,
-                   min_self_delegation: int, **opts: Any) -> None:  # fmt: skip
+                   min_self_delegation: int, tx: TxFlags) -> None:  # fmt: skip
     """Edit the validator operated by FROM_KEY."""
-    from aichain.client.txbuilder import msg_edit_validator
-
     broadcast(
         from_key,
         lambda address: [
             msg_edit_validator(address, moniker, commission_rate, min_self_delegation, details)
         ],
         "edit validator",
-        opts,
+        tx,
     )
 
 
@@ -206,14 +220,13 @@ def edit_validator(from_key: str, moniker: str, details: str, commission_rate: s
 @click.argument("validator")
 @click.argument("amount")
 @tx_options
-def delegate(from_key: str, validator: str, amount: str, **opts: Any) -> None:
+def delegate(from_key: str, validator: str, amount: str, tx: TxFlags) -> None:
     """Delegate AMOUNT from FROM_KEY to VALIDATOR (aicvaloper1...)."""
     from aichain.app.crypto import account_address
-    from aichain.client.txbuilder import msg_delegate
 
-    coin = _coin(amount)
+    coin = one_coin(amount)
     broadcast(from_key, lambda a: [msg_delegate(account_address(a), validator, coin)],
-              f"delegate {amount} to {validator}", opts)  # fmt: skip
+              f"delegate {amount} to {validator}", tx)  # fmt: skip
 
 
 @tx_staking.command("unbond")
@@ -221,14 +234,13 @@ def delegate(from_key: str, validator: str, amount: str, **opts: Any) -> None:
 @click.argument("validator")
 @click.argument("amount")
 @tx_options
-def unbond(from_key: str, validator: str, amount: str, **opts: Any) -> None:
+def unbond(from_key: str, validator: str, amount: str, tx: TxFlags) -> None:
     """Undelegate AMOUNT from VALIDATOR (released after the unbonding period)."""
     from aichain.app.crypto import account_address
-    from aichain.client.txbuilder import msg_undelegate
 
-    coin = _coin(amount)
+    coin = one_coin(amount)
     broadcast(from_key, lambda a: [msg_undelegate(account_address(a), validator, coin)],
-              f"unbond {amount} from {validator}", opts)  # fmt: skip
+              f"unbond {amount} from {validator}", tx)  # fmt: skip
 
 
 @tx_staking.command("redelegate")
@@ -238,28 +250,25 @@ def unbond(from_key: str, validator: str, amount: str, **opts: Any) -> None:
 @click.argument("amount")
 @tx_options
 def redelegate(from_key: str, src_validator: str, dst_validator: str, amount: str,
-               **opts: Any) -> None:  # fmt: skip
+               tx: TxFlags) -> None:  # fmt: skip
     """Move AMOUNT of FROM_KEY's delegation from SRC_VALIDATOR to DST_VALIDATOR."""
     from aichain.app.crypto import account_address
-    from aichain.client.txbuilder import msg_redelegate
 
-    coin = _coin(amount)
+    coin = one_coin(amount)
     broadcast(
         from_key,
         lambda a: [msg_redelegate(account_address(a), src_validator, dst_validator, coin)],
         f"redelegate {amount} from {src_validator} to {dst_validator}",
-        opts,
+        tx,
     )
+
+
+# --- queries ---------------------------------------------------------------------------------
 
 
 @click.group("staking")
 def query_staking() -> None:
     """Staking queries (cosmos.staking.v1beta1.Query)."""
-
-
-def query_options(func: Callable[..., Any]) -> Callable[..., Any]:
-    """--node, --home, --output, --height."""
-    return height_option(node_option(home_option(output_option(func))))
 
 
 def _q(name: str, request: Message, response: type[Message], node: str | None, home: Path,
@@ -341,3 +350,13 @@ def params(node: str | None, home: Path, output: str) -> None:
     from cosmos.staking.v1beta1 import query_pb2 as q
 
     _q("Params", q.QueryParamsRequest(), q.QueryParamsResponse, node, home, output)
+
+
+def tx_command() -> click.Group:
+    """`aichain tx staking`."""
+    return tx_staking
+
+
+def query_command() -> click.Group:
+    """`aichain query staking`."""
+    return query_staking

@@ -1,14 +1,27 @@
-"""`aichain tx slashing unjail` and `aichain query slashing ...`."""
+"""`aichain tx slashing unjail` and `aichain query slashing ...` (cosmos.slashing.v1beta1), and
+slashing's message builder.
+
+Click commands only: parse, build the message, hand it to the shared broadcaster.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 import click
 
-from aichain.cli.common import emit
-from aichain.cli.staking import ask, broadcast, query_options, tx_options
+from aichain.cli.common import TxFlags, ask, broadcast, emit, query_options, tx_options
+
+if TYPE_CHECKING:
+    from google.protobuf.message import Message
+
+
+def msg_unjail(validator: str) -> Message:
+    """A slashing MsgUnjail."""
+    from cosmos.slashing.v1beta1 import tx_pb2 as slashing_tx
+
+    return slashing_tx.MsgUnjail(validator_addr=validator)
 
 
 @click.group("slashing")
@@ -19,12 +32,11 @@ def tx_slashing() -> None:
 @tx_slashing.command("unjail")
 @click.argument("from_key")
 @tx_options
-def unjail(from_key: str, **opts: Any) -> None:
+def unjail(from_key: str, tx: TxFlags) -> None:
     """Unjail the validator operated by FROM_KEY (after its jail period)."""
     from aichain.app.crypto import valoper_address
-    from aichain.client.txbuilder import msg_unjail
 
-    broadcast(from_key, lambda a: [msg_unjail(valoper_address(a))], "unjail", opts)
+    broadcast(from_key, lambda a: [msg_unjail(valoper_address(a))], "unjail", tx)
 
 
 @click.group("slashing")
@@ -57,3 +69,13 @@ def params(node: str | None, home: Path, output: str) -> None:
 
     emit(ask(node, home, "/cosmos.slashing.v1beta1.Query/Params", q.QueryParamsRequest(),
              q.QueryParamsResponse), output)  # fmt: skip
+
+
+def tx_command() -> click.Group:
+    """`aichain tx slashing`."""
+    return tx_slashing
+
+
+def query_command() -> click.Group:
+    """`aichain query slashing`."""
+    return query_slashing
