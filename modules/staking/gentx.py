@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import base64
 from collections.abc import Sequence
-from typing import Any, Protocol
+from typing import Any, Generic, Protocol, Self, TypeVar
 
 from cosmos.tx.v1beta1 import tx_pb2
 from google.protobuf import json_format
 
-from aichain.app.context import Context
+from aichain.app.context import Context, ValidatorUpdate
 from aichain.app.crypto import (
     PrivateKey,
     account_address,
@@ -98,26 +98,47 @@ def gentx_raw(entry: dict[str, Any] | str) -> bytes:
     ).SerializeToString()
 
 
-class GenesisAccounts(Protocol):
+class GenesisAccount(Protocol):
+    """The account fields delivering a gentx reads and sets."""
+
+    @property
+    def sequence(self) -> int:
+        """The account's next sequence."""
+
+    def with_pubkey(self, pubkey: bytes) -> Self:
+        """A copy with the public key set."""
+
+    def with_sequence(self, sequence: int) -> Self:
+        """A copy with another sequence."""
+
+
+AccountT = TypeVar("AccountT", bound=GenesisAccount)
+"""The account type of the auth keeper genutil is given."""
+
+
+class GenesisAccounts(Protocol[AccountT]):
     """What delivering a gentx needs from auth."""
 
-    def get_account(self, ctx: Context, address: bytes) -> Any:
+    def get_account(self, ctx: Context, address: bytes) -> AccountT | None:
         """The account at address, or None."""
 
-    def set_account(self, ctx: Context, account: Any) -> None:
+    def set_account(self, ctx: Context, account: AccountT) -> None:
         """Stores an account."""
 
 
-class ValidatorSet(Protocol):
+class StakingValidatorSet(Protocol):
     """What genutil needs from staking."""
 
-    def apply_validator_set_updates(self, ctx: Context) -> Sequence[object]:
+    def apply_validator_set_updates(self, ctx: Context) -> Sequence[ValidatorUpdate]:
         """Recomputes the bonded set and appends the updates to ctx."""
 
 
-def deliver_gentx(ctx: Context, raw: bytes, router: Router, accounts: GenesisAccounts) -> None:
+def deliver_gentx(
+    ctx: Context, raw: bytes, router: Router, accounts: GenesisAccounts[AccountT]
+) -> None:
     """Checks a gentx (one MsgCreateValidator, no fee, valid signature over account number 0)
-    and runs it. Raises InvalidGenTxError."""
+    and runs it through the MsgCreateValidator handler, whose one keeper call is the staking
+    keeper's create_validator verb. Raises InvalidGenTxError."""
     try:
         tx = decode_tx(raw, router)
     except AppError as exc:
@@ -154,12 +175,12 @@ def deliver_gentx(ctx: Context, raw: bytes, router: Router, accounts: GenesisAcc
         raise InvalidGenTxError(f"gentx of {account_address(signer)} failed: {exc}") from None
 
 
-class GenutilModule(BaseModule):
+class GenutilModule(BaseModule, Generic[AccountT]):
     """Delivers app_state.genutil.gen_txs at InitChain (runs after every other module)."""
 
     name = "genutil"
 
-    def __init__(self, accounts: GenesisAccounts, staking: ValidatorSet) -> None:
+    def __init__(self, accounts: GenesisAccounts[AccountT], staking: StakingValidatorSet) -> None:
         self.accounts = accounts
         self.staking = staking
         self.router: Router | None = None
