@@ -12,10 +12,11 @@ from google.protobuf import timestamp_pb2
 from google.protobuf.message import Message
 from tendermint.abci import types_pb2 as abci
 
-from aichain.app.app import memory_app
+from aichain.app.app import memory_app, new_app
 from aichain.app.baseapp import AppConfig, BaseApp
 from aichain.app.coins import Coin
 from aichain.app.crypto import PrivateKey, account_address, consensus_address
+from aichain.app.store.memory import MemStore
 from aichain.client.txbuilder import SignerData, build_tx
 from aichain.modules.staking.gentx import build_gentx, gentx_json
 
@@ -53,10 +54,13 @@ class StakingChain:
         balances: Sequence[tuple[PrivateKey, int]],
         app_state: dict | None = None,
         config: AppConfig | None = None,
+        authority: str | None = None,
     ) -> StakingChain:
         """Genesis: balances, then one gentx per (key, consensus pubkey, self-bond); no
-        inflation unless app_state sets mint params."""
-        app = memory_app(config or AppConfig(invariant_check_period=1))
+        inflation unless app_state sets mint params. authority: who may change params
+        (default: the governance module account, which no test key signs for)."""
+        config = config or AppConfig(invariant_check_period=1)
+        app = memory_app(config) if authority is None else new_app(MemStore(), config, authority)
         funded = {k.address: (k, n) for k, n in balances}
         for key, _, bond in validators:
             funded.setdefault(key.address, (key, bond * 2))
@@ -104,16 +108,13 @@ class StakingChain:
 
     def account(self, address: bytes):
         """The committed account at address."""
-        from aichain.modules.auth.keeper import ViewKeeper
-
-        return ViewKeeper().get_account(self.app.query_context(), address)
+        auth = self.app.manager.module("auth").keeper  # type: ignore[attr-defined]
+        return auth.get_account(self.app.query_context(), address)
 
     def balance(self, address: bytes, denom: str = DENOM) -> int:
         """Committed balance."""
-        from aichain.modules.auth.keeper import ViewKeeper as AuthView
-        from aichain.modules.bank.keeper import ViewKeeper
-
-        return ViewKeeper(AuthView()).get_balance(self.app.query_context(), address, denom)
+        bank = self.app.manager.module("bank").keeper  # type: ignore[attr-defined]
+        return bank.get_balance(self.app.query_context(), address, denom)
 
     def tx(
         self, key: PrivateKey, msgs: Sequence[Message], fee: int = 0, gas: int = 1_000_000

@@ -166,3 +166,45 @@ def test_signing_infos_query(chain: StakingChain) -> None:
         "/cosmos.slashing.v1beta1.Query/Params", slq.QueryParamsRequest(), slq.QueryParamsResponse
     ).params
     assert params.signed_blocks_window == 10
+
+
+def test_update_params_from_the_authority_only() -> None:
+    """MsgUpdateParams signed by the configured authority changes the slashing params; from
+    anyone else it is refused as unauthorized; an invalid field is refused naming it."""
+    from cosmos.slashing.v1beta1 import tx_pb2
+
+    from aichain.modules.slashing.types import Params
+
+    bob = make_key(2)
+    chain = StakingChain.start(
+        [(V[0][0], V[0][1], 100 * AIC)],
+        [(ALICE, 1000 * AIC), (bob, 1000 * AIC)],
+        STATE,
+        authority=account_address(ALICE.address),
+    )
+
+    def update(key, **changes) -> tx_pb2.MsgUpdateParams:  # noqa: ANN001
+        proto = Params(signed_blocks_window=20).to_proto()
+        for name, value in changes.items():
+            setattr(proto, name, value)
+        return tx_pb2.MsgUpdateParams(authority=account_address(key.address), params=proto)
+
+    def window() -> int:
+        return chain.query(
+            "/cosmos.slashing.v1beta1.Query/Params",
+            slq.QueryParamsRequest(),
+            slq.QueryParamsResponse,
+        ).params.signed_blocks_window
+
+    refused = chain.run(
+        [
+            chain.tx(bob, [update(bob)]),
+            chain.tx(ALICE, [update(ALICE, slash_fraction_downtime=b"2000000000000000000")]),
+        ]
+    )
+    assert [(r.codespace, r.code) for r in refused] == [("sdk", 4), ("slashing", 11)]
+    assert "params.slash_fraction_downtime must be within [0, 1]" in refused[1].log
+    assert window() == 10
+    ok = chain.run([chain.tx(ALICE, [update(ALICE)])])
+    assert ok[0].code == 0, ok[0].log
+    assert window() == 20

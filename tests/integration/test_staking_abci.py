@@ -280,3 +280,47 @@ def test_genesis_export_round_trip(chain: StakingChain) -> None:
 
 
 _ = cons_pubkey
+
+
+def test_update_params_from_the_authority_only() -> None:
+    """MsgUpdateParams signed by the configured authority changes the params (here: one
+    validator at most, so the next end-block drops the smaller one); from anyone else it is
+    refused as unauthorized, and an invalid field is refused naming it; neither changes them."""
+    from cosmos.staking.v1beta1 import tx_pb2
+
+    from aichain.modules.staking.types import Params
+
+    chain = StakingChain.start(
+        [(V[0][0], V[0][1], 100 * AIC), (V[1][0], V[1][1], 50 * AIC)],
+        [(ALICE, 1000 * AIC), (BOB, 1000 * AIC)],
+        UNBONDING,
+        authority=acc(ALICE),
+    )
+
+    def update(key, **changes) -> tx_pb2.MsgUpdateParams:  # noqa: ANN001
+        params = Params(60 * 10**9, 10, 7, 0, DENOM, 0)
+        proto = params.to_proto()
+        for name, value in changes.items():
+            setattr(proto, name, value)
+        return tx_pb2.MsgUpdateParams(authority=acc(key), params=proto)
+
+    def params() -> sq.QueryParamsResponse:
+        return chain.query(
+            "/cosmos.staking.v1beta1.Query/Params", sq.QueryParamsRequest(), sq.QueryParamsResponse
+        ).params
+
+    before = params()
+    refused = chain.run(
+        [
+            chain.tx(BOB, [update(BOB, max_validators=1)]),
+            chain.tx(ALICE, [update(ALICE, max_entries=0)]),
+        ]
+    )
+    assert [(r.codespace, r.code) for r in refused] == [("sdk", 4), ("staking", 47)]
+    assert "invalid authority" in refused[0].log
+    assert "params.max_entries must be positive" in refused[1].log
+    assert params() == before
+    resp = chain.block([chain.tx(ALICE, [update(ALICE, max_validators=1)])])
+    assert resp.tx_results[0].code == 0, resp.tx_results[0].log
+    assert params().max_validators == 1
+    assert [(u.pub_key.ed25519, u.power) for u in resp.validator_updates] == [(V[1][1], 0)]
