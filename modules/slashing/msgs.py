@@ -42,10 +42,9 @@ def validate_update_params(msg: tx_pb2.MsgUpdateParams) -> None:
         raise InvalidParamsError("params must be given (every field: the whole new params)")
 
 
-def _fraction(p: slashing_pb2.Params, name: str) -> int:
-    """The decimal atomics of a fraction field (bytes of its atomics digits). Raises
+def _fraction(raw: bytes, name: str) -> int:
+    """The decimal atomics of the fraction field name (bytes of its atomics digits). Raises
     InvalidParamsError naming the field."""
-    raw: bytes = getattr(p, name)
     try:
         return parse_dec_wire(raw.decode("ascii"))
     except (UnicodeDecodeError, AppError) as exc:
@@ -60,10 +59,10 @@ def validated_params(p: slashing_pb2.Params) -> Params:
     d = p.downtime_jail_duration
     params = Params(
         p.signed_blocks_window,
-        _fraction(p, "min_signed_per_window"),
+        _fraction(p.min_signed_per_window, "min_signed_per_window"),
         d.seconds * 10**9 + d.nanos,
-        _fraction(p, "slash_fraction_double_sign"),
-        _fraction(p, "slash_fraction_downtime"),
+        _fraction(p.slash_fraction_double_sign, "slash_fraction_double_sign"),
+        _fraction(p.slash_fraction_downtime, "slash_fraction_downtime"),
     )
     params.validate()
     return params
