@@ -1,34 +1,40 @@
 """aichain's application: the modules, their keepers and the ante chain wired together.
 
-Module order is the order of genesis import, begin-block and end-block steps. The validator
-set comes from staking: genesis validators (staking genesis or genutil gentxs) are returned
-from InitChain, and set changes from each block's end-block. A genesis without staking
+Each module gets the store key of its own name and the keepers of the modules it uses (as
+their narrow protocols). The four lifecycle orders are declared here, as the Cosmos SDK's
+`SetOrder*`, and the manager checks that each lists every module once. The validator set
+comes from staking: genesis validators (staking genesis or genutil gentxs) are returned from
+InitChain, and set changes from each block's end-block. A genesis without staking
 validators leaves CometBFT's genesis.json validators in charge.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
-from aichain.app.ante import FEE_COLLECTOR, run_ante
+from aichain.app.ante import run_ante
+from aichain.app.authority import default_authority
 from aichain.app.baseapp import AppConfig, BaseApp
 from aichain.app.context import Context
-from aichain.app.module import ModuleManager
+from aichain.app.crypto import module_address
+from aichain.app.module import Module, ModuleManager, Orders, collect_module_accounts
 from aichain.app.router import Router
 from aichain.app.store.memory import MemStore
 from aichain.app.store.rocks import RocksStore
 from aichain.app.store.root import BatchStore, RootStore
+from aichain.app.store_keys import StoreKey, StoreKeys
 from aichain.app.tx import DecodedTx
 from aichain.modules.auth.keeper import Keeper as AuthKeeper
 from aichain.modules.auth.module import AuthModule
-from aichain.modules.auth.types import module_address
 from aichain.modules.bank.keeper import Keeper as BankKeeper
 from aichain.modules.bank.module import BankModule
 from aichain.modules.distribution.hooks import DistributionHooks
-from aichain.modules.distribution.keeper import MODULE as DISTRIBUTION
 from aichain.modules.distribution.keeper import Keeper as DistributionKeeper
-from aichain.modules.distribution.mint import MintModule
 from aichain.modules.distribution.module import DistributionModule
+from aichain.modules.mint.keeper import Keeper as MintKeeper
+from aichain.modules.mint.module import MintModule
 from aichain.modules.slashing.hooks import SlashingHooks
 from aichain.modules.slashing.keeper import Keeper as SlashingKeeper
 from aichain.modules.slashing.module import SlashingModule
@@ -36,45 +42,99 @@ from aichain.modules.staking.gentx import GenutilModule
 from aichain.modules.staking.hooks import MultiHooks
 from aichain.modules.staking.keeper import Keeper as StakingKeeper
 from aichain.modules.staking.module import StakingModule
-from aichain.modules.staking.types import BONDED_POOL, NOT_BONDED_POOL
 
 DEFAULT_CONFIG = AppConfig()
 """App settings when none are given (no minimum gas price: tests and benchmarks)."""
 
-MODULE_ACCOUNTS = (FEE_COLLECTOR, BONDED_POOL, NOT_BONDED_POOL, DISTRIBUTION)
-"""Module accounts; none of them may receive plain sends."""
+ORDERS = Orders(
+    # genutil last: its gentxs need accounts, balances and staking params in place.
+    init_genesis=("auth", "bank", "mint", "distribution", "slashing", "staking", "genutil"),
+    export_genesis=("auth", "bank", "mint", "distribution", "slashing", "staking", "genutil"),
+    # mint before distribution: distribution pays out this block's provision with the fees.
+    begin_block=("mint", "distribution", "slashing", "staking", "auth", "bank", "genutil"),
+    # staking last: it hands CometBFT the validator set after every change of the block.
+    end_block=("auth", "bank", "mint", "distribution", "slashing", "genutil", "staking"),
+)
+"""The module orders of genesis import and export, begin-block and end-block."""
+
+MODULE_ACCOUNTS = collect_module_accounts(
+    [AuthModule, BankModule, MintModule, DistributionModule, StakingModule]  # type: ignore[list-item]
+)
+"""Every module account and its permissions (the SDK's maccPerms), from the declarations."""
 
 
-def new_app(backend: BatchStore, config: AppConfig | None = None) -> BaseApp:
-    """Builds the app over a store backend (RocksDB for nodes, memory for tests)."""
+@dataclass(frozen=True, slots=True)
+class AppKeepers:
+    """The keepers a module added to the app may be handed (it declares what it uses of them
+    in its own expected.py)."""
+
+    auth: AuthKeeper
+    bank: BankKeeper
+    staking: StakingKeeper
+    distribution: DistributionKeeper
+
+
+ModuleFactory = Callable[[StoreKey, AppKeepers, str], Module]
+"""Builds one more module from its issued store key, the app's keepers and the authority."""
+
+
+def new_app(
+    backend: BatchStore,
+    config: AppConfig | None = None,
+    authority: str | None = None,
+    extra_modules: Sequence[tuple[str, ModuleFactory]] = (),
+) -> BaseApp:
+    """Builds the app over a store backend (RocksDB for nodes, memory for tests).
+
+    authority: who may change params (default: the governance module account).
+    extra_modules: (name, factory) of modules wired in by their declaration alone: each gets
+    the store key of its name; it runs after the modules above in every order (before
+    staking at end-block, so the validator set still comes last)."""
     config = config or DEFAULT_CONFIG
-    auth_keeper = AuthKeeper()
-    bank_keeper = BankKeeper(auth_keeper)
-    blocked = frozenset(module_address(name) for name in MODULE_ACCOUNTS)
-    staking_keeper = StakingKeeper(bank_keeper, auth_keeper)
-    slashing_keeper = SlashingKeeper(staking_keeper)
-    distribution_keeper = DistributionKeeper(staking_keeper, bank_keeper, auth_keeper)
-    staking_keeper.set_hooks(
-        MultiHooks([DistributionHooks(distribution_keeper), SlashingHooks(slashing_keeper)])
-    )
-    manager = ModuleManager(
-        [
-            AuthModule(auth_keeper),
-            BankModule(bank_keeper, blocked),
-            MintModule(bank_keeper, staking_keeper.get_last_total_power),
-            DistributionModule(distribution_keeper, blocked),
-            SlashingModule(slashing_keeper),
-            StakingModule(staking_keeper),
-            GenutilModule(auth_keeper, staking_keeper),
-        ]
-    )
+    authority = authority or default_authority()
+    keys = StoreKeys()
+    accounts = dict(MODULE_ACCOUNTS)  # extra modules' accounts join below
+    auth = AuthKeeper(keys.issue("auth"), accounts)
+    bank = BankKeeper(keys.issue("bank"), auth)
+    staking = StakingKeeper(keys.issue("staking"), bank, auth)
+    slashing = SlashingKeeper(keys.issue("slashing"), staking)
+    distribution = DistributionKeeper(keys.issue("distribution"), staking, bank, auth)
+    mint = MintKeeper(keys.issue("mint"), bank, staking)
+    staking.set_hooks(MultiHooks([DistributionHooks(distribution), SlashingHooks(slashing)]))
+    keepers = AppKeepers(auth, bank, staking, distribution)
+    extra = [factory(keys.issue(name), keepers, authority) for name, factory in extra_modules]
+    accounts.update(collect_module_accounts(extra))
+    blocked = frozenset(module_address(name) for name in accounts)
+    modules: list[Module] = [
+        AuthModule(auth, authority),
+        BankModule(bank, blocked, authority),
+        MintModule(mint, authority),
+        DistributionModule(distribution, blocked, authority),
+        SlashingModule(slashing, authority),
+        StakingModule(staking, authority),
+        GenutilModule(auth, staking),
+        *extra,
+    ]
+    manager = ModuleManager(modules, with_extra_modules(ORDERS, [m.name for m in extra]))
     router = Router()
     manager.register(router)
 
     def ante(ctx: Context, tx: DecodedTx, verified: dict[bytes, tuple[int, ...]]) -> None:
-        run_ante(ctx, tx, auth_keeper, bank_keeper, config.min_gas_prices, verified)
+        run_ante(ctx, tx, auth, bank, config.min_gas_prices, verified)
 
-    return BaseApp(RootStore(backend), manager, router, ante, config)
+    return BaseApp(RootStore(backend), manager, router, ante, config, keys)
+
+
+def with_extra_modules(orders: Orders, names: Sequence[str]) -> Orders:
+    """orders with names appended (at end-block: before staking's validator-set step)."""
+    extra = tuple(names)
+    end = tuple(n for n in orders.end_block if n != "staking") + extra + ("staking",)
+    return Orders(
+        orders.init_genesis + extra,
+        orders.export_genesis + extra,
+        orders.begin_block + extra,
+        end,
+    )
 
 
 def open_app(data_dir: Path, config: AppConfig | None = None) -> BaseApp:

@@ -59,6 +59,7 @@ from aichain.app.store.snapshots import (
     list_snapshots,
     load_chunk,
 )
+from aichain.app.store_keys import StoreKeys
 from aichain.app.tx import DecodedTx, decode_tx, tx_hash
 
 log = logging.getLogger("aichain.app")
@@ -82,6 +83,11 @@ PROOF_OP_TYPE = "ics23:smt"
 """ProofOp.type of store proofs: an ICS23 CommitmentProof under the SmtSpec."""
 
 
+DEFAULT_QUERY_GAS_LIMIT = 50_000_000
+"""Default gas limit of a query: a page of 1,000 records with room to spare, yet a bound on
+any query's work (reads cost gas as in a tx)."""
+
+
 @dataclass(frozen=True, slots=True)
 class AppConfig:
     """Node-local settings of the app (not consensus: each node may differ)."""
@@ -93,6 +99,8 @@ class AppConfig:
     halt_on_broken_invariant: bool = True
     store: StoreOptions = StoreOptions()
     check_tx_runs_messages: bool = True
+    query_gas_limit: int = DEFAULT_QUERY_GAS_LIMIT
+    """Gas one query may use (app.toml `query-gas-limit`; 0 = unlimited)."""
 
 
 @dataclass(slots=True)
@@ -115,8 +123,11 @@ class BaseApp:
         router: Router,
         ante: Callable[[Context, DecodedTx, dict[bytes, tuple[int, ...]]], None],
         config: AppConfig | None = None,
+        store_keys: StoreKeys | None = None,
     ) -> None:
         self.root = root
+        self.store_keys = store_keys or StoreKeys()
+        """The store keys issued to the modules: contexts open only these."""
         self.snapshots = SnapshotTaker(root)
         """Takes the state-sync snapshots in the background (`snapshots.wait()` to join)."""
         self.manager = manager
@@ -140,14 +151,23 @@ class BaseApp:
     # --- context helpers -------------------------------------------------------------
 
     def _ctx(self, store: Any, meter: GasMeter, height: int, time_ns: int, **kw: Any) -> Context:
-        return Context(store, height, time_ns, self.chain_id, meter, **kw)
+        return Context(
+            store, height, time_ns, self.chain_id, meter, store_keys=self.store_keys, **kw
+        )
 
     def query_context(self) -> Context:
-        """A read-only context over the last committed state, at its block's time."""
+        """A read-only context over the last committed state, at its block's time (no gas
+        limit: for the node's own reads; client queries go through `_query_gas_context`)."""
         root = self.root
         return self._ctx(
             root.backend, GasMeter(INFINITE_GAS), root.last_height, root.last_block_time_ns
         )
+
+    def _query_gas_context(self, store: Any, height: int, time_ns: int) -> Context:
+        """A context for one client query: reads cost gas up to the query gas limit."""
+        limit = self.config.query_gas_limit or INFINITE_GAS
+        meter = GasMeter(limit)
+        return self._ctx(GasKVStore(store, meter), meter, height, time_ns)
 
     def _decode(self, raw: bytes) -> DecodedTx:
         """Decodes tx bytes once; later calls with the same bytes reuse the result."""
@@ -422,9 +442,12 @@ class BaseApp:
         with self.lock:
             if height and height != self.root.last_height:
                 view = self.root.view_at(height)
-                ctx = self._ctx(view, GasMeter(INFINITE_GAS), height, 0)
+                ctx = self._query_gas_context(view, height, 0)
             else:
-                ctx = self.query_context()
+                root = self.root
+                ctx = self._query_gas_context(
+                    root.backend, root.last_height, root.last_block_time_ns
+                )
             return route.handler(ctx, request).SerializeToString()
 
     def _query_store(
@@ -434,7 +457,12 @@ class BaseApp:
         parts = path.split("/")
         if len(parts) != 4 or parts[3] != "key" or not parts[2]:
             raise InvalidRequestError(f"store query path must be /store/MODULE/key, got {path}")
-        full_key = parts[2].encode() + b"/" + key
+        store_key = self.store_keys.get(parts[2])
+        if store_key is None:
+            raise InvalidRequestError(
+                f"no store named {parts[2]!r}; stores: {', '.join(self.store_keys.names())}"
+            )
+        full_key = store_key.prefix + key
         with self.lock:
             if not prove:
                 return self.root.get_at(full_key, height) or b"", None

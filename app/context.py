@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from aichain.app.gas import GasMeter
 from aichain.app.store.kv import KVStore
 from aichain.app.store.prefix import PrefixStore
+from aichain.app.store_keys import StoreAccessError, StoreKey, StoreKeys
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,13 +76,23 @@ class Context:
     events: list[Event] = field(default_factory=list)
     block: BlockInfo = NO_BLOCK
     validator_updates: list[ValidatorUpdate] = field(default_factory=list)
-    _stores: dict[bytes, PrefixStore] = field(default_factory=dict, repr=False)
+    store_keys: StoreKeys | None = None
+    """The keys the app issued; None in keeper unit tests, which hold their keys directly."""
+    _stores: dict[StoreKey, PrefixStore] = field(default_factory=dict, repr=False)
 
-    def kv(self, prefix: bytes) -> PrefixStore:
-        """The module store under prefix."""
-        store = self._stores.get(prefix)
+    def kv(self, key: StoreKey) -> PrefixStore:
+        """The store of the module key was issued to. Raises StoreAccessError for a key the
+        app did not issue."""
+        store = self._stores.get(key)
         if store is None:
-            store = self._stores[prefix] = PrefixStore(self.store, prefix)
+            if not isinstance(key, StoreKey) or (
+                self.store_keys is not None and not self.store_keys.is_issued(key)
+            ):
+                raise StoreAccessError(
+                    f"store access with {key!r} refused: only a key the app issued to a module "
+                    "opens a store (a module reaches other modules' state through their keepers)"
+                )
+            store = self._stores[key] = PrefixStore(self.store, key.prefix)
         return store
 
     @property

@@ -74,6 +74,11 @@ def bech32_decode(text: str, prefix: str = ACCOUNT_PREFIX) -> bytes:
     return bytes(data)
 
 
+def module_address(name: str) -> bytes:
+    """The address of a module account: sha256(name)[:20], as the Cosmos SDK derives it."""
+    return hashlib.sha256(name.encode()).digest()[:20]
+
+
 def account_address(raw: bytes) -> str:
     """The bech32 account address of raw address bytes."""
     return bech32_encode(ACCOUNT_PREFIX, raw)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -22,6 +22,16 @@ class MsgRoute:
     validate_basic: Callable[[Any], None]
     handler: Callable[[Context, Any], Message]
     module: str
+
+
+MsgSpec = tuple[
+    str,
+    type[Message],
+    Callable[[Any], tuple[bytes, ...]],
+    Callable[[Any], None],
+    Callable[[Context, Any], Message],
+]
+"""One message of a module: type URL, proto class, signers, validate_basic, handler."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,6 +56,12 @@ class Router:
         if route.type_url in self.msgs:
             raise ValueError(f"message {route.type_url} registered twice")
         self.msgs[route.type_url] = route
+
+    def add_msgs(self, module: str, routes: Iterable[MsgSpec]) -> None:
+        """Registers a module's messages: (type URL, proto class, signers, validate_basic,
+        handler) each."""
+        for type_url, proto, signers, validate_basic, handler in routes:
+            self.add_msg(MsgRoute(type_url, proto, signers, validate_basic, handler, module))
 
     def add_query(self, route: QueryRoute) -> None:
         """Registers a query route."""

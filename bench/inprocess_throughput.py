@@ -54,12 +54,9 @@ def run(
     app.finalize_block(abci.RequestFinalizeBlock(height=1))
     app.commit(abci.RequestCommit())
     numbers = {}
-    from aichain.modules.auth.keeper import ViewKeeper
-
+    auth = app.manager.module("auth").keeper  # type: ignore[attr-defined]
     for key in keys:
-        numbers[key.address] = (
-            ViewKeeper().get_account(app.query_context(), key.address).account_number
-        )
+        numbers[key.address] = auth.get_account(app.query_context(), key.address).account_number
     recipient = account_address(PrivateKey.generate().address)
     totals = {"check": 0.0, "finalize": 0.0, "commit": 0.0}
     for b in range(blocks):

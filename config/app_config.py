@@ -9,7 +9,7 @@ from pathlib import Path
 import tomli_w
 
 from aichain.app.ante import parse_min_gas_prices
-from aichain.app.baseapp import AppConfig
+from aichain.app.baseapp import DEFAULT_QUERY_GAS_LIMIT, AppConfig
 from aichain.app.store.errors import PruningConfigError
 from aichain.app.store.options import StoreOptions, parse_store_options
 
@@ -34,6 +34,8 @@ class AppToml:
     """MiB of tree nodes cached in memory (`node-cache-size`; 0 disables the cache)."""
     invariant_check_period: int = 0
     debug: bool = False
+    query_gas_limit: int = DEFAULT_QUERY_GAS_LIMIT
+    """`query-gas-limit`: gas one query may use (0 = unlimited)."""
     check_tx_runs_messages: bool = True
     """`check-tx-runs-messages`: CheckTx also runs the messages, so a tx that would fail
     (insufficient funds...) is refused before it costs a fee (docs/decisions.md)."""
@@ -46,6 +48,7 @@ class AppToml:
             debug=self.debug,
             store=self.to_store_options(),
             check_tx_runs_messages=self.check_tx_runs_messages,
+            query_gas_limit=self.query_gas_limit,
         )
 
     def to_store_options(self) -> StoreOptions:
@@ -71,6 +74,7 @@ def write_app_toml(path: Path, cfg: AppToml) -> None:
         "invariant-check-period": cfg.invariant_check_period,
         "debug": cfg.debug,
         "check-tx-runs-messages": cfg.check_tx_runs_messages,
+        "query-gas-limit": cfg.query_gas_limit,
         "grpc": {"enable": cfg.grpc_enable, "address": cfg.grpc_address},
         "abci": {"address": cfg.abci_address},
         "min-retain-blocks": cfg.min_retain_blocks,
@@ -96,6 +100,8 @@ def write_app_toml(path: Path, cfg: AppToml) -> None:
         '# abci.address: "" (default) serves ABCI on the unix socket run/abci.sock in the home\n'
         "#   (mode 0600 in a 0700 directory: only this user can connect); tcp://HOST:PORT\n"
         "#   listens on TCP instead, where any local process can reach it (docs/security.md).\n"
+        "# query-gas-limit: gas one gRPC/ABCI query may use (reads are charged as in a tx);\n"
+        "#   0 = unlimited.\n"
         "# node-cache-size: MiB of authenticated-tree nodes kept in memory (0 = no cache); 256\n"
         "#   holds every internal node of a state of about 1.5 million keys.\n\n"
     )
@@ -124,6 +130,7 @@ def read_app_toml(path: Path) -> AppToml:
         invariant_check_period=int(doc.get("invariant-check-period", 0)),
         debug=bool(doc.get("debug", False)),
         check_tx_runs_messages=bool(doc.get("check-tx-runs-messages", True)),
+        query_gas_limit=int(doc.get("query-gas-limit", default.query_gas_limit)),
     )
     try:
         cfg.to_store_options()

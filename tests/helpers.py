@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from google.protobuf import timestamp_pb2
+from google.protobuf.message import Message
 from tendermint.abci import types_pb2 as abci
 
 from aichain.app.app import memory_app
@@ -47,10 +48,14 @@ class Chain:
 
     @classmethod
     def start(
-        cls, balances: Sequence[tuple[PrivateKey, int]], config: AppConfig | None = None
+        cls,
+        balances: Sequence[tuple[PrivateKey, int]],
+        config: AppConfig | None = None,
+        app: BaseApp | None = None,
     ) -> Chain:
-        """A chain whose genesis funds the given keys (account numbers in order)."""
-        app = memory_app(config)
+        """A chain whose genesis funds the given keys (account numbers in order), over app
+        (default: a fresh in-memory app)."""
+        app = app or memory_app(config)
         state = genesis_state([(account_address(k.address), n) for k, n in balances])
         app.init_chain(
             abci.RequestInitChain(
@@ -66,16 +71,13 @@ class Chain:
 
     def account(self, address: bytes):
         """The committed account at address."""
-        from aichain.modules.auth.keeper import ViewKeeper
-
-        return ViewKeeper().get_account(self.app.query_context(), address)
+        auth = self.app.manager.module("auth").keeper  # type: ignore[attr-defined]
+        return auth.get_account(self.app.query_context(), address)
 
     def balance(self, address: bytes, denom: str = DENOM) -> int:
         """Committed balance."""
-        from aichain.modules.auth.keeper import ViewKeeper as AuthView
-        from aichain.modules.bank.keeper import ViewKeeper
-
-        return ViewKeeper(AuthView()).get_balance(self.app.query_context(), address, denom)
+        bank = self.app.manager.module("bank").keeper  # type: ignore[attr-defined]
+        return bank.get_balance(self.app.query_context(), address, denom)
 
     def send_tx(
         self,
@@ -102,6 +104,15 @@ class Chain:
             gas,
             **kw,
         )
+
+    def tx(
+        self, key: PrivateKey, msgs: Sequence[Message], fee: int = 5_000, gas: int = 400_000
+    ) -> bytes:
+        """Signed tx bytes carrying msgs; the sequence is tracked."""
+        seq = self.sequences.get(key.address, 0)
+        self.sequences[key.address] = seq + 1
+        signer = SignerData(self.numbers.get(key.address, 0), seq)
+        return build_tx(list(msgs), key, signer, CHAIN_ID, [Coin(DENOM, fee)], gas)
 
     def block(self, txs: Sequence[bytes]) -> abci.ResponseFinalizeBlock:
         """FinalizeBlock + Commit of one block at the next height."""

@@ -30,3 +30,8 @@ class InvalidParamsError(AuthError):
 class InvalidGenesisError(AuthError):
     code = 5
     short = "invalid auth genesis"
+
+
+class UnknownModuleAccountError(AuthError):
+    code = 6
+    short = "unknown module account"

@@ -29,8 +29,11 @@ class QueryServer:
         self, ctx: Context, req: query_pb2.QueryAccountsRequest
     ) -> query_pb2.QueryAccountsResponse:
         """Every account, paginated by address."""
-        items = list(self.keeper.iter_accounts(ctx))
-        page, info = paginate(items, req.pagination, lambda a: a.address)
+        page, info = paginate(
+            lambda reverse: self.keeper.iter_accounts(ctx, reverse),
+            req.pagination,
+            lambda a: a.address,
+        )
         return query_pb2.QueryAccountsResponse(
             accounts=[a.to_any(account_address(a.address)) for a in page], pagination=info
         )

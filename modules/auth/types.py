@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 
 from cosmos.auth.v1beta1 import auth_pb2
@@ -32,10 +31,11 @@ class Params:
     sig_verify_cost_secp256k1: int = 1000
 
     def validate(self) -> None:
-        """Raises InvalidParamsError unless every field is positive."""
+        """Raises InvalidParamsError, naming the field, unless every field is positive."""
         for name in self.__slots__:  # type: ignore[attr-defined]
-            if getattr(self, name) <= 0:
-                raise InvalidParamsError(f"auth param {name} must be positive")
+            value = getattr(self, name)
+            if value <= 0:
+                raise InvalidParamsError(f"params.{name} must be positive, got {value}")
 
     def to_proto(self) -> auth_pb2.Params:
         """As cosmos.auth.v1beta1.Params."""
@@ -68,14 +68,30 @@ class Account:
     sequence: int = 0
     pubkey: bytes | None = None
     module_name: str = ""
+    permissions: tuple[str, ...] = ()
+    """A module account's permissions (minter, burner, staking)."""
 
     def with_sequence(self, sequence: int) -> Account:
         """A copy with another sequence."""
-        return Account(self.address, self.account_number, sequence, self.pubkey, self.module_name)
+        return Account(
+            self.address,
+            self.account_number,
+            sequence,
+            self.pubkey,
+            self.module_name,
+            self.permissions,
+        )
 
     def with_pubkey(self, pubkey: bytes) -> Account:
         """A copy with the pubkey set."""
-        return Account(self.address, self.account_number, self.sequence, pubkey, self.module_name)
+        return Account(
+            self.address,
+            self.account_number,
+            self.sequence,
+            pubkey,
+            self.module_name,
+            self.permissions,
+        )
 
     def to_any(self, bech32: str) -> any_pb2.Any:
         """As an Any of BaseAccount or ModuleAccount, as the Cosmos SDK stores and serves it."""
@@ -85,11 +101,8 @@ class Account:
         if self.pubkey is not None:
             base.pub_key.Pack(secp_pb2.PubKey(key=self.pubkey), type_url_prefix="/")
         if self.module_name:
-            msg = auth_pb2.ModuleAccount(base_account=base, name=self.module_name)
+            msg = auth_pb2.ModuleAccount(
+                base_account=base, name=self.module_name, permissions=self.permissions
+            )
             return any_pb2.Any(type_url=MODULE_ACCOUNT_URL, value=msg.SerializeToString())
         return any_pb2.Any(type_url=BASE_ACCOUNT_URL, value=base.SerializeToString())
-
-
-def module_address(name: str) -> bytes:
-    """The address of a module account: sha256(name)[:20], as the Cosmos SDK derives it."""
-    return hashlib.sha256(name.encode()).digest()[:20]

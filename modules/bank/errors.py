@@ -57,3 +57,8 @@ class BlockedRecipientError(BankError):
 class InvalidGenesisError(BankError):
     code = 11
     short = "invalid bank genesis"
+
+
+class InvalidParamsError(BankError):
+    code = 12
+    short = "invalid bank params"

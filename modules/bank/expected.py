@@ -16,8 +16,11 @@ class AccountKeeper(Protocol):
     def ensure_account(self, ctx: Context, address: bytes) -> None:
         """Creates an account at address if none exists."""
 
-    def ensure_module_account(self, ctx: Context, name: str) -> bytes:
-        """Creates a module account if missing; returns its address."""
+    def get_module_account(self, ctx: Context, name: str) -> bytes:
+        """The address of a declared module account. Raises UnknownModuleAccountError."""
+
+    def get_module_permissions(self, name: str) -> tuple[str, ...]:
+        """A declared module account's permissions. Raises UnknownModuleAccountError."""
 
     def get_module_address(self, name: str) -> bytes:
         """The address of a module account."""

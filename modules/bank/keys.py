@@ -57,3 +57,13 @@ def split_balance_key(key: bytes) -> tuple[bytes, str]:
 def send_enabled_key(denom: str) -> bytes:
     """Key of the send-enabled flag of denom."""
     return SEND_ENABLED + denom.encode()
+
+
+def denom_from_key(collection: bytes, key: bytes) -> str:
+    """The denom of a supply, metadata or send-enabled key (collection byte + denom)."""
+    return key[len(collection) :].decode()
+
+
+def denom_from_balance_key(address: bytes, key: bytes) -> str:
+    """The denom of one of address's balance keys."""
+    return key[2 + len(address) :].decode()

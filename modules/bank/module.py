@@ -9,7 +9,7 @@ from cosmos.bank.v1beta1 import tx_pb2
 
 from aichain.app.context import Context
 from aichain.app.module import BaseModule, Invariant
-from aichain.app.router import MsgRoute, Router
+from aichain.app.router import Router
 from aichain.modules.bank import genesis, invariants, msgs
 from aichain.modules.bank.keeper import Keeper
 from aichain.modules.bank.msg_server import MsgServer
@@ -21,31 +21,39 @@ class BankModule(BaseModule):
 
     name = "bank"
 
-    def __init__(self, keeper: Keeper, blocked: frozenset[bytes]) -> None:
+    def __init__(self, keeper: Keeper, blocked: frozenset[bytes], authority: str) -> None:
         self.keeper = keeper
-        self.msg_server = MsgServer(keeper, blocked)
+        self.store_key = keeper.store_key
+        self.msg_server = MsgServer(keeper, blocked, authority)
 
     def register(self, router: Router) -> None:
-        """Adds MsgSend, MsgMultiSend and the bank queries."""
-        router.add_msg(
-            MsgRoute(
-                msgs.MSG_SEND_URL,
-                tx_pb2.MsgSend,
-                msgs.send_signers,
-                msgs.validate_send,
-                self.msg_server.send,
-                self.name,
-            )
-        )
-        router.add_msg(
-            MsgRoute(
-                msgs.MSG_MULTI_SEND_URL,
-                tx_pb2.MsgMultiSend,
-                msgs.multi_send_signers,
-                msgs.validate_multi_send,
-                self.msg_server.multi_send,
-                self.name,
-            )
+        """Adds MsgSend, MsgMultiSend, MsgUpdateParams and the bank queries."""
+        server = self.msg_server
+        router.add_msgs(
+            self.name,
+            [
+                (
+                    msgs.MSG_SEND_URL,
+                    tx_pb2.MsgSend,
+                    msgs.send_signers,
+                    msgs.validate_send,
+                    server.send,
+                ),
+                (
+                    msgs.MSG_MULTI_SEND_URL,
+                    tx_pb2.MsgMultiSend,
+                    msgs.multi_send_signers,
+                    msgs.validate_multi_send,
+                    server.multi_send,
+                ),
+                (
+                    msgs.MSG_UPDATE_PARAMS_URL,
+                    tx_pb2.MsgUpdateParams,
+                    msgs.update_params_signers,
+                    msgs.validate_update_params,
+                    server.update_params,
+                ),
+            ],
         )
         register_queries(router, QueryServer(self.keeper))
 

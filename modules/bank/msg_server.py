@@ -4,19 +4,22 @@ from __future__ import annotations
 
 from cosmos.bank.v1beta1 import tx_pb2
 
+from aichain.app.authority import check_authority
 from aichain.app.coins import coins_from_proto
 from aichain.app.context import Context
 from aichain.app.crypto import parse_account_address
-from aichain.modules.bank.errors import BlockedRecipientError
+from aichain.modules.bank.errors import BlockedRecipientError, InvalidParamsError
 from aichain.modules.bank.keeper import Keeper
+from aichain.modules.bank.types import Params
 
 
 class MsgServer:
     """Executes bank messages."""
 
-    def __init__(self, keeper: Keeper, blocked: frozenset[bytes]) -> None:
+    def __init__(self, keeper: Keeper, blocked: frozenset[bytes], authority: str) -> None:
         self.keeper = keeper
         self.blocked = blocked
+        self.authority = authority
 
     def _check_recipient(self, address: str) -> bytes:
         """The recipient's bytes. Raises BlockedRecipientError for module accounts."""
@@ -42,16 +45,18 @@ class MsgServer:
             (self._check_recipient(o.address), coins_from_proto(o.coins)) for o in msg.outputs
         ]
         total = coins_from_proto(msg.inputs[0].coins)
-        self.keeper.check_send_enabled(ctx, total)
-        self.keeper.subtract_coins(ctx, sender, total)
-        for recipient, coins in outputs:
-            self.keeper.add_coins(ctx, recipient, coins)
-            self.keeper.accounts.ensure_account(ctx, recipient)
-        ctx.emit(
-            "coin_spent", ("spender", msg.inputs[0].address), ("amount", ",".join(map(str, total)))
-        )
-        for output, (_, coins) in zip(msg.outputs, outputs, strict=True):
-            amount = ",".join(map(str, coins))
-            ctx.emit("coin_received", ("receiver", output.address), ("amount", amount))
-            ctx.emit("transfer", ("recipient", output.address), ("amount", amount))
+        self.keeper.input_output_coins(ctx, sender, total, outputs)
         return tx_pb2.MsgMultiSendResponse()
+
+    def update_params(
+        self, ctx: Context, msg: tx_pb2.MsgUpdateParams
+    ) -> tx_pb2.MsgUpdateParamsResponse:
+        """MsgUpdateParams. Raises UnauthorizedError, InvalidParamsError."""
+        check_authority(self.authority, msg.authority)
+        if msg.params.send_enabled:
+            raise InvalidParamsError(
+                "params.send_enabled is deprecated and must be empty: per-denom flags are set "
+                "with MsgSetSendEnabled"
+            )
+        self.keeper.set_params(ctx, Params.from_proto(msg.params))
+        return tx_pb2.MsgUpdateParamsResponse()

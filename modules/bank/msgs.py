@@ -6,6 +6,7 @@ from collections import Counter
 
 from cosmos.bank.v1beta1 import tx_pb2
 
+from aichain.app.authority import authority_signers, validate_authority_msg
 from aichain.app.coins import coins_from_proto
 from aichain.app.crypto import parse_account_address
 from aichain.modules.bank.errors import (
@@ -20,6 +21,15 @@ MSG_SEND_URL = "/cosmos.bank.v1beta1.MsgSend"
 
 MSG_MULTI_SEND_URL = "/cosmos.bank.v1beta1.MsgMultiSend"
 """Type URL of MsgMultiSend."""
+
+MSG_UPDATE_PARAMS_URL = "/cosmos.bank.v1beta1.MsgUpdateParams"
+"""Type URL of MsgUpdateParams."""
+
+update_params_signers = authority_signers
+"""The authority signs MsgUpdateParams."""
+
+validate_update_params = validate_authority_msg
+"""The authority is an address and params are given (each field is checked statefully)."""
 
 
 def send_signers(msg: tx_pb2.MsgSend) -> tuple[bytes, ...]:

@@ -38,8 +38,12 @@ class QueryServer:
         self, ctx: Context, req: query_pb2.QueryAllBalancesRequest
     ) -> query_pb2.QueryAllBalancesResponse:
         """Every balance of an address, paginated. Raises InvalidAddressError."""
-        coins = self.keeper.get_all_balances(ctx, parse_account_address(req.address))
-        page, info = paginate(coins, req.pagination, lambda c: c.denom.encode())
+        address = parse_account_address(req.address)
+        page, info = paginate(
+            lambda reverse: self.keeper.iter_balances_of(ctx, address, reverse),
+            req.pagination,
+            lambda c: c.denom.encode(),
+        )
         return query_pb2.QueryAllBalancesResponse(
             balances=[coin_proto(c) for c in page], pagination=info
         )
@@ -48,8 +52,12 @@ class QueryServer:
         self, ctx: Context, req: query_pb2.QuerySpendableBalancesRequest
     ) -> query_pb2.QuerySpendableBalancesResponse:
         """Spendable balances (all balances: nothing is locked yet). Raises InvalidAddressError."""
-        coins = self.keeper.get_all_balances(ctx, parse_account_address(req.address))
-        page, info = paginate(coins, req.pagination, lambda c: c.denom.encode())
+        address = parse_account_address(req.address)
+        page, info = paginate(
+            lambda reverse: self.keeper.iter_balances_of(ctx, address, reverse),
+            req.pagination,
+            lambda c: c.denom.encode(),
+        )
         return query_pb2.QuerySpendableBalancesResponse(
             balances=[coin_proto(c) for c in page], pagination=info
         )
@@ -58,8 +66,11 @@ class QueryServer:
         self, ctx: Context, req: query_pb2.QueryTotalSupplyRequest
     ) -> query_pb2.QueryTotalSupplyResponse:
         """Total supply of every denom, paginated."""
-        supply = list(self.keeper.iter_supply(ctx))
-        page, info = paginate(supply, req.pagination, lambda c: c.denom.encode())
+        page, info = paginate(
+            lambda reverse: self.keeper.iter_supply(ctx, reverse),
+            req.pagination,
+            lambda c: c.denom.encode(),
+        )
         return query_pb2.QueryTotalSupplyResponse(
             supply=[coin_proto(c) for c in page], pagination=info
         )
@@ -82,8 +93,11 @@ class QueryServer:
         self, ctx: Context, req: query_pb2.QueryDenomsMetadataRequest
     ) -> query_pb2.QueryDenomsMetadataResponse:
         """Metadata of every denom, paginated."""
-        items = list(self.keeper.iter_denom_metadata(ctx))
-        page, info = paginate(items, req.pagination, lambda m: m.base.encode())
+        page, info = paginate(
+            lambda reverse: self.keeper.iter_denom_metadata(ctx, reverse),
+            req.pagination,
+            lambda m: m.base.encode(),
+        )
         return query_pb2.QueryDenomsMetadataResponse(metadatas=page, pagination=info)
 
     def denom_metadata(
@@ -105,8 +119,11 @@ class QueryServer:
             flags = [(d, self.keeper.get_send_enabled(ctx, d)) for d in req.denoms]
             items = [bank_pb2.SendEnabled(denom=d, enabled=f) for d, f in flags if f is not None]
             return query_pb2.QuerySendEnabledResponse(send_enabled=items)
-        flags2 = list(self.keeper.iter_send_enabled(ctx))
-        page, info = paginate(flags2, req.pagination, lambda f: f[0].encode())
+        page, info = paginate(
+            lambda reverse: self.keeper.iter_send_enabled(ctx, reverse),
+            req.pagination,
+            lambda f: f[0].encode(),
+        )
         return query_pb2.QuerySendEnabledResponse(
             send_enabled=[bank_pb2.SendEnabled(denom=d, enabled=f) for d, f in page],
             pagination=info,

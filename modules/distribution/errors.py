@@ -37,3 +37,8 @@ class NoDelegationExistsError(DistributionError):
 class InvalidGenesisError(DistributionError):
     code = 14
     short = "invalid distribution genesis"
+
+
+class InvalidParamsError(DistributionError):
+    code = 15
+    short = "invalid distribution params"

@@ -49,7 +49,7 @@ def init_genesis(ctx: Context, keeper: Keeper, data: dict[str, Any]) -> None:
         params = Params.from_proto(state.params) if state.HasField("params") else Params()
         if not 0 <= params.community_tax <= 10**18:
             raise InvalidGenesisError("community_tax must be within [0, 1]")
-        store = ctx.kv(keys.STORE_PREFIX)
+        store = keeper.kv(ctx)
         keeper.set_params(ctx, params)
         keeper.set_community_pool(
             ctx, {c.denom: parse_dec_wire(c.amount) for c in state.fee_pool.community_pool}
@@ -98,7 +98,7 @@ def export_genesis(ctx: Context, keeper: Keeper) -> dict[str, Any]:
         params=keeper.get_params(ctx).to_proto(),
         fee_pool=pb.FeePool(community_pool=dc.to_proto(keeper.get_community_pool(ctx))),
     )
-    store = ctx.kv(keys.STORE_PREFIX)
+    store = keeper.kv(ctx)
     for key, raw in store.iterate(keys.WITHDRAW_ADDR):
         state.delegator_withdraw_infos.add(
             delegator_address=account_address(key[1:]), withdraw_address=account_address(raw)

@@ -13,7 +13,7 @@ from aichain.modules.distribution.keeper import MODULE, ViewKeeper
 def nonnegative_outstanding_invariant(ctx: Context, keeper: ViewKeeper) -> str | None:
     """None if no validator's outstanding rewards or commission is negative, and commission
     never exceeds outstanding."""
-    for key, _ in ctx.kv(keys.STORE_PREFIX).iterate(keys.OUTSTANDING):
+    for key, _ in keeper.kv(ctx).iterate(keys.OUTSTANDING):
         op = key[1:]
         outstanding, commission = keeper.get_outstanding(ctx, op), keeper.get_commission(ctx, op)
         if dc.is_negative(outstanding) or dc.is_negative(dc.compute_sub(outstanding, commission)):
@@ -26,7 +26,7 @@ def can_withdraw_invariant(ctx: Context, keeper: ViewKeeper) -> str | None:
     module account holds every validator's outstanding plus the community pool (O(delegators):
     an invariant, not a block step)."""
     total: dict[str, int] = dict(keeper.get_community_pool(ctx))
-    for key, _ in ctx.kv(keys.STORE_PREFIX).iterate(keys.OUTSTANDING):
+    for key, _ in keeper.kv(ctx).iterate(keys.OUTSTANDING):
         op = key[1:]
         outstanding = keeper.get_outstanding(ctx, op)
         owed = keeper.get_commission(ctx, op)

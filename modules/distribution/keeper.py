@@ -17,10 +17,12 @@ from cosmos.distribution.v1beta1 import distribution_pb2 as pb
 
 from aichain.app.coins import Coin
 from aichain.app.context import Context
-from aichain.app.crypto import account_address
 from aichain.app.dec import ONE, dec_wire, parse_dec_wire
+from aichain.app.errors import InsufficientFundsError
+from aichain.app.store.prefix import PrefixStore
+from aichain.app.store_keys import StoreKey
 from aichain.modules.distribution import deccoins as dc
-from aichain.modules.distribution import keys
+from aichain.modules.distribution import events, keys
 from aichain.modules.distribution.deccoins import DecCoins
 from aichain.modules.distribution.expected import AccountKeeper, BankKeeper, StakingKeeper
 from aichain.modules.distribution.types import Params
@@ -38,21 +40,29 @@ def _decode_params(raw: bytes) -> Params:
 class ViewKeeper:
     """Reads reward records and computes pending rewards without writing."""
 
-    def __init__(self, staking: StakingKeeper, bank: BankKeeper, accounts: AccountKeeper) -> None:
+    def __init__(
+        self,
+        store_key: StoreKey,
+        staking: StakingKeeper,
+        bank: BankKeeper,
+        accounts: AccountKeeper,
+    ) -> None:
+        self.store_key = store_key
         self.staking = staking
         self.bank = bank
         self.accounts = accounts
 
-    def _kv(self, ctx: Context):  # noqa: ANN202 - the module's PrefixStore
-        return ctx.kv(keys.STORE_PREFIX)
+    def kv(self, ctx: Context) -> PrefixStore:
+        """The distribution store (genesis and invariants read it through here)."""
+        return ctx.kv(self.store_key)
 
     def _coins(self, ctx: Context, key: bytes, proto: type, field: str) -> DecCoins:
-        raw = self._kv(ctx).get(key)
+        raw = self.kv(ctx).get(key)
         return dc.from_proto(getattr(proto.FromString(raw), field)) if raw else {}
 
     def get_params(self, ctx: Context) -> Params:
         """Module params."""
-        raw = self._kv(ctx).get(keys.PARAMS)
+        raw = self.kv(ctx).get(keys.PARAMS)
         return _decode_params(raw) if raw else Params()
 
     def get_community_pool(self, ctx: Context) -> DecCoins:
@@ -70,7 +80,7 @@ class ViewKeeper:
 
     def get_current(self, ctx: Context, op: bytes) -> tuple[DecCoins, int]:
         """(rewards, period) of a validator's current period."""
-        raw = self._kv(ctx).get(keys.current_key(op))
+        raw = self.kv(ctx).get(keys.current_key(op))
         if raw is None:
             return {}, 1
         cur = pb.ValidatorCurrentRewards.FromString(raw)
@@ -78,7 +88,7 @@ class ViewKeeper:
 
     def get_historical(self, ctx: Context, op: bytes, period: int) -> tuple[DecCoins, int]:
         """(cumulative ratio, reference count) stored for a period."""
-        raw = self._kv(ctx).get(keys.historical_key(op, period))
+        raw = self.kv(ctx).get(keys.historical_key(op, period))
         if raw is None:
             return {}, 0
         hist = pb.ValidatorHistoricalRewards.FromString(raw)
@@ -88,7 +98,7 @@ class ViewKeeper:
         self, ctx: Context, op: bytes, delegator: bytes
     ) -> pb.DelegatorStartingInfo | None:
         """A delegation's starting info (previous_period, stake, height), or None."""
-        raw = self._kv(ctx).get(keys.starting_key(op, delegator))
+        raw = self.kv(ctx).get(keys.starting_key(op, delegator))
         return pb.DelegatorStartingInfo.FromString(raw) if raw else None
 
     def iter_slash_events(
@@ -96,7 +106,7 @@ class ViewKeeper:
     ) -> Iterator[tuple[int, int, int]]:
         """(height, period, fraction) of a validator's slashes with start <= height <= end."""
         prefix = keys.slash_events_prefix(op)
-        for key, raw in self._kv(ctx).iterate(prefix):
+        for key, raw in self.kv(ctx).iterate(prefix):
             height = int.from_bytes(key[21:29], "big")
             if height < start:
                 continue
@@ -107,7 +117,7 @@ class ViewKeeper:
 
     def get_withdraw_address(self, ctx: Context, delegator: bytes) -> bytes:
         """Where a delegator's rewards go (itself unless set)."""
-        return self._kv(ctx).get(keys.withdraw_addr_key(delegator)) or delegator
+        return self.kv(ctx).get(keys.withdraw_addr_key(delegator)) or delegator
 
     def compute_current_ratio(self, ctx: Context, op: bytes) -> tuple[int, DecCoins]:
         """(period, ratio) the current period would end with now (no writes)."""
@@ -160,7 +170,7 @@ class Keeper(ViewKeeper):
     """Writes reward records and pays rewards out."""
 
     def _set_coins(self, ctx: Context, key: bytes, message: object) -> None:
-        self._kv(ctx).set(key, message.SerializeToString())  # type: ignore[attr-defined]
+        self.kv(ctx).set(key, message.SerializeToString())  # type: ignore[attr-defined]
 
     def set_params(self, ctx: Context, params: Params) -> None:
         """Stores params."""
@@ -174,6 +184,31 @@ class Keeper(ViewKeeper):
         """Adds coins (already held by the module account) to the community pool."""
         if coins:
             self.set_community_pool(ctx, dc.compute_add(self.get_community_pool(ctx), coins))
+
+    def fund_community_pool(self, ctx: Context, depositor: bytes, coins: list[Coin]) -> None:
+        """Moves coins from depositor into the community pool. Raises InsufficientFundsError."""
+        self.bank.send_coins_from_account_to_module(ctx, depositor, MODULE, coins)
+        self.add_to_community_pool(ctx, dc.from_coins(coins))
+
+    def distribute_from_community_pool(
+        self, ctx: Context, recipient: bytes, coins: list[Coin]
+    ) -> None:
+        """Pays coins out of the community pool. Raises InsufficientFundsError."""
+        pool = dc.compute_sub(self.get_community_pool(ctx), dc.from_coins(coins))
+        if dc.is_negative(pool):
+            raise InsufficientFundsError(
+                f"the community pool holds less than {','.join(map(str, coins))}"
+            )
+        self.set_community_pool(ctx, pool)
+        self.bank.send_coins_from_module_to_account(ctx, MODULE, recipient, coins)
+
+    def set_withdraw_address(self, ctx: Context, delegator: bytes, target: bytes) -> None:
+        """Sends delegator's future rewards to target (back to itself when target is it)."""
+        if target == delegator:
+            self.kv(ctx).delete(keys.withdraw_addr_key(delegator))
+        else:
+            self.kv(ctx).set(keys.withdraw_addr_key(delegator), target)
+        events.emit_set_withdraw_address(ctx, target)
 
     def set_outstanding(self, ctx: Context, op: bytes, coins: DecCoins) -> None:
         """Stores a validator's outstanding rewards."""
@@ -196,7 +231,7 @@ class Keeper(ViewKeeper):
         """Stores a period's cumulative ratio; zero references delete it."""
         key = keys.historical_key(op, period)
         if refs <= 0:
-            self._kv(ctx).delete(key)
+            self.kv(ctx).delete(key)
             return
         msg = pb.ValidatorHistoricalRewards(
             cumulative_reward_ratio=dc.to_proto(ratio), reference_count=refs
@@ -243,6 +278,13 @@ class Keeper(ViewKeeper):
         )
         self._set_coins(ctx, keys.starting_key(op, delegator), info)
 
+    def withdraw_rewards(self, ctx: Context, op: bytes, delegator: bytes) -> list[Coin]:
+        """Pays a live delegation's rewards and starts its next period (MsgWithdrawDelegator
+        Reward, the SDK's WithdrawDelegationRewards); returns the coins paid."""
+        coins = self.withdraw_delegation_rewards(ctx, op, delegator)
+        self.initialize_delegation(ctx, op, delegator)
+        return coins
+
     def withdraw_delegation_rewards(self, ctx: Context, op: bytes, delegator: bytes) -> list[Coin]:
         """Pays a delegation's rewards to its withdraw address and ends its tracking (the
         caller re-initialises it if the delegation lives on); returns the coins paid."""
@@ -261,12 +303,8 @@ class Keeper(ViewKeeper):
         self.set_outstanding(ctx, op, dc.compute_sub(outstanding, rewards))
         self.add_to_community_pool(ctx, remainder)
         self.change_reference(ctx, op, start.previous_period, -1)
-        self._kv(ctx).delete(keys.starting_key(op, delegator))
-        ctx.emit(
-            "withdraw_rewards",
-            ("amount", ",".join(map(str, coins))),
-            ("delegator", account_address(delegator)),
-        )
+        self.kv(ctx).delete(keys.starting_key(op, delegator))
+        events.emit_withdraw_rewards(ctx, coins, delegator)
         return coins
 
     def withdraw_commission(self, ctx: Context, op: bytes) -> list[Coin]:
@@ -297,7 +335,7 @@ class Keeper(ViewKeeper):
         self.withdraw_commission(ctx, op)
         rest = self.get_outstanding(ctx, op)
         self.add_to_community_pool(ctx, rest)
-        store = self._kv(ctx)
+        store = self.kv(ctx)
         for prefix in (keys.HISTORICAL + op, keys.slash_events_prefix(op)):
             for key, _ in list(store.iterate(prefix)):
                 store.delete(key)

@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, ClassVar
 
 from cosmos.distribution.v1beta1 import tx_pb2
 
 from aichain.app.context import Context
-from aichain.app.module import BaseModule, Invariant
-from aichain.app.router import MsgRoute, Router
+from aichain.app.module import BaseModule, Invariant, ModuleAccount
+from aichain.app.router import Router
 from aichain.modules.distribution import genesis, invariants, msgs
 from aichain.modules.distribution.allocation import process_allocation
-from aichain.modules.distribution.keeper import Keeper
+from aichain.modules.distribution.keeper import MODULE, Keeper
+from aichain.modules.distribution.msg_server import MsgServer
 from aichain.modules.distribution.query import QueryServer, register_queries
 
 
@@ -21,9 +22,12 @@ class DistributionModule(BaseModule):
 
     name = "distribution"
 
-    def __init__(self, keeper: Keeper, blocked: frozenset[bytes]) -> None:
+    module_accounts: ClassVar[tuple[ModuleAccount, ...]] = (ModuleAccount(MODULE),)
+
+    def __init__(self, keeper: Keeper, blocked: frozenset[bytes], authority: str) -> None:
         self.keeper = keeper
-        self.msg_server = msgs.MsgServer(keeper, blocked)
+        self.store_key = keeper.store_key
+        self.msg_server = MsgServer(keeper, blocked, authority)
 
     def register(self, router: Router) -> None:
         """Adds the distribution messages and queries."""
@@ -39,9 +43,13 @@ class DistributionModule(BaseModule):
              msgs.validate_fund_pool, s.fund_community_pool),
             ("MsgCommunityPoolSpend", tx_pb2.MsgCommunityPoolSpend, msgs.authority_signer,
              msgs.validate_pool_spend, s.community_pool_spend),
+            ("MsgUpdateParams", tx_pb2.MsgUpdateParams, msgs.authority_signer,
+             msgs.validate_update_params, s.update_params),
         ]  # fmt: skip
-        for name, proto, signers, validate, handler in routes:
-            router.add_msg(MsgRoute(msgs.URL + name, proto, signers, validate, handler, self.name))
+        router.add_msgs(
+            self.name,
+            [(msgs.URL + name, proto, sig, check, fn) for name, proto, sig, check, fn in routes],
+        )
         register_queries(router, QueryServer(self.keeper))
 
     def default_genesis(self) -> dict[str, Any]:

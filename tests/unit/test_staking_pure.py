@@ -9,7 +9,8 @@ from aichain.app.crypto import consensus_address
 from aichain.app.dec import ONE, format_dec, parse_dec_text, parse_dec_wire
 from aichain.app.errors import InvalidRequestError
 from aichain.modules.distribution import deccoins as dc
-from aichain.modules.distribution.mint import MintParams, compute_block_provision
+from aichain.modules.mint.types import Params as MintParams
+from aichain.modules.mint.types import compute_block_provision
 from aichain.modules.slashing.types import Params as SlashingParams
 from aichain.modules.staking import keys
 from aichain.modules.staking.delegation import compute_issued_shares
