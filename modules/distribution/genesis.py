@@ -101,40 +101,45 @@ def export_genesis(ctx: Context, keeper: Keeper) -> dict[str, Any]:
     store = keeper.kv(ctx)
     for key, raw in store.iterate(keys.WITHDRAW_ADDR):
         state.delegator_withdraw_infos.add(
-            delegator_address=account_address(key[1:]), withdraw_address=account_address(raw)
+            delegator_address=account_address(keys.address_from_key(key)),
+            withdraw_address=account_address(raw),
         )
     for key, raw in store.iterate(keys.OUTSTANDING):
         rewards = pb.ValidatorOutstandingRewards.FromString(raw).rewards
         state.outstanding_rewards.add(
-            validator_address=valoper_address(key[1:]), outstanding_rewards=rewards
+            validator_address=valoper_address(keys.address_from_key(key)),
+            outstanding_rewards=rewards,
         )
     for key, raw in store.iterate(keys.COMMISSION):
         state.validator_accumulated_commissions.add(
-            validator_address=valoper_address(key[1:]),
+            validator_address=valoper_address(keys.address_from_key(key)),
             accumulated=pb.ValidatorAccumulatedCommission.FromString(raw),
         )
     for key, raw in store.iterate(keys.HISTORICAL):
+        op, period = keys.split_historical_key(key)
         state.validator_historical_rewards.add(
-            validator_address=valoper_address(key[1:21]),
-            period=int.from_bytes(key[21:29], "big"),
+            validator_address=valoper_address(op),
+            period=period,
             rewards=pb.ValidatorHistoricalRewards.FromString(raw),
         )
     for key, raw in store.iterate(keys.CURRENT):
         state.validator_current_rewards.add(
-            validator_address=valoper_address(key[1:]),
+            validator_address=valoper_address(keys.address_from_key(key)),
             rewards=pb.ValidatorCurrentRewards.FromString(raw),
         )
     for key, raw in store.iterate(keys.STARTING):
+        op, delegator = keys.split_starting_key(key)
         state.delegator_starting_infos.add(
-            validator_address=valoper_address(key[1:21]),
-            delegator_address=account_address(key[21:41]),
+            validator_address=valoper_address(op),
+            delegator_address=account_address(delegator),
             starting_info=pb.DelegatorStartingInfo.FromString(raw),
         )
     for key, raw in store.iterate(keys.SLASH_EVENT):
+        op, height, period = keys.split_slash_event_key(key)
         state.validator_slash_events.add(
-            validator_address=valoper_address(key[1:21]),
-            height=int.from_bytes(key[21:29], "big"),
-            period=int.from_bytes(key[29:37], "big"),
+            validator_address=valoper_address(op),
+            height=height,
+            period=period,
             validator_slash_event=pb.ValidatorSlashEvent.FromString(raw),
         )
     _convert(state, lambda s: format_dec(parse_dec_wire(s)))

@@ -14,7 +14,7 @@ def nonnegative_outstanding_invariant(ctx: Context, keeper: ViewKeeper) -> str |
     """None if no validator's outstanding rewards or commission is negative, and commission
     never exceeds outstanding."""
     for key, _ in keeper.kv(ctx).iterate(keys.OUTSTANDING):
-        op = key[1:]
+        op = keys.address_from_key(key)
         outstanding, commission = keeper.get_outstanding(ctx, op), keeper.get_commission(ctx, op)
         if dc.is_negative(outstanding) or dc.is_negative(dc.compute_sub(outstanding, commission)):
             return f"validator {valoper_address(op)} owes more than it was allocated"
@@ -27,7 +27,7 @@ def can_withdraw_invariant(ctx: Context, keeper: ViewKeeper) -> str | None:
     an invariant, not a block step)."""
     total: dict[str, int] = dict(keeper.get_community_pool(ctx))
     for key, _ in keeper.kv(ctx).iterate(keys.OUTSTANDING):
-        op = key[1:]
+        op = keys.address_from_key(key)
         outstanding = keeper.get_outstanding(ctx, op)
         owed = keeper.get_commission(ctx, op)
         for delegator, _ in keeper.staking.iter_validator_delegations(ctx, op):

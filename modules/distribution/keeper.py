@@ -107,7 +107,7 @@ class ViewKeeper:
         """(height, period, fraction) of a validator's slashes with start <= height <= end."""
         prefix = keys.slash_events_prefix(op)
         for key, raw in self.kv(ctx).iterate(prefix):
-            height = int.from_bytes(key[21:29], "big")
+            _, height, _ = keys.split_slash_event_key(key)
             if height < start:
                 continue
             if height > end:

@@ -76,9 +76,10 @@ class QueryServer:
         """A validator's slash events between two heights."""
         op = self._validator(ctx, req.validator_address)
         end = req.ending_height or ctx.height
-        events = list(self.keeper.iter_slash_events(ctx, op, req.starting_height, end))
         page, info = paginate(
-            events, req.pagination, lambda e: e[0].to_bytes(8, "big") + e[1].to_bytes(8, "big")
+            self.keeper.iter_slash_events(ctx, op, req.starting_height, end),
+            req.pagination,
+            lambda e: e[0].to_bytes(8, "big") + e[1].to_bytes(8, "big"),
         )
         return query_pb2.QueryValidatorSlashesResponse(
             slashes=[
