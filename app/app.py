@@ -33,12 +33,12 @@ from aichain.modules.bank.module import BankModule
 from aichain.modules.distribution.hooks import DistributionHooks
 from aichain.modules.distribution.keeper import Keeper as DistributionKeeper
 from aichain.modules.distribution.module import DistributionModule
+from aichain.modules.genutil.module import GenutilModule
 from aichain.modules.mint.keeper import Keeper as MintKeeper
 from aichain.modules.mint.module import MintModule
 from aichain.modules.slashing.hooks import SlashingHooks
 from aichain.modules.slashing.keeper import Keeper as SlashingKeeper
 from aichain.modules.slashing.module import SlashingModule
-from aichain.modules.staking.gentx import GenutilModule
 from aichain.modules.staking.hooks import MultiHooks
 from aichain.modules.staking.keeper import Keeper as StakingKeeper
 from aichain.modules.staking.module import StakingModule

@@ -23,7 +23,7 @@ from aichain.app.coins import Coin
 from aichain.app.context import BlockInfo, Context, VoteInfo
 from aichain.app.crypto import PrivateKey, account_address, consensus_address
 from aichain.app.gas import INFINITE_GAS, GasMeter
-from aichain.modules.staking.gentx import build_gentx, gentx_json
+from aichain.modules.genutil.gentx import build_gentx, gentx_json
 
 CHAIN_ID = "bench-1"
 VALIDATORS = 4

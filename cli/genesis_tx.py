@@ -55,7 +55,7 @@ def gentx(
     from aichain.app.errors import AppError
     from aichain.cli.keys import open_keyring
     from aichain.client.keyring import KeyringError
-    from aichain.modules.staking.gentx import build_gentx, gentx_json
+    from aichain.modules.genutil.gentx import build_gentx, gentx_json
     from aichain.node.home import Home
 
     h = Home(home)
@@ -123,7 +123,7 @@ def collect_gentxs(gentx_dir: Path | None, home: Path) -> None:
     """
     from aichain.app.app import memory_app
     from aichain.app.errors import AppError
-    from aichain.modules.staking.gentx import gentx_raw
+    from aichain.modules.genutil.gentx import gentx_raw
     from aichain.node.home import Home
     from aichain.node.init import write_genesis
 

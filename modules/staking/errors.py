@@ -186,9 +186,7 @@ class InvalidGenesisError(StakingError):
     short = "invalid staking genesis"
 
 
-class InvalidGenTxError(StakingError):
-    code = 49
-    short = "invalid genesis transaction"
+# code 49 (invalid genesis transaction) is retired: gentx errors are genutil's now. Never reuse.
 
 
 class BadUnbondingEntryError(StakingError):

@@ -18,7 +18,7 @@ from aichain.app.coins import Coin
 from aichain.app.crypto import PrivateKey, account_address, consensus_address
 from aichain.app.store.memory import MemStore
 from aichain.client.txbuilder import SignerData, build_tx
-from aichain.modules.staking.gentx import build_gentx, gentx_json
+from aichain.modules.genutil.gentx import build_gentx, gentx_json
 
 from ..helpers import CHAIN_ID, DENOM, make_key
 

@@ -184,3 +184,34 @@ def test_a_module_cannot_be_added_under_a_taken_name(tiny_pb2: Any) -> None:
     with pytest.raises(ValueError, match="store key 'bank', already issued to module bank"):
         new_app(MemStore(), extra_modules=[("bank", module)])
 
+
+
+def test_the_tiny_modules_cli_appears_under_tx_and_query() -> None:
+    from types import SimpleNamespace
+
+    import click
+    from click.testing import CliRunner
+
+    from aichain.cli.modules import add_module_commands
+
+    @click.group("tiny")
+    def tx_tiny() -> None:
+        """Tiny transactions."""
+
+    @tx_tiny.command("set-note")
+    @click.argument("note")
+    def set_note(note: str) -> None:
+        """Set your note."""
+        click.echo(f"would set {note}")
+
+    @click.group("tiny")
+    def query_tiny() -> None:
+        """Tiny queries."""
+
+    tx, query = click.Group("tx"), click.Group("query")
+    cli = SimpleNamespace(tx_command=lambda: tx_tiny, query_command=lambda: query_tiny)
+    add_module_commands(tx, query, [cli])
+    root = click.Group("aichain", commands=[tx, query])
+    result = CliRunner().invoke(root, ["tx", "tiny", "set-note", "hi"])
+    assert result.exit_code == 0 and result.output == "would set hi\n"
+    assert "tiny" in CliRunner().invoke(root, ["query", "--help"]).output

@@ -9,12 +9,12 @@ from aichain.app.crypto import consensus_address
 from aichain.app.dec import ONE, format_dec, parse_dec_text, parse_dec_wire
 from aichain.app.errors import InvalidRequestError
 from aichain.modules.distribution import deccoins as dc
+from aichain.modules.genutil.gentx import build_gentx, gentx_json, gentx_raw
 from aichain.modules.mint.types import Params as MintParams
 from aichain.modules.mint.types import compute_block_provision
 from aichain.modules.slashing.types import Params as SlashingParams
 from aichain.modules.staking import keys
 from aichain.modules.staking.delegation import compute_issued_shares
-from aichain.modules.staking.gentx import build_gentx, gentx_json, gentx_raw
 from aichain.modules.staking.slash import compute_slash_amount
 from aichain.modules.staking.types import Commission, Validator
 

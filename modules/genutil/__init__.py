@@ -1,0 +1,1 @@
+"""The genutil module: genesis transactions that make the first validators."""
