@@ -33,7 +33,7 @@ def process_allocation(ctx: Context, keeper: Keeper) -> None:
         reward = dc.compute_quo_int(
             dc.compute_add({}, {d: v * vote.power for d, v in for_voters.items()}), total_power
         )
-        rate = validator.commission.rate  # type: ignore[attr-defined]
+        rate = validator.commission.rate
         keeper.allocate_to_validator(ctx, validator.operator, rate, reward)
         remaining = dc.compute_sub(remaining, reward)
     keeper.add_to_community_pool(ctx, remaining)

@@ -9,6 +9,14 @@ from aichain.app.coins import Coin
 from aichain.app.context import Context
 
 
+class ValidatorCommission(Protocol):
+    """The commission field distribution reads."""
+
+    @property
+    def rate(self) -> int:
+        """The commission rate (decimal atomics)."""
+
+
 class StakingValidator(Protocol):
     """The validator fields distribution reads."""
 
@@ -16,8 +24,8 @@ class StakingValidator(Protocol):
     tokens: int
 
     @property
-    def commission(self) -> object:
-        """Commission (its .rate is decimal atomics)."""
+    def commission(self) -> ValidatorCommission:
+        """The validator's commission."""
 
     def tokens_from_shares_dec(self, shares: int) -> int:
         """Tokens (decimal atomics) shares are worth."""

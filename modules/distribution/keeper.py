@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from functools import lru_cache
 
 from cosmos.distribution.v1beta1 import distribution_pb2 as pb
+from google.protobuf.message import Message
 
 from aichain.app.coins import Coin
 from aichain.app.context import Context
@@ -169,8 +170,8 @@ class ViewKeeper:
 class Keeper(ViewKeeper):
     """Writes reward records and pays rewards out."""
 
-    def _set_coins(self, ctx: Context, key: bytes, message: object) -> None:
-        self.kv(ctx).set(key, message.SerializeToString())  # type: ignore[attr-defined]
+    def _set_coins(self, ctx: Context, key: bytes, message: Message) -> None:
+        self.kv(ctx).set(key, message.SerializeToString())
 
     def set_params(self, ctx: Context, params: Params) -> None:
         """Stores params."""

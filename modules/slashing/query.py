@@ -37,7 +37,7 @@ class QueryServer:
         self, ctx: Context, req: query_pb2.QuerySigningInfosRequest
     ) -> query_pb2.QuerySigningInfosResponse:
         """Every signing info, paginated by consensus address."""
-        infos = list(self.keeper.iter_signing_infos(ctx))
+        infos = self.keeper.iter_signing_infos(ctx)
         page, info = paginate(infos, req.pagination, lambda i: i.address)
         return query_pb2.QuerySigningInfosResponse(
             info=[signing_info_proto(i) for i in page], pagination=info

@@ -51,11 +51,11 @@ class QueryServer:
             raise InvalidRequestError(
                 f"invalid status {req.status!r}; use one of {', '.join(STATUS_NAMES.values())}"
             )
-        items = [
+        items = (
             v
             for v in self.keeper.iter_validators(ctx)
             if not req.status or STATUS_NAMES[v.status] == req.status
-        ]
+        )
         page, info = paginate(items, req.pagination, lambda v: v.operator)
         return query_pb2.QueryValidatorsResponse(
             validators=[v.to_proto() for v in page], pagination=info
@@ -75,7 +75,7 @@ class QueryServer:
     ) -> query_pb2.QueryValidatorDelegationsResponse:
         """Delegations to a validator, paginated by delegator."""
         validator = self.keeper.must_get_validator(ctx, parse_valoper_address(req.validator_addr))
-        items = list(self.keeper.iter_validator_delegations(ctx, validator.operator))
+        items = self.keeper.iter_validator_delegations(ctx, validator.operator)
         page, info = paginate(items, req.pagination, lambda d: d[0])
         return query_pb2.QueryValidatorDelegationsResponse(
             delegation_responses=[self._delegation_response(ctx, d, validator, s) for d, s in page],
@@ -87,7 +87,7 @@ class QueryServer:
     ) -> query_pb2.QueryValidatorUnbondingDelegationsResponse:
         """Unbonding delegations from a validator, paginated by delegator."""
         op = parse_valoper_address(req.validator_addr)
-        items = list(self.keeper.iter_validator_ubds(ctx, op))
+        items = self.keeper.iter_validator_ubds(ctx, op)
         page, info = paginate(items, req.pagination, lambda u: u.delegator)
         return query_pb2.QueryValidatorUnbondingDelegationsResponse(
             unbonding_responses=[u.to_proto() for u in page], pagination=info
@@ -126,7 +126,7 @@ class QueryServer:
     ) -> query_pb2.QueryDelegatorDelegationsResponse:
         """Every delegation of a delegator, paginated by validator."""
         delegator = parse_account_address(req.delegator_addr)
-        items = list(self.keeper.iter_delegator_delegations(ctx, delegator))
+        items = self.keeper.iter_delegator_delegations(ctx, delegator)
         page, info = paginate(items, req.pagination, lambda d: d[0])
         responses = [
             self._delegation_response(ctx, delegator, self.keeper.must_get_validator(ctx, op), s)
@@ -141,7 +141,7 @@ class QueryServer:
     ) -> query_pb2.QueryDelegatorUnbondingDelegationsResponse:
         """Every unbonding delegation of a delegator, paginated by validator."""
         delegator = parse_account_address(req.delegator_addr)
-        items = list(self.keeper.iter_delegator_ubds(ctx, delegator))
+        items = self.keeper.iter_delegator_ubds(ctx, delegator)
         page, info = paginate(items, req.pagination, lambda u: u.validator)
         return query_pb2.QueryDelegatorUnbondingDelegationsResponse(
             unbonding_responses=[u.to_proto() for u in page], pagination=info
@@ -152,21 +152,17 @@ class QueryServer:
     ) -> query_pb2.QueryRedelegationsResponse:
         """Redelegations of a delegator (optionally from src / to dst), or away from src."""
         if req.delegator_addr:
-            reds = list(
-                self.keeper.iter_delegator_reds(ctx, parse_account_address(req.delegator_addr))
-            )
+            reds = self.keeper.iter_delegator_reds(ctx, parse_account_address(req.delegator_addr))
         elif req.src_validator_addr:
-            reds = list(
-                self.keeper.iter_reds_from(ctx, parse_valoper_address(req.src_validator_addr))
-            )
+            reds = self.keeper.iter_reds_from(ctx, parse_valoper_address(req.src_validator_addr))
         else:
             raise InvalidRequestError("give a delegator or a source validator address")
         if req.src_validator_addr:
             src = parse_valoper_address(req.src_validator_addr)
-            reds = [r for r in reds if r.src == src]
+            reds = (r for r in reds if r.src == src)
         if req.dst_validator_addr:
             dst = parse_valoper_address(req.dst_validator_addr)
-            reds = [r for r in reds if r.dst == dst]
+            reds = (r for r in reds if r.dst == dst)
         page, info = paginate(reds, req.pagination, lambda r: r.delegator + r.src + r.dst)
         out = []
         for red in page:
@@ -189,7 +185,7 @@ class QueryServer:
     ) -> query_pb2.QueryDelegatorValidatorsResponse:
         """Validators a delegator delegates to."""
         delegator = parse_account_address(req.delegator_addr)
-        ops = [op for op, _ in self.keeper.iter_delegator_delegations(ctx, delegator)]
+        ops = (op for op, _ in self.keeper.iter_delegator_delegations(ctx, delegator))
         page, info = paginate(ops, req.pagination, lambda op: op)
         return query_pb2.QueryDelegatorValidatorsResponse(
             validators=[self.keeper.must_get_validator(ctx, op).to_proto() for op in page],
