@@ -25,6 +25,9 @@ from aichain.client.gas import DEFAULT_GAS, DEFAULT_GAS_ADJUSTMENT, parse_gas
 if TYPE_CHECKING:
     from google.protobuf.message import Message
 
+    from aichain.app.ante import MinGasPrice
+    from aichain.app.coins import Coin
+
 F = TypeVar("F", bound=Callable[..., Any])
 
 DEFAULT_NODE = "tcp://127.0.0.1:26657"
@@ -188,9 +191,9 @@ def ask(node: str | None, home: Path, path: str, request: Message, response: typ
 class TxFlags:
     """The shared flags of a tx command, parsed (see tx_options)."""
 
-    fees: tuple[Any, ...]
+    fees: tuple[Coin, ...]
     """--fees as Coins (empty: none, or computed from gas_prices)."""
-    gas_prices: tuple[Any, ...]
+    gas_prices: tuple[MinGasPrice, ...]
     """--gas-prices as the chain's MinGasPrice values."""
     gas: int | None
     """--gas; None means 'auto' (simulate, times gas_adjustment)."""
@@ -207,7 +210,7 @@ class TxFlags:
     keyring_backend: str
 
 
-def _parse_fees(ctx: click.Context, param: click.Parameter, value: str) -> tuple[Any, ...]:
+def _parse_fees(ctx: click.Context, param: click.Parameter, value: str) -> tuple[Coin, ...]:
     if not value:
         return ()
     from aichain.app.coins import parse_coins
@@ -219,7 +222,9 @@ def _parse_fees(ctx: click.Context, param: click.Parameter, value: str) -> tuple
         raise click.BadParameter(str(exc), ctx, param) from None
 
 
-def _parse_gas_prices(ctx: click.Context, param: click.Parameter, value: str) -> tuple[Any, ...]:
+def _parse_gas_prices(
+    ctx: click.Context, param: click.Parameter, value: str
+) -> tuple[MinGasPrice, ...]:
     if not value:
         return ()
     from aichain.app.ante import parse_min_gas_prices
@@ -346,7 +351,7 @@ def broadcast(
     from aichain.app.errors import AppError
     from aichain.cli.keys import open_keyring
     from aichain.client import broadcast as txflow
-    from aichain.client.keyring import KeyringError
+    from aichain.client.keyring import KeyNotFoundError, KeyringError
     from aichain.client.rpc import CometRPC, RPCError
 
     try:
@@ -355,7 +360,16 @@ def broadcast(
             fee = txflow.compute_fee(flags.gas, flags.fees, flags.gas_prices)
             emit(txflow.unsigned_tx_json(msgs, fee, flags.gas, flags.memo), "json")
             return
-        key = open_keyring(flags.home, flags.keyring_backend).private_key(from_key)
+        keyring = open_keyring(flags.home, flags.keyring_backend)
+        if flags.generate_only:
+            try:
+                keyring.get_key(from_key)
+            except KeyNotFoundError:
+                fail(
+                    f"--generate-only with --gas auto simulates the tx signed by FROM's key, "
+                    f"and {from_key!r} is not a key in this keyring; give --gas N instead"
+                )
+        key = keyring.private_key(from_key)
         msgs = build(key.address)
         rpc = CometRPC(resolve_node(flags.node, flags.home))
         chain = flags.chain_id or rpc.status()["node_info"]["network"]
@@ -400,7 +414,7 @@ def broadcast(
         fail(f"tx failed with code {result.codespace}/{result.code}: {result.log}")
 
 
-def one_coin(amount: str) -> Any:
+def one_coin(amount: str) -> Coin:
     """One positive coin from text like 1000000uaic (a click error otherwise)."""
     from aichain.app.coins import parse_coins
     from aichain.app.errors import AppError

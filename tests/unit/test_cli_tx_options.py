@@ -190,3 +190,14 @@ def test_bad_tx_flags_exit_non_zero_with_a_clear_error(
     assert message in result.stderr, result.stderr
     assert "Traceback" not in result.stderr
     assert fake_node.calls == []  # refused before any node is asked
+
+
+def test_generate_only_with_gas_auto_needs_a_key_to_simulate(
+    tmp_path: Path, fake_node: type[FakeRPC]
+) -> None:
+    sender = account_address(PrivateKey.generate().address)
+    result = run("tx", "bank", "send", sender, sender, "1uaic", "--gas", "auto",
+                 "--generate-only", "--home", str(tmp_path))  # fmt: skip
+    assert result.exit_code != 0
+    assert "give --gas N instead" in result.stderr and "Traceback" not in result.stderr
+    assert fake_node.calls == []
