@@ -478,7 +478,11 @@ class BaseApp:
             return self._simulate(raw)
 
     def _simulate(self, raw: bytes) -> service_pb2.SimulateResponse:
-        tx = self._decode(raw)
+        if len(raw) > self.config.max_tx_bytes:
+            raise TxTooLargeError(
+                f"tx is {len(raw)} bytes, above the limit of {self.config.max_tx_bytes}"
+            )
+        tx = decode_tx(raw, self.router, simulate=True)  # never cached: relaxed checks
         meter = GasMeter(INFINITE_GAS)
         branch = CacheStore(self._check)
         ctx = self._ctx(

@@ -64,8 +64,13 @@ def tx_hash(raw: bytes) -> bytes:
     return hashlib.sha256(raw).digest()
 
 
-def decode_tx(raw: bytes, router: Router) -> DecodedTx:
+def decode_tx(raw: bytes, router: Router, simulate: bool = False) -> DecodedTx:
     """Decodes tx bytes and runs every stateless check (each message's validate_basic too).
+
+    simulate: decode a tx sent for gas estimation as the Cosmos SDK accepts it — gas limit 0
+    (the simulation meter is unlimited), empty or missing signatures, a signer info without
+    mode info (taken as SIGN_MODE_DIRECT), no public key. Such a tx is never executed for
+    real: CheckTx and FinalizeBlock decode with simulate=False.
 
     Raises TxDecodeError, UnknownRequestError, InvalidRequestError, UnauthorizedError,
     InvalidPubKeyError, InvalidGasLimitError, InvalidCoinsError, UnknownExtensionOptionsError.
@@ -95,10 +100,13 @@ def decode_tx(raw: bytes, router: Router) -> DecodedTx:
             if signer not in signers:
                 signers.append(signer)
         msgs.append((route, msg))
-    infos = tuple(_decode_signer_info(info) for info in auth.signer_infos)
-    if len(tx.signatures) != len(infos):
+    infos = tuple(_decode_signer_info(info, simulate) for info in auth.signer_infos)
+    signatures = tuple(tx.signatures)
+    if simulate and len(signatures) < len(infos):
+        signatures += (b"",) * (len(infos) - len(signatures))
+    if len(signatures) != len(infos):
         raise UnauthorizedError(
-            f"wrong number of signatures; expected {len(infos)}, got {len(tx.signatures)}"
+            f"wrong number of signatures; expected {len(infos)}, got {len(signatures)}"
         )
     if len(infos) != len(signers):
         raise UnauthorizedError(
@@ -106,7 +114,7 @@ def decode_tx(raw: bytes, router: Router) -> DecodedTx:
         )
     fee = coins_from_proto(auth.fee.amount)
     gas_limit = auth.fee.gas_limit
-    if gas_limit == 0 or gas_limit > MAX_GAS_LIMIT:
+    if (gas_limit == 0 and not simulate) or gas_limit > MAX_GAS_LIMIT:
         raise InvalidGasLimitError(f"gas limit must be in [1, 2^63), got {gas_limit}")
     payer = signers[0]
     if auth.fee.payer:
@@ -121,7 +129,7 @@ def decode_tx(raw: bytes, router: Router) -> DecodedTx:
         msgs=tuple(msgs),
         signers=tuple(signers),
         signer_infos=infos,
-        signatures=tuple(tx.signatures),
+        signatures=signatures,
         fee=fee,
         gas_limit=gas_limit,
         payer=payer,
@@ -130,15 +138,20 @@ def decode_tx(raw: bytes, router: Router) -> DecodedTx:
     )
 
 
-def _decode_signer_info(info: tx_pb2.SignerInfo) -> SignerInfo:
-    """Checks a signer info is a single secp256k1 SIGN_MODE_DIRECT signer."""
-    if not info.mode_info.HasField("single"):
-        raise UnauthorizedError("only single-signer mode info is supported (no multisig)")
-    if info.mode_info.single.mode != SIGN_MODE_DIRECT:
-        raise UnauthorizedError(
-            f"sign mode {signing_pb2.SignMode.Name(info.mode_info.single.mode)} is not "
-            "supported; sign with SIGN_MODE_DIRECT"
-        )
+def _decode_signer_info(info: tx_pb2.SignerInfo, simulate: bool = False) -> SignerInfo:
+    """Checks a signer info is a single secp256k1 SIGN_MODE_DIRECT signer (in a simulation,
+    missing mode info is taken as that)."""
+    unstated = not info.HasField("mode_info") or (
+        info.mode_info.HasField("single") and info.mode_info.single.mode == 0
+    )
+    if not (simulate and unstated):
+        if not info.mode_info.HasField("single"):
+            raise UnauthorizedError("only single-signer mode info is supported (no multisig)")
+        if info.mode_info.single.mode != SIGN_MODE_DIRECT:
+            raise UnauthorizedError(
+                f"sign mode {signing_pb2.SignMode.Name(info.mode_info.single.mode)} is not "
+                "supported; sign with SIGN_MODE_DIRECT"
+            )
     pubkey = None
     if info.HasField("public_key"):
         if info.public_key.type_url != SECP256K1_PUBKEY_URL:
