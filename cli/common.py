@@ -14,7 +14,7 @@ import json
 import os
 import sys
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
@@ -250,7 +250,7 @@ def _check_adjustment(ctx: click.Context, param: click.Parameter, value: float) 
     return value
 
 
-_TX_FLAG_NAMES = tuple(TxFlags.__slots__)  # type: ignore[attr-defined]
+_TX_FLAG_NAMES = tuple(f.name for f in fields(TxFlags))
 """Keyword names tx_options takes out of a command's arguments into its TxFlags."""
 
 
