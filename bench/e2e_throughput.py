@@ -29,7 +29,8 @@ from pathlib import Path
 from aichain.app.coins import Coin
 from aichain.app.crypto import PrivateKey, account_address
 from aichain.client.rpc import CometRPC, RPCError
-from aichain.client.txbuilder import SignerData, build_tx, msg_send
+from aichain.client.txbuilder import SignerData, build_tx
+from aichain.modules.bank.cli import msg_send
 from aichain.node.home import Home, configure_cometbft
 from aichain.node.init import init_home
 

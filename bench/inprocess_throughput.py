@@ -23,7 +23,8 @@ from aichain.app.app import open_app
 from aichain.app.baseapp import AppConfig
 from aichain.app.coins import Coin
 from aichain.app.crypto import PrivateKey, account_address
-from aichain.client.txbuilder import SignerData, build_tx, msg_send
+from aichain.client.txbuilder import SignerData, build_tx
+from aichain.modules.bank.cli import msg_send
 from aichain.node.gc_tuning import tune_gc
 
 CHAIN_ID = "aichain-bench"

@@ -85,12 +85,3 @@ def _install(group_name: str) -> None:
         add_module_commands(None, query, discover_module_clis())
     else:
         raise ValueError(f"no module commands go under {group_name!r}; use 'tx' or 'query'")
-
-
-def find_module_attr(name: str) -> Any:
-    """The attribute name of the first module CLI that defines it (message builders such as
-    msg_send). Raises AttributeError."""
-    for cli_module in discover_module_clis():
-        if hasattr(cli_module, name):
-            return getattr(cli_module, name)
-    raise AttributeError(name)

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 
 from cosmos.base.v1beta1 import coin_pb2
 from cosmos.crypto.secp256k1 import keys_pb2 as secp_pb2
@@ -79,16 +78,3 @@ def build_tx(
     signature = key.sign(doc.SerializeToString())
     raw = tx_pb2.TxRaw(body_bytes=body_bytes, auth_info_bytes=auth_bytes, signatures=[signature])
     return raw.SerializeToString()
-
-
-def __getattr__(name: str) -> Any:
-    """A module's message builder by its old name here (`from aichain.client.txbuilder import
-    msg_send`): looked up in the modules' cli.py files, so no list of builders is kept."""
-    if name.startswith("msg_"):
-        from aichain.cli.modules import find_module_attr
-
-        try:
-            return find_module_attr(name)
-        except AttributeError:
-            pass
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

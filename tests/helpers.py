@@ -14,7 +14,8 @@ from aichain.app.app import memory_app
 from aichain.app.baseapp import AppConfig, BaseApp
 from aichain.app.coins import Coin
 from aichain.app.crypto import PrivateKey, account_address
-from aichain.client.txbuilder import SignerData, build_tx, msg_send
+from aichain.client.txbuilder import SignerData, build_tx
+from aichain.modules.bank.cli import msg_send
 
 CHAIN_ID = "aichain-test"
 DENOM = "uaic"

@@ -42,7 +42,8 @@ def build_gentx(
 ) -> bytes:
     """Signed TxRaw bytes of a gentx: key's account creates a validator with consensus key
     consensus_pubkey (32 ed25519 bytes) and self-delegates amount of denom."""
-    from aichain.client.txbuilder import SignerData, build_tx, msg_create_validator
+    from aichain.client.txbuilder import SignerData, build_tx
+    from aichain.modules.staking.cli import msg_create_validator
 
     msg = msg_create_validator(
         key.address,

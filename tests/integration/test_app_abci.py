@@ -16,7 +16,8 @@ from aichain.app.app import new_app
 from aichain.app.baseapp import AppConfig
 from aichain.app.coins import Coin
 from aichain.app.crypto import account_address
-from aichain.client.txbuilder import SignerData, build_tx, msg_multi_send, pack
+from aichain.client.txbuilder import SignerData, build_tx, pack
+from aichain.modules.bank.cli import msg_multi_send
 
 from ..helpers import CHAIN_ID, DENOM, Chain, make_key
 

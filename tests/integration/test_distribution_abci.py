@@ -8,13 +8,13 @@ from cosmos.distribution.v1beta1 import query_pb2 as dq
 from aichain.app.coins import Coin
 from aichain.app.crypto import account_address, valoper_address
 from aichain.app.dec import ONE, parse_dec_wire
-from aichain.client.txbuilder import (
-    msg_delegate,
-    msg_send,
+from aichain.modules.bank.cli import msg_send
+from aichain.modules.distribution.cli import (
     msg_set_withdraw_address,
     msg_withdraw_commission,
     msg_withdraw_rewards,
 )
+from aichain.modules.staking.cli import msg_delegate
 
 from ..helpers import DENOM, make_key
 from .staking_chain import StakingChain, validator_keys

@@ -11,7 +11,8 @@ from tendermint.abci import types_pb2 as abci
 
 from aichain.app.coins import Coin
 from aichain.app.crypto import account_address, consensus_address, valcons_address, valoper_address
-from aichain.client.txbuilder import msg_delegate, msg_redelegate, msg_undelegate, msg_unjail
+from aichain.modules.slashing.cli import msg_unjail
+from aichain.modules.staking.cli import msg_delegate, msg_redelegate, msg_undelegate
 
 from ..helpers import DENOM, make_key
 from .staking_chain import StakingChain, validator_keys

@@ -12,7 +12,7 @@ from tendermint.abci import types_pb2 as abci
 
 from aichain.app.coins import Coin
 from aichain.app.crypto import account_address, valoper_address
-from aichain.client.txbuilder import (
+from aichain.modules.staking.cli import (
     msg_cancel_unbonding,
     msg_create_validator,
     msg_delegate,
@@ -77,7 +77,7 @@ def test_gentxs_make_the_genesis_validator_set(chain: StakingChain) -> None:
 
 def test_create_validator_by_tx_joins_the_set(chain: StakingChain) -> None:
     key, pk = V[2]
-    send = chain.tx(ALICE, [__import__("aichain.client.txbuilder", fromlist=["x"]).msg_send(
+    send = chain.tx(ALICE, [__import__("aichain.modules.bank.cli", fromlist=["x"]).msg_send(
         acc(ALICE), acc(key), [Coin(DENOM, 20 * AIC)])])  # fmt: skip
     assert [r.code for r in chain.run([send])] == [0]
     msg = msg_create_validator(key.address, pk, "new", 10 * AIC)
