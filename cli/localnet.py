@@ -45,7 +45,8 @@ def localnet() -> None:
     type=int,
     default=30000,
     show_default=True,
-    help="Node I listens on BASE+100*I+{56 p2p, 57 rpc, 90 grpc}; ABCI on its home's socket.",
+    help="Node I listens on BASE+100*I+{17 rest, 56 p2p, 57 rpc, 90 grpc}; ABCI on a socket "
+    "in its home.",
 )
 @click.option("--overwrite", is_flag=True, help="Replace an existing localnet in --home.")
 @click.option(

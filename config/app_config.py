@@ -21,6 +21,12 @@ class AppToml:
     minimum_gas_prices: str = "0.025uaic"
     grpc_enable: bool = True
     grpc_address: str = "127.0.0.1:9090"
+    api_enable: bool = True
+    """`api.enable`: serve the REST gateway (every gRPC route over HTTP/JSON)."""
+    api_address: str = "tcp://127.0.0.1:1317"
+    """`api.address`: where the REST gateway listens (loopback by default)."""
+    api_enabled_unsafe_cors: bool = False
+    """`api.enabled-unsafe-cors`: answer cross-origin requests from any site."""
     abci_address: str = ""
     """`abci.address`: empty serves ABCI on the home's unix socket (run/abci.sock, mode 0600);
     tcp://HOST:PORT lets any local process that reaches the port connect (docs/security.md)."""
@@ -76,6 +82,11 @@ def write_app_toml(path: Path, cfg: AppToml) -> None:
         "check-tx-runs-messages": cfg.check_tx_runs_messages,
         "query-gas-limit": cfg.query_gas_limit,
         "grpc": {"enable": cfg.grpc_enable, "address": cfg.grpc_address},
+        "api": {
+            "enable": cfg.api_enable,
+            "address": cfg.api_address,
+            "enabled-unsafe-cors": cfg.api_enabled_unsafe_cors,
+        },
         "abci": {"address": cfg.abci_address},
         "min-retain-blocks": cfg.min_retain_blocks,
         "node-cache-size": cfg.node_cache_size,
@@ -97,6 +108,8 @@ def write_app_toml(path: Path, cfg: AppToml) -> None:
         "# min-retain-blocks: 0 keeps every block in CometBFT; otherwise Commit's retain_height\n"
         "#   lets CometBFT prune blocks older than this many (never below a kept state version).\n"
         "# state-sync.snapshot-interval: take a state-sync snapshot every N blocks (0 = off).\n"
+        "# api: the REST gateway (gRPC routes over HTTP/JSON, as the Cosmos SDK's :1317);\n"
+        "#   enabled-unsafe-cors answers browsers from any origin (off by default).\n"
         '# abci.address: "" (default) serves ABCI on the unix socket run/abci.sock in the home\n'
         "#   (mode 0600 in a 0700 directory: only this user can connect); tcp://HOST:PORT\n"
         "#   listens on TCP instead, where any local process can reach it (docs/security.md).\n"
@@ -120,6 +133,9 @@ def read_app_toml(path: Path) -> AppToml:
         grpc_enable=bool(doc.get("grpc", {}).get("enable", default.grpc_enable)),
         grpc_address=str(doc.get("grpc", {}).get("address", default.grpc_address)),
         abci_address=str(doc.get("abci", {}).get("address", default.abci_address)),
+        api_enable=bool(doc.get("api", {}).get("enable", default.api_enable)),
+        api_address=str(doc.get("api", {}).get("address", default.api_address)),
+        api_enabled_unsafe_cors=bool(doc.get("api", {}).get("enabled-unsafe-cors", False)),
         pruning=str(doc.get("pruning", {}).get("pruning", default.pruning)),
         pruning_keep_recent=int(doc.get("pruning", {}).get("keep-recent", 0)),
         pruning_interval=int(doc.get("pruning", {}).get("interval", 0)),

@@ -620,3 +620,11 @@ def start_grpc_server(
     server.start()
     log.info("gRPC server listening on port %d: %s", port, ", ".join(services))
     return GrpcServer(server, port, services)
+
+
+def node_services() -> list[tuple[type, Any]]:
+    """The node's own gRPC servicers and their proto services (for the REST gateway)."""
+    return [
+        (TxService, tx_pb2.DESCRIPTOR.services_by_name["Service"]),
+        (TendermintService, tm_pb2.DESCRIPTOR.services_by_name["Service"]),
+    ]

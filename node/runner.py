@@ -94,6 +94,21 @@ def run_node(home: Home, abci_only: bool = False, abci_address: str = "") -> int
         from aichain.node.grpc_server import start_grpc_server
 
         grpc_server = start_grpc_server(app, app_toml.grpc_address, CometRPC(rpc_addr))
+    rest_server = None
+    if app_toml.api_enable and grpc_server is None:
+        log.warning("the REST gateway needs gRPC (grpc.enable = true); it stays off")
+    elif app_toml.api_enable and grpc_server is not None:
+        from aichain.node.grpc_server import node_services
+        from aichain.node.rest import start_rest_server
+
+        rest_server = start_rest_server(
+            list(app.router.queries),
+            node_services(),
+            app_toml.api_address,
+            grpc_server.port,
+            app_toml.api_enabled_unsafe_cors,
+        )
+    rest = "off" if rest_server is None else f"http://{rest_server.host}:{rest_server.port}"
     home.pid_file.write_text(f"{os.getpid()}\n")
     tune_gc()
     try:
@@ -106,9 +121,12 @@ def run_node(home: Home, abci_only: bool = False, abci_address: str = "") -> int
                 rpc_addr,
                 abci_only,
                 grpc_server is not None,
+                rest,
             )
         )
     finally:
+        if rest_server is not None:
+            rest_server.stop()
         if grpc_server is not None:
             grpc_server.stop(grace=1).wait()
         if not app.snapshots.wait(timeout=SNAPSHOT_WAIT_S):
@@ -126,6 +144,7 @@ async def _serve(
     rpc_addr: str,
     abci_only: bool,
     grpc_on: bool,
+    rest: str = "off",
 ) -> int:
     """The asyncio part: ABCI server, CometBFT child, signals."""
     loop = asyncio.get_running_loop()
@@ -172,6 +191,7 @@ async def _serve(
         home,
         rpc_addr,
         grpc_addr if grpc_on else "off",
+        rest,
         server.bound_address,
         None if child is None else home.log_dir / "cometbft.log",
     )
@@ -209,12 +229,15 @@ async def _stop_child(child: asyncio.subprocess.Process) -> None:
         await child.wait()
 
 
-def _print_banner(home: Home, rpc: str, grpc: str, abci: str, cmt_log: Path | None) -> None:
+def _print_banner(
+    home: Home, rpc: str, grpc: str, rest: str, abci: str, cmt_log: Path | None
+) -> None:
     """Where everything listens."""
     lines = [
         f"aichain node running (home {home.root})",
         f"  CometBFT RPC : {rpc.replace('tcp://', 'http://')}",
         f"  gRPC         : {grpc}",
+        f"  REST         : {rest}",
         f"  ABCI         : {abci}",
     ]
     if cmt_log is not None:

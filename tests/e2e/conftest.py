@@ -168,7 +168,7 @@ class Node:
 def make_node(root: Path, name: str = "node0", genesis_from: Node | None = None) -> Node:
     """A fresh home with free ports; a faucet key funded in genesis (or another node's genesis)."""
     home = root / name
-    ports = {k: free_port() for k in ("rpc", "p2p", "grpc")}
+    ports = {k: free_port() for k in ("rpc", "p2p", "grpc", "api")}
     run_cli("init", name, "--chain-id", CHAIN_ID, "--home", str(home))
     h = Home(home)
     configure_cometbft(
@@ -183,6 +183,9 @@ def make_node(root: Path, name: str = "node0", genesis_from: Node | None = None)
     app_toml = h.app_toml.read_text()
     app_toml = app_toml.replace(
         'address = "127.0.0.1:9090"', f'address = "127.0.0.1:{ports["grpc"]}"'
+    )
+    app_toml = app_toml.replace(
+        'address = "tcp://127.0.0.1:1317"', f'address = "tcp://127.0.0.1:{ports["api"]}"'
     )
     app_toml = app_toml.replace("invariant-check-period = 0", "invariant-check-period = 1")
     h.app_toml.write_text(app_toml)
