@@ -30,6 +30,8 @@ from aichain.modules.auth.keeper import Keeper as AuthKeeper
 from aichain.modules.auth.module import AuthModule
 from aichain.modules.bank.keeper import Keeper as BankKeeper
 from aichain.modules.bank.module import BankModule
+from aichain.modules.datanet.keeper import Keeper as DatanetKeeper
+from aichain.modules.datanet.module import DatanetModule
 from aichain.modules.distribution.hooks import DistributionHooks
 from aichain.modules.distribution.keeper import Keeper as DistributionKeeper
 from aichain.modules.distribution.module import DistributionModule
@@ -48,17 +50,51 @@ DEFAULT_CONFIG = AppConfig()
 
 ORDERS = Orders(
     # genutil last: its gentxs need accounts, balances and staking params in place.
-    init_genesis=("auth", "bank", "mint", "distribution", "slashing", "staking", "genutil"),
-    export_genesis=("auth", "bank", "mint", "distribution", "slashing", "staking", "genutil"),
+    init_genesis=(
+        "auth",
+        "bank",
+        "mint",
+        "distribution",
+        "slashing",
+        "staking",
+        "datanet",
+        "genutil",
+    ),
+    export_genesis=(
+        "auth",
+        "bank",
+        "mint",
+        "distribution",
+        "slashing",
+        "staking",
+        "datanet",
+        "genutil",
+    ),
     # mint before distribution: distribution pays out this block's provision with the fees.
-    begin_block=("mint", "distribution", "slashing", "staking", "auth", "bank", "genutil"),
+    begin_block=(
+        "mint",
+        "distribution",
+        "slashing",
+        "staking",
+        "auth",
+        "bank",
+        "genutil",
+        "datanet",
+    ),
     # staking last: it hands CometBFT the validator set after every change of the block.
-    end_block=("auth", "bank", "mint", "distribution", "slashing", "genutil", "staking"),
+    end_block=("auth", "bank", "mint", "distribution", "slashing", "genutil", "datanet", "staking"),
 )
 """The module orders of genesis import and export, begin-block and end-block."""
 
 MODULE_ACCOUNTS = collect_module_accounts(
-    [AuthModule, BankModule, MintModule, DistributionModule, StakingModule]  # type: ignore[list-item]
+    [  # type: ignore[list-item]
+        AuthModule,
+        BankModule,
+        MintModule,
+        DistributionModule,
+        StakingModule,
+        DatanetModule,
+    ]
 )
 """Every module account and its permissions (the SDK's maccPerms), from the declarations."""
 
@@ -100,6 +136,7 @@ def new_app(
     slashing = SlashingKeeper(keys.issue("slashing"), staking)
     distribution = DistributionKeeper(keys.issue("distribution"), staking, bank, auth)
     mint = MintKeeper(keys.issue("mint"), bank, staking)
+    datanet = DatanetKeeper(keys.issue("datanet"), bank, auth)
     staking.set_hooks(MultiHooks([DistributionHooks(distribution), SlashingHooks(slashing)]))
     keepers = AppKeepers(auth, bank, staking, distribution)
     extra = [factory(keys.issue(name), keepers, authority) for name, factory in extra_modules]
@@ -113,6 +150,7 @@ def new_app(
         SlashingModule(slashing, authority),
         StakingModule(staking, authority),
         GenutilModule(auth, staking),
+        DatanetModule(datanet, authority),
         *extra,
     ]
     manager = ModuleManager(modules, with_extra_modules(ORDERS, [m.name for m in extra]))

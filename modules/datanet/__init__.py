@@ -1,5 +1,3 @@
-"""Datanets: community datasets with provable history.
-
-For now this package holds the rules the chain shares with the worker (`merkle.py`: the
-record leaf hash and the version root); the datanet module itself lands with its issue.
-"""
+"""Datanets: community datasets with curated records, versions committed by a Merkle root
+(`merkle.py`, the rule the worker shares), a history of every change, access terms and
+contributor reward accumulators. docs/datanet.md describes the rules."""
