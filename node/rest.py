@@ -118,6 +118,35 @@ def aiohttp_path(template: str) -> str:
     return _TEMPLATE_VAR.sub(convert, template)
 
 
+def sdk_json(message: Message) -> dict[str, Any]:
+    """message as the SDK's gateway writes it: proto field names, defaults included, and an
+    empty bytes field as null (gogoproto's jsonpb), e.g. `"next_key": null`."""
+    body = json_format.MessageToDict(
+        message, preserving_proto_field_name=True, always_print_fields_with_no_presence=True
+    )
+    _null_empty_bytes(body, message.DESCRIPTOR)
+    return body
+
+
+def _null_empty_bytes(body: dict[str, Any], desc: descriptor.Descriptor) -> None:
+    for field in desc.fields:
+        value = body.get(field.name)
+        if value is None:
+            continue
+        if field.type == descriptor.FieldDescriptor.TYPE_BYTES and not field.is_repeated:
+            if value == "":
+                body[field.name] = None
+        elif (
+            field.message_type is not None and field.message_type.full_name != "google.protobuf.Any"
+        ):
+            if field.message_type.GetOptions().map_entry:
+                continue
+            items = value if field.is_repeated else [value]
+            for item in items:
+                if isinstance(item, dict):
+                    _null_empty_bytes(item, field.message_type)
+
+
 class RestError(Exception):
     """A request the gateway refuses before calling gRPC (bad parameter or body)."""
 
@@ -187,7 +216,7 @@ def _set_param(
     if field is None:
         raise RestError(grpc.StatusCode.INVALID_ARGUMENT, f"unknown parameter {dotted!r}")
     value = _field_value(field, text)
-    if field.label == descriptor.FieldDescriptor.LABEL_REPEATED:
+    if field.is_repeated:
         node.setdefault(leaf, []).append(value)
     else:
         node[leaf] = value
@@ -229,7 +258,9 @@ class Gateway:
         """The aiohttp application serving every route."""
         app = web.Application(client_max_size=MAX_BODY_BYTES, middlewares=[self._errors])
         by_grpc = {r.grpc_path: r for r in self.routes}
-        for route in self.routes:
+        # grpc-gateway tries the last registered pattern first (auth's bech32/{address_string}
+        # wins over bech32/{address_bytes}); aiohttp tries the first, so add them reversed.
+        for route in reversed(self.routes):
             app.router.add_route(route.http_method, aiohttp_path(route.path), self._handler(route))
         for path, grpc_path in LEGACY_ALIASES.items():
             if grpc_path in by_grpc:
@@ -258,6 +289,9 @@ class Gateway:
             )
         except web.HTTPRequestEntityTooLarge:
             response = error_response(grpc.StatusCode.INVALID_ARGUMENT, "request body too large")
+        except Exception:
+            log.exception("REST request %s %s failed", request.method, request.path)
+            response = error_response(grpc.StatusCode.INTERNAL, "internal error")
         if self.cors:
             response.headers["Access-Control-Allow-Origin"] = "*"
         return response
@@ -273,23 +307,17 @@ class Gateway:
             if height is not None:
                 metadata.append((HEIGHT_HEADER, height))
             assert self.channel is not None
-            call = self.channel.unary_unary(
+            method = self.channel.unary_unary(
                 route.grpc_path,
                 request_serializer=route.request.SerializeToString,
                 response_deserializer=route.response.FromString,
             )
+            grpc_call = method(message, metadata=metadata, timeout=CALL_TIMEOUT_S)
             try:
-                answer, grpc_call = await call.with_call(
-                    message, metadata=metadata, timeout=CALL_TIMEOUT_S
-                )
+                answer = await grpc_call
             except grpc.aio.AioRpcError as exc:
                 return error_response(exc.code(), exc.details() or exc.code().name)
-            body = json_format.MessageToDict(
-                answer,
-                preserving_proto_field_name=True,
-                always_print_fields_with_no_presence=True,
-            )
-            response = web.json_response(body)
+            response = web.json_response(sdk_json(answer))
             for key, value in await grpc_call.initial_metadata() or ():
                 if key == HEIGHT_HEADER:
                     response.headers[HEIGHT_HEADER] = str(value)

@@ -6,6 +6,7 @@ from cosmos.auth.v1beta1 import query_pb2
 
 from aichain.app.context import Context
 from aichain.app.crypto import ACCOUNT_PREFIX, account_address, parse_account_address
+from aichain.app.errors import InvalidAddressError
 from aichain.app.pagination import paginate
 from aichain.app.router import Router
 from aichain.modules.auth.keeper import ViewKeeper
@@ -59,6 +60,48 @@ class QueryServer:
         """Module params."""
         return query_pb2.QueryParamsResponse(params=self.keeper.get_params(ctx).to_proto())
 
+    def module_accounts(
+        self, ctx: Context, req: query_pb2.QueryModuleAccountsRequest
+    ) -> query_pb2.QueryModuleAccountsResponse:
+        """Every declared module account, by name."""
+        accounts = []
+        for name in sorted(self.keeper.module_accounts):
+            account = self.keeper.get_account(ctx, self.keeper.get_module_address(name))
+            if account is not None:
+                accounts.append(account.to_any(account_address(account.address)))
+        return query_pb2.QueryModuleAccountsResponse(accounts=accounts)
+
+    def module_account_by_name(
+        self, ctx: Context, req: query_pb2.QueryModuleAccountByNameRequest
+    ) -> query_pb2.QueryModuleAccountByNameResponse:
+        """One module account. Raises UnknownModuleAccountError, AccountNotFoundError."""
+        self.keeper.get_module_permissions(req.name)
+        address = self.keeper.get_module_address(req.name)
+        account = self.keeper.must_get_account(ctx, address)
+        return query_pb2.QueryModuleAccountByNameResponse(
+            account=account.to_any(account_address(address))
+        )
+
+    def address_bytes_to_string(
+        self, ctx: Context, req: query_pb2.AddressBytesToStringRequest
+    ) -> query_pb2.AddressBytesToStringResponse:
+        """The bech32 form of address bytes. Raises InvalidAddressError."""
+        if not 1 <= len(req.address_bytes) <= 255:
+            raise InvalidAddressError(
+                f"address bytes must be 1 to 255 bytes long, got {len(req.address_bytes)}"
+            )
+        return query_pb2.AddressBytesToStringResponse(
+            address_string=account_address(req.address_bytes)
+        )
+
+    def address_string_to_bytes(
+        self, ctx: Context, req: query_pb2.AddressStringToBytesRequest
+    ) -> query_pb2.AddressStringToBytesResponse:
+        """The bytes of a bech32 account address. Raises InvalidAddressError."""
+        return query_pb2.AddressStringToBytesResponse(
+            address_bytes=parse_account_address(req.address_string)
+        )
+
     def bech32_prefix(
         self, ctx: Context, req: query_pb2.Bech32PrefixRequest
     ) -> query_pb2.Bech32PrefixResponse:
@@ -76,5 +119,9 @@ def register_queries(router: Router, server: QueryServer) -> None:
             ("AccountInfo", server.account_info),
             ("Params", server.params),
             ("Bech32Prefix", server.bech32_prefix),
+            ("ModuleAccounts", server.module_accounts),
+            ("ModuleAccountByName", server.module_account_by_name),
+            ("AddressBytesToString", server.address_bytes_to_string),
+            ("AddressStringToBytes", server.address_string_to_bytes),
         ],
     )

@@ -91,6 +91,8 @@ class Node:
     faucet: PrivateKey | None = None
     proc: subprocess.Popen[bytes] | None = None
     log_path: Path = field(default=Path())
+    rest: str = ""
+    """The REST gateway's base URL, http://127.0.0.1:PORT."""
 
     @property
     def client(self) -> CometRPC:
@@ -195,6 +197,7 @@ def make_node(root: Path, name: str = "node0", genesis_from: Node | None = None)
         f"127.0.0.1:{ports['grpc']}",
         h.abci_address(),
         ports["p2p"],
+        rest=f"http://127.0.0.1:{ports['api']}",
     )
     if genesis_from is not None:
         h.genesis.write_text(Home(genesis_from.home).genesis.read_text())
