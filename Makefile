@@ -5,15 +5,21 @@ VENV := .venv
 PY := $(VENV)/bin/python
 export AICHAIN_HOME ?= $(HOME)/.aichain
 
-.PHONY: setup venv cometbft protos run test lint bench clean
+.PHONY: setup venv cometbft buf protos run test lint lint-protos bench clean
 
-setup: venv cometbft protos
+setup: venv cometbft buf protos
 
 venv:
 	@scripts/setup_venv.sh
 
 cometbft:
 	@scripts/install_cometbft.sh
+
+buf:
+	@scripts/install_buf.sh
+
+lint-protos: venv buf
+	@$(PY) scripts/lint_protos.py
 
 protos: venv
 	@$(PY) scripts/gen_protos.py
