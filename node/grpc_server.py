@@ -41,6 +41,7 @@ from tendermint.abci import types_pb2 as abci
 from aichain.app.baseapp import APP_NAME, BaseApp
 from aichain.app.errors import AppError, InvalidRequestError, to_abci
 from aichain.client.rpc import RPCError
+from aichain.client.txsearch import search_txs
 from aichain.node import cosmos_convert as conv
 
 log = logging.getLogger("aichain.grpc")
@@ -392,17 +393,13 @@ class TxService(tx_grpc.ServiceServicer):
         if not query:
             raise StatusError(grpc.StatusCode.INVALID_ARGUMENT, "query cannot be empty")
         limit = min(request.limit or DEFAULT_TX_LIMIT, MAX_PER_PAGE)
-        found = call_comet(
-            self.rpc,
-            "tx_search",
-            query=query,
-            prove=False,
-            page=str(request.page or 1),
-            per_page=str(limit),
-            order_by="desc" if request.order_by == tx_pb2.ORDER_BY_DESC else "asc",
-        )
+        order = "desc" if request.order_by == tx_pb2.ORDER_BY_DESC else "asc"
+        if self.rpc is None:
+            raise no_rpc()
+        # conditions on several event types are searched per type (client/txsearch.py)
+        found = search_txs(self.rpc, query, request.page or 1, limit, order)
         times: dict[int, str] = {}
-        items = found.get("txs") or []
+        items = found.txs
         return tx_pb2.GetTxsEventResponse(
             txs=[decode_or_empty(conv.b64_bytes(item.get("tx"))) for item in items],
             tx_responses=[
@@ -411,7 +408,7 @@ class TxService(tx_grpc.ServiceServicer):
                 )
                 for item in items
             ],
-            total=int(found.get("total_count") or 0),
+            total=found.total,
         )
 
     @grpc_method

@@ -95,3 +95,37 @@ def test_rest_errors_on_a_real_node(node: Node) -> None:
     assert status in (200, 400)
     if status == 200:
         assert body["tx_response"]["code"] != 0
+
+
+def test_cli_finds_txs_by_event_and_shows_block_results(node: Node) -> None:
+    faucet = account_address(node.faucet.address)
+    to = account_address(PrivateKey.generate().address)
+    sent = node.cli(
+        "tx", "bank", "send", "faucet", to, "31uaic", "--fees", "5000uaic",
+        "--chain-id", node.chain_id, "--keyring-backend", "test", "-y", "--output", "json",
+    )  # fmt: skip
+    sent_hash = json.loads(sent.stdout)["txhash"]
+    query = f"message.sender='{faucet}' AND transfer.recipient='{to}'"
+    deadline = time.monotonic() + 20
+    while True:  # the tx indexer catches up a moment after the block commits
+        found = json.loads(node.cli("query", "txs", "--query", query, "--output", "json").stdout)
+        if found["total_count"] != "0" or time.monotonic() > deadline:
+            break
+        time.sleep(0.3)
+    assert found["total_count"] == "1"  # two event types: CometBFT alone finds nothing
+    exists = f"message.sender='{faucet}' AND transfer.amount EXISTS"
+    everything = json.loads(node.cli("query", "txs", "--query", exists, "--output", "json").stdout)
+    assert (
+        sent_hash in [t["txhash"] for t in everything["txs"]] or int(everything["total_count"]) > 30
+    )
+    tx = found["txs"][0]
+    assert tx["txhash"] == sent_hash and tx["code"] == 0
+    attributes = {(e["type"], a["key"]) for e in tx["events"] for a in e["attributes"]}
+    assert {("message", "action"), ("message", "sender"), ("message", "module"),
+            ("tx", "fee"), ("tx", "acc_seq"), ("tx", "signature")} <= attributes  # fmt: skip
+    height = int(tx["height"])
+    block = json.loads(node.cli("query", "block-results", str(height), "--output", "json").stdout)
+    assert block["height"] == str(height)
+    assert any(r["code"] == 0 for r in block["txs_results"])
+    bad = node.cli("query", "txs", "--query", "message.sender=", check=False)
+    assert bad.returncode != 0 and "tx search failed" in bad.stderr
