@@ -244,6 +244,10 @@ class Delegations:
         entries = list(ubd.entries)
         if amount == entry.balance:
             del entries[index]
+            if all(e.completion_time_ns != entry.completion_time_ns for e in entries):
+                # no entry left maturing then: the queue key goes too, so the state equals
+                # what an export re-imports (found by the simulation's export/import check)
+                self.state.delete_ubd_queue(ctx, entry.completion_time_ns, delegator, op)
         else:
             entries[index] = UnbondingEntry(
                 entry.creation_height,

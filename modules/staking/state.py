@@ -290,6 +290,10 @@ class StakingState(ViewKeeper):
         """Queues an unbonding entry of (delegator, op) maturing at time_ns."""
         self._kv(ctx).set(keys.ubd_queue_key(time_ns, delegator, op), b"")
 
+    def delete_ubd_queue(self, ctx: Context, time_ns: int, delegator: bytes, op: bytes) -> None:
+        """Drops the queue key of (delegator, op) at time_ns (its last entry there is gone)."""
+        self._kv(ctx).delete(keys.ubd_queue_key(time_ns, delegator, op))
+
     def insert_red_queue(
         self, ctx: Context, time_ns: int, delegator: bytes, src: bytes, dst: bytes
     ) -> None:
