@@ -23,6 +23,7 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "start": ("aichain.cli.node", "start"),
     "worker": ("aichain.cli.worker", "worker"),
     "localnet": ("aichain.cli.localnet", "localnet"),
+    "blob": ("aichain.cli.blob", "blob"),
 }
 """Command name -> (module, attribute) of its click command, loaded on first use."""
 
@@ -39,6 +40,7 @@ SHORT_HELP: dict[str, str] = {
     "start": "Run the node: the app plus a supervised CometBFT child.",
     "worker": "Off-chain GPU worker: train, serve and attribute LoRA models.",
     "localnet": "Run a multi-validator network on this machine (init, start, status, stop).",
+    "blob": "The content store: put and get bytes by their sha256.",
 }
 """One-line help shown by `aichain --help` without importing the sub-command."""
 

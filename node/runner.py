@@ -94,6 +94,9 @@ def run_node(home: Home, abci_only: bool = False, abci_address: str = "") -> int
         from aichain.node.grpc_server import start_grpc_server
 
         grpc_server = start_grpc_server(app, app_toml.grpc_address, CometRPC(rpc_addr))
+        from aichain.node.blob_service import add_blob_service
+
+        add_blob_service(grpc_server, home.root / "blobs")  # the content store, by hash
     rest_server = None
     if app_toml.api_enable and grpc_server is None:
         log.warning("the REST gateway needs gRPC (grpc.enable = true); it stays off")
