@@ -24,6 +24,7 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "worker": ("aichain.cli.worker", "worker"),
     "localnet": ("aichain.cli.localnet", "localnet"),
     "blob": ("aichain.cli.blob", "blob"),
+    "sim": ("aichain.cli.sim", "sim"),
 }
 """Command name -> (module, attribute) of its click command, loaded on first use."""
 
@@ -41,6 +42,7 @@ SHORT_HELP: dict[str, str] = {
     "worker": "Off-chain GPU worker: train, serve and attribute LoRA models.",
     "localnet": "Run a multi-validator network on this machine (init, start, status, stop).",
     "blob": "The content store: put and get bytes by their sha256.",
+    "sim": "Simulate the chain in-process: random operations, invariants every block.",
 }
 """One-line help shown by `aichain --help` without importing the sub-command."""
 
