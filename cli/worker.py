@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from aichain.cli.common import emit, fail, output_option
+from aichain.cli.common import emit, fail, home_option, output_option
 
 DEVICE_HELP = "Where to run: auto (CUDA when present, else CPU), cpu or cuda."
 """Help text of every --device option."""
@@ -73,7 +73,7 @@ def make_demo_datanet_cmd(
 
 
 @worker.command("train")
-@click.argument("datanet_dir", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.argument("datanet", metavar="DATANET")
 @click.option("--base-model", default="tiny", show_default=True, help="'tiny' or a local HF dir.")
 @click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False, path_type=Path))
 @click.option("--epochs", type=click.IntRange(1), default=3, show_default=True)
@@ -94,10 +94,19 @@ def make_demo_datanet_cmd(
 )
 @click.option("--no-features", is_flag=True, help="Skip the attribution features.")
 @click.option("--quiet", is_flag=True, help="No progress bar.")
+@click.option("--node", default=None, help="datanet:ID@VERSION: CometBFT RPC of the chain.")
+@click.option(
+    "--blob-grpc",
+    default=None,
+    help="datanet:ID@VERSION: fetch record bytes from this node's content store (HOST:PORT) "
+    "instead of HOME/blobs.",
+)
+@click.option("--prove", is_flag=True, help="datanet:ID@VERSION: prove the version first.")
+@home_option
 @_device_option
 @output_option
 def train_cmd(
-    datanet_dir: Path,
+    datanet: str,
     base_model: str,
     out_dir: Path,
     epochs: int,
@@ -113,12 +122,20 @@ def train_cmd(
     early_stop_patience: int | None,
     no_features: bool,
     quiet: bool,
+    node: str | None,
+    blob_grpc: str | None,
+    prove: bool,
+    home: Path,
     device: str,
     output: str,
 ) -> None:
-    """Fine-tune a LoRA adapter on a datanet version; write it and its manifest to --out."""
+    """Fine-tune a LoRA adapter on a datanet version; write it and its manifest to --out.
+
+    DATANET is a version directory (docs/datanet-manifest.md) or `datanet:ID@VERSION` on
+    chain: the record list from the chain (--node), the bytes from the content store (HOME/blobs
+    or --blob-grpc), both checked against the version root before training."""
     from aichain.gpu_worker.adapters import AdapterError
-    from aichain.gpu_worker.datanet import DatanetError, DirectoryDatanet
+    from aichain.gpu_worker.datanet import DatanetError
     from aichain.gpu_worker.device import DeviceError
     from aichain.gpu_worker.factory import TrainConfig, TrainingError, train_adapter
 
@@ -136,8 +153,9 @@ def train_cmd(
         checkpoint_every=checkpoint_every,
     )
     try:
+        source = _datanet_source(datanet, node, blob_grpc, prove, home)
         result = train_adapter(
-            DirectoryDatanet(datanet_dir),
+            source,
             out_dir,
             base_model=base_model,
             config=config,
@@ -160,6 +178,26 @@ def train_cmd(
         },
         output,
     )
+
+
+def _datanet_source(  # type: ignore[no-untyped-def]
+    spec: str, node: str | None, blob_grpc: str | None, prove: bool, home: Path
+):
+    """A directory datanet, or `datanet:ID@VERSION` read from the chain and the content store."""
+    from aichain.gpu_worker.chain_datanet import ChainDatanet, parse_datanet_spec
+    from aichain.gpu_worker.datanet import DirectoryDatanet
+
+    parsed = parse_datanet_spec(spec)
+    if parsed is None:
+        if not Path(spec).is_dir():
+            fail(f"DATANET {spec!r} is neither a directory nor datanet:ID@VERSION")
+        return DirectoryDatanet(spec)
+    from aichain.cli.common import resolve_node
+    from aichain.client.blobs import GrpcBlobStore, home_store
+    from aichain.client.rpc import CometRPC
+
+    store = GrpcBlobStore(blob_grpc) if blob_grpc else home_store(home)
+    return ChainDatanet(CometRPC(resolve_node(node, home)), store, *parsed, prove=prove)
 
 
 @worker.command("serve")
