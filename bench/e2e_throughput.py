@@ -53,11 +53,12 @@ def setup_home(root: Path, accounts: int, timeout_commit: str) -> tuple[Home, st
     """A node home whose genesis funds `accounts` senders; returns (home, rpc, numbers)."""
     from aichain.config.app_config import AppToml
 
-    ports = {k: free_port() for k in ("rpc", "p2p", "grpc", "api")}
+    ports = {k: free_port() for k in ("rpc", "p2p", "grpc", "api", "metrics")}
     app = AppToml(
         minimum_gas_prices="0.025uaic",
         grpc_address=f"127.0.0.1:{ports['grpc']}",
         api_address=f"tcp://127.0.0.1:{ports['api']}",
+        telemetry_address=f"tcp://127.0.0.1:{ports['metrics']}",
     )
     home = init_home(root, "bench", CHAIN_ID, app=app)
     configure_cometbft(

@@ -27,6 +27,10 @@ class AppToml:
     """`api.address`: where the REST gateway listens (loopback by default)."""
     api_enabled_unsafe_cors: bool = False
     """`api.enabled-unsafe-cors`: answer cross-origin requests from any site."""
+    telemetry_enable: bool = True
+    """`telemetry.enable`: serve the app's Prometheus metrics (GET /metrics)."""
+    telemetry_address: str = "tcp://127.0.0.1:26661"
+    """`telemetry.address`: where the metrics are served (CometBFT's own use :26660)."""
     abci_address: str = ""
     """`abci.address`: empty serves ABCI on the home's unix socket (run/abci.sock, mode 0600);
     tcp://HOST:PORT lets any local process that reaches the port connect (docs/security.md)."""
@@ -82,6 +86,7 @@ def write_app_toml(path: Path, cfg: AppToml) -> None:
         "check-tx-runs-messages": cfg.check_tx_runs_messages,
         "query-gas-limit": cfg.query_gas_limit,
         "grpc": {"enable": cfg.grpc_enable, "address": cfg.grpc_address},
+        "telemetry": {"enable": cfg.telemetry_enable, "address": cfg.telemetry_address},
         "api": {
             "enable": cfg.api_enable,
             "address": cfg.api_address,
@@ -108,6 +113,8 @@ def write_app_toml(path: Path, cfg: AppToml) -> None:
         "# min-retain-blocks: 0 keeps every block in CometBFT; otherwise Commit's retain_height\n"
         "#   lets CometBFT prune blocks older than this many (never below a kept state version).\n"
         "# state-sync.snapshot-interval: take a state-sync snapshot every N blocks (0 = off).\n"
+        "# telemetry: the app's Prometheus metrics (ABCI time per phase, txs by result code,\n"
+        "#   store cache) at http://ADDRESS/metrics; CometBFT's own are in config.toml.\n"
         "# api: the REST gateway (gRPC routes over HTTP/JSON, as the Cosmos SDK's :1317);\n"
         "#   enabled-unsafe-cors answers browsers from any origin (off by default).\n"
         '# abci.address: "" (default) serves ABCI on the unix socket run/abci.sock in the home\n'
@@ -134,6 +141,8 @@ def read_app_toml(path: Path) -> AppToml:
         grpc_address=str(doc.get("grpc", {}).get("address", default.grpc_address)),
         abci_address=str(doc.get("abci", {}).get("address", default.abci_address)),
         api_enable=bool(doc.get("api", {}).get("enable", default.api_enable)),
+        telemetry_enable=bool(doc.get("telemetry", {}).get("enable", default.telemetry_enable)),
+        telemetry_address=str(doc.get("telemetry", {}).get("address", default.telemetry_address)),
         api_address=str(doc.get("api", {}).get("address", default.api_address)),
         api_enabled_unsafe_cors=bool(doc.get("api", {}).get("enabled-unsafe-cors", False)),
         pruning=str(doc.get("pruning", {}).get("pruning", default.pruning)),

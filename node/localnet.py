@@ -7,8 +7,8 @@ Layout of a localnet root:
     nodeI/aichain.pid      pid of its `aichain start` while it runs (written by the node)
     nodeI/node.log         that process's output (CometBFT's own log is nodeI/logs/)
 
-Node I listens on base+100*I+{17 rest, 56 p2p, 57 rpc, 90 grpc}, and serves ABCI to its CometBFT on
-the unix socket run/abci.sock in its home. Genesis validators come from
+Node I listens on base+100*I+{17 rest, 56 p2p, 57 rpc, 61 app metrics, 90 grpc}, and serves
+ABCI to its CometBFT on the unix socket run/abci.sock in its home. Genesis validators come from
 gentxs when the staking module is present (`aichain genesis gentx` + `collect-gentxs`, as simd
 does); otherwise every node's CometBFT key is written into genesis.json's validator list.
 """
@@ -181,6 +181,7 @@ def init_localnet(
             minimum_gas_prices="0.025uaic",
             grpc_address=f"127.0.0.1:{port + 90}",
             api_address=f"tcp://127.0.0.1:{port + 17}",
+            telemetry_address=f"tcp://127.0.0.1:{port + 61}",
             invariant_check_period=1,
         )
         progress(f"node{i}: init")

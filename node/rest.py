@@ -19,7 +19,7 @@ import json
 import logging
 import re
 import threading
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -326,25 +326,29 @@ class Gateway:
         return handle
 
 
-class RestServer:
-    """The gateway on its own thread and event loop, so HTTP clients never hold up ABCI."""
+class HttpThread:
+    """An aiohttp application on its own thread and event loop, so HTTP clients never hold up
+    ABCI (the REST gateway, the metrics endpoint)."""
 
-    def __init__(self, gateway: Gateway, host: str, port: int) -> None:
-        self.gateway = gateway
+    def __init__(
+        self, make_app: Callable[[], web.Application], host: str, port: int, name: str
+    ) -> None:
+        self.make_app = make_app
+        self.name = name
         self.host = host
         self.port = port
         self._loop = asyncio.new_event_loop()
         self._runner: web.AppRunner | None = None
         self._started = threading.Event()
         self._error: BaseException | None = None
-        self._thread = threading.Thread(target=self._run, name="rest", daemon=True)
+        self._thread = threading.Thread(target=self._run, name=name, daemon=True)
 
-    def start(self) -> RestServer:
+    def start(self) -> HttpThread:
         """Binds and serves; returns once listening. Raises OSError when it cannot bind."""
         self._thread.start()
         self._started.wait(30)
         if self._error is not None:
-            raise OSError(f"REST gateway cannot listen on {self.host}:{self.port}: {self._error}")
+            raise OSError(f"{self.name} cannot listen on {self.host}:{self.port}: {self._error}")
         return self
 
     def _run(self) -> None:
@@ -359,14 +363,14 @@ class RestServer:
         self._loop.run_forever()
 
     async def _serve(self) -> None:
-        self._runner = web.AppRunner(self.gateway.make_app(), access_log=None)
+        self._runner = web.AppRunner(self.make_app(), access_log=None)
         await self._runner.setup()
         site = web.TCPSite(self._runner, self.host, self.port)
         await site.start()
         sockets = site._server.sockets if site._server is not None else ()  # noqa: SLF001
         if sockets:
             self.port = sockets[0].getsockname()[1]
-        log.info("REST gateway listening on http://%s:%d", self.host, self.port)
+        log.info("%s listening on http://%s:%d", self.name, self.host, self.port)
 
     def stop(self) -> None:
         """Stops serving and joins the thread."""
@@ -401,13 +405,13 @@ def start_rest_server(
     address: str,
     grpc_port: int,
     cors: bool = False,
-) -> RestServer:
+) -> HttpThread:
     """Starts the gateway on address (tcp://HOST:PORT or HOST:PORT; port 0 picks one),
     proxying to the gRPC server on 127.0.0.1:grpc_port."""
     host, port = parse_listen(address)
     routes = routes_of(served_methods(app_query_paths, services))
     gateway = Gateway(f"127.0.0.1:{grpc_port}", routes, cors)
-    return RestServer(gateway, host, port).start()
+    return HttpThread(gateway.make_app, host, port, "REST gateway").start()
 
 
 def parse_listen(address: str) -> tuple[str, int]:

@@ -112,22 +112,39 @@ def run_node(home: Home, abci_only: bool = False, abci_address: str = "") -> int
             app_toml.api_enabled_unsafe_cors,
         )
     rest = "off" if rest_server is None else f"http://{rest_server.host}:{rest_server.port}"
+    served_app, metrics_server = app, None
+    if app_toml.telemetry_enable:
+        from aichain.node.metrics import AppMetrics, InstrumentedApp, Registry, metrics_app
+        from aichain.node.rest import HttpThread, parse_listen
+
+        registry = Registry()
+        served_app = InstrumentedApp(app, AppMetrics(registry, app))
+        host, port = parse_listen(app_toml.telemetry_address)
+        metrics_server = HttpThread(lambda: metrics_app(registry), host, port, "metrics").start()
+    metrics = (
+        "off"
+        if metrics_server is None
+        else f"http://{metrics_server.host}:{metrics_server.port}/metrics"
+    )
     home.pid_file.write_text(f"{os.getpid()}\n")
     tune_gc()
     try:
         return asyncio.run(
             _serve(
                 home,
-                app,
+                served_app,
                 abci_addr,
                 app_toml.grpc_address,
                 rpc_addr,
                 abci_only,
                 grpc_server is not None,
                 rest,
+                metrics,
             )
         )
     finally:
+        if metrics_server is not None:
+            metrics_server.stop()
         if rest_server is not None:
             rest_server.stop()
         if grpc_server is not None:
@@ -148,6 +165,7 @@ async def _serve(
     abci_only: bool,
     grpc_on: bool,
     rest: str = "off",
+    metrics: str = "off",
 ) -> int:
     """The asyncio part: ABCI server, CometBFT child, signals."""
     loop = asyncio.get_running_loop()
@@ -195,6 +213,7 @@ async def _serve(
         rpc_addr,
         grpc_addr if grpc_on else "off",
         rest,
+        metrics,
         server.bound_address,
         None if child is None else home.log_dir / "cometbft.log",
     )
@@ -233,7 +252,7 @@ async def _stop_child(child: asyncio.subprocess.Process) -> None:
 
 
 def _print_banner(
-    home: Home, rpc: str, grpc: str, rest: str, abci: str, cmt_log: Path | None
+    home: Home, rpc: str, grpc: str, rest: str, metrics: str, abci: str, cmt_log: Path | None
 ) -> None:
     """Where everything listens."""
     lines = [
@@ -241,6 +260,7 @@ def _print_banner(
         f"  CometBFT RPC : {rpc.replace('tcp://', 'http://')}",
         f"  gRPC         : {grpc}",
         f"  REST         : {rest}",
+        f"  App metrics  : {metrics}",
         f"  ABCI         : {abci}",
     ]
     if cmt_log is not None:

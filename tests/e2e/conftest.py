@@ -93,6 +93,8 @@ class Node:
     log_path: Path = field(default=Path())
     rest: str = ""
     """The REST gateway's base URL, http://127.0.0.1:PORT."""
+    metrics: str = ""
+    """The app's metrics URL."""
 
     @property
     def client(self) -> CometRPC:
@@ -170,7 +172,7 @@ class Node:
 def make_node(root: Path, name: str = "node0", genesis_from: Node | None = None) -> Node:
     """A fresh home with free ports; a faucet key funded in genesis (or another node's genesis)."""
     home = root / name
-    ports = {k: free_port() for k in ("rpc", "p2p", "grpc", "api")}
+    ports = {k: free_port() for k in ("rpc", "p2p", "grpc", "api", "metrics")}
     run_cli("init", name, "--chain-id", CHAIN_ID, "--home", str(home))
     h = Home(home)
     configure_cometbft(
@@ -189,6 +191,9 @@ def make_node(root: Path, name: str = "node0", genesis_from: Node | None = None)
     app_toml = app_toml.replace(
         'address = "tcp://127.0.0.1:1317"', f'address = "tcp://127.0.0.1:{ports["api"]}"'
     )
+    app_toml = app_toml.replace(
+        'address = "tcp://127.0.0.1:26661"', f'address = "tcp://127.0.0.1:{ports["metrics"]}"'
+    )
     app_toml = app_toml.replace("invariant-check-period = 0", "invariant-check-period = 1")
     h.app_toml.write_text(app_toml)
     node = Node(
@@ -198,6 +203,7 @@ def make_node(root: Path, name: str = "node0", genesis_from: Node | None = None)
         h.abci_address(),
         ports["p2p"],
         rest=f"http://127.0.0.1:{ports['api']}",
+        metrics=f"http://127.0.0.1:{ports['metrics']}/metrics",
     )
     if genesis_from is not None:
         h.genesis.write_text(Home(genesis_from.home).genesis.read_text())

@@ -129,3 +129,18 @@ def test_cli_finds_txs_by_event_and_shows_block_results(node: Node) -> None:
     assert any(r["code"] == 0 for r in block["txs_results"])
     bad = node.cli("query", "txs", "--query", "message.sender=", check=False)
     assert bad.returncode != 0 and "tx search failed" in bad.stderr
+
+
+def test_app_metrics_count_what_the_node_did(node: Node) -> None:
+    with urllib.request.urlopen(node.metrics, timeout=10) as response:
+        text = response.read().decode()
+        assert response.headers["Content-Type"].startswith("text/plain")
+    lines = dict(
+        line.rsplit(" ", 1) for line in text.splitlines() if line and not line.startswith("#")
+    )
+    assert float(lines['aichain_abci_seconds_count{phase="finalize_block"}']) >= 1
+    assert float(lines['aichain_abci_seconds_count{phase="commit"}']) >= 1
+    assert int(lines["aichain_height"]) >= 1
+    delivered_ok = lines.get('aichain_txs_total{phase="deliver",codespace="",code="0"}')
+    assert delivered_ok is not None and float(delivered_ok) >= 1  # the sends above
+    assert "# TYPE aichain_store_cache_hits_total gauge" in text

@@ -128,7 +128,7 @@ def extra_node(
     """A new full node of the localnet in ROOT/name on free ports, peered with every node
     (optionally with another home's validator key); not started."""
     home = net.root / name
-    ports = {k: free_port() for k in ("rpc", "p2p", "grpc", "api")}
+    ports = {k: free_port() for k in ("rpc", "p2p", "grpc", "api", "metrics")}
     run_cli("init", name, "--chain-id", "aichain-pos", "--home", str(home), "--overwrite")
     h = Home(home)
     h.genesis.write_text(Home(Path(net.nodes[0].home)).genesis.read_text())
@@ -148,6 +148,7 @@ def extra_node(
     app_toml = h.app_toml.read_text()
     app_toml = app_toml.replace('"127.0.0.1:9090"', f'"127.0.0.1:{ports["grpc"]}"')
     app_toml = app_toml.replace('"tcp://127.0.0.1:1317"', f'"tcp://127.0.0.1:{ports["api"]}"')
+    app_toml = app_toml.replace('"tcp://127.0.0.1:26661"', f'"tcp://127.0.0.1:{ports["metrics"]}"')
     h.app_toml.write_text(app_toml)
     return NodeSpec(index, name, str(home), "", 0, ports["rpc"], h.abci_address(), 0, "")
 
