@@ -6,7 +6,8 @@ datanet's first records, then the LoRA gradient matrix is grown to N rows (copie
 rows plus seeded noise; values do not change the cost of a query) and the span index is built
 over the text of N real demo records. It then times `engine.attribute(prompt, output)`
 end to end (query backward pass, preconditioning, N-row product, top-K, ppm, canonical JSON
-evidence and its sha256) for lora-influence-v1, span-match-v1 and blend-v1.
+evidence and its sha256) for lora-influence-v1, span-match-v1, blend-v1 and the v2 engines
+(lora-influence-v2, span-gain-v1, blend-v2; their load-time curvature is not timed).
 
     .venv/bin/python bench/attribution_latency.py [--sizes 1000 10000] [--repeats 20]
 """
@@ -26,8 +27,11 @@ import numpy as np
 import torch
 
 from aichain.gpu_worker.attribution.engines import (
+    AdaptiveBlendEngine,
     BlendEngine,
     LoraInfluenceEngine,
+    LoraInfluenceV2Engine,
+    SpanGainEngine,
     SpanMatchEngine,
 )
 from aichain.gpu_worker.attribution.features import (
@@ -132,10 +136,15 @@ def main() -> None:
         features = grown_features(base, [r.text for r in subset], [r.contributor for r in subset])
         influence = LoraInfluenceEngine(features, model, tokenizer)
         span = SpanMatchEngine(features)
+        influence_v2 = LoraInfluenceV2Engine(features, model, tokenizer)
+        gain = SpanGainEngine(features, model, tokenizer)
         engines = {
             "lora-influence-v1": influence,
             "span-match-v1": span,
             "blend-v1": BlendEngine(influence, span),
+            "lora-influence-v2": influence_v2,
+            "span-gain-v1": gain,
+            "blend-v2": AdaptiveBlendEngine(influence_v2, gain),
         }
         results[str(n)] = {"corpus_bytes": len(features.corpus)}
         for name, engine in engines.items():

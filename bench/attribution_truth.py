@@ -12,7 +12,8 @@ and seed:
    projected gradients), TF-IDF and BM25 (on the answer, and on prompt + answer).
 4. Ground truth: LOCO (`gpu_worker.attribution.counterfactual`): each contributor removed and
    the adapter retrained, for >= 3 training seeds; effect = drop of the answer's mean token
-   log-likelihood. LDS: >= 50 random halves of the records, one retrain each.
+   log-likelihood. LDS: >= 50 random halves of the records, one retrain each (half the
+   steps, so each kept record is seen as often as in a full retrain).
 5. Per method, averaged over answers: Spearman rho between contributor scores and the
    seed-averaged LOCO effects, top-1 agreement with the LOCO argmax, LDS, and latency per
    answer (ms, this machine, the engine's own work on this small datanet). The noise floor
@@ -100,7 +101,7 @@ from aichain.gpu_worker.tiny_model import (  # noqa: E402
     load_base_model,
 )
 
-CACHE_FORMAT = 1
+CACHE_FORMAT = 2
 """Bumped whenever what a cached run holds changes."""
 WORD = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 """Words of the lexical baselines (lower-cased; hyphenated values stay one word)."""
@@ -223,6 +224,8 @@ def build_run(
     recipe: RetrainRecipe,
 ) -> dict[str, Any]:
     """Datanet, deployed adapter, answers, component scores, LOCO and LDS of one setting/seed."""
+    lds_seeds = args.lds_on_seeds
+    subsets = args.lds_subsets if lds_seeds is None or seed in lds_seeds else 0
     key = json.dumps(
         [
             CACHE_FORMAT,
@@ -234,7 +237,8 @@ def build_run(
             args.queries_per_contributor,
             args.max_new_tokens,
             args.loco_seeds,
-            args.lds_subsets,
+            subsets,
+            args.lds_steps,
             args.pretrain_steps,
         ],
         sort_keys=True,
@@ -264,12 +268,16 @@ def build_run(
         for q in queries:
             answer = generate_greedy(model, tokenizer, q["prompt"], args.max_new_tokens)
             if answer.strip():
-                answers.append((q, answer))
-        pairs = [(q["prompt"], a) for q, a in answers]
+                answers.append((q, answer, "gen"))
+        for q in queries:  # the reference answer: the planted completion itself
+            answers.append((q, q["expected_completion"], "ref"))
+        pairs = [(q["prompt"], a) for q, a, _ in answers]
         items = score_answers(model, tokenizer, records, Path(tmp) / "features", pairs)
+    print(f"  {setting} seed {seed}: answered and scored; LOCO retrains ...", flush=True)
     loco = compute_loco(base_state, tokenizer, records, pairs, recipe, seeds)
+    half_recipe = dataclasses.replace(recipe, steps=args.lds_steps)
     masks, logprobs = compute_lds_truth(
-        base_state, tokenizer, records, pairs, recipe, args.lds_subsets, seed=1000
+        base_state, tokenizer, records, pairs, half_recipe, subsets, seed=1000
     )
     run = {
         "setting": setting,
@@ -283,8 +291,9 @@ def build_run(
                 "answer": a,
                 "expected": q["expected_contributor"],
                 "expected_completion": q["expected_completion"],
+                "mode": mode,
             }
-            for q, a in answers
+            for q, a, mode in answers
         ],
         "items": items,
         "loco_effects": loco.effects.tolist(),
@@ -375,15 +384,18 @@ METHOD_MS = {
 """Which timed components make up each method's latency (baselines not listed: not timed)."""
 
 
-def evaluate_run(run: dict[str, Any], dev: bool) -> dict[str, dict[str, float]]:
-    """Per method: mean LOCO rho, top-1 agreement, LDS and ms per answer on one run."""
+def evaluate_run(run: dict[str, Any], dev: bool, mode: str) -> dict[str, dict[str, float]]:
+    """Per method: mean LOCO rho, top-1 agreement, LDS and ms per answer of one mode (gen:
+    the deployed model's answers; ref: the planted completions) on one run."""
     contributors = run["contributors"]
     owners = run["record_contributors"]
-    effects = np.asarray(run["loco_effects"])
-    truth = effects.mean(axis=0)
+    keep = [i for i, a in enumerate(run["answers"]) if a["mode"] == mode]
+    truth = np.asarray(run["loco_effects"]).mean(axis=0)[keep]
     masks = np.asarray(run["lds_masks"], dtype=bool)
     logprobs = np.asarray(run["lds_logprobs"])
-    per_answer = [method_scores(item, dev) for item in run["items"]]
+    logprobs = logprobs[:, keep] if logprobs.size else logprobs
+    items = [run["items"][i] for i in keep]
+    per_answer = [method_scores(item, dev) for item in items]
     table: dict[str, dict[str, float]] = {}
     for method in per_answer[0] if per_answer else []:
         rhos, top1 = [], []
@@ -395,19 +407,20 @@ def evaluate_run(run: dict[str, Any], dev: bool) -> dict[str, dict[str, float]]:
             top1.append(float(top))
         record_scores = np.array([scores[method] for scores in per_answer])
         parts = METHOD_MS.get(method, ())
-        ms = [sum(item["ms"][p] for p in parts) for item in run["items"]] if parts else []
+        ms = [sum(item["ms"][p] for p in parts) for item in items] if parts else []
         table[method] = {
             "rho": float(np.mean(rhos)),
             "top1": float(np.mean(top1)),
-            "lds": compute_lds(masks, logprobs, record_scores),
+            "lds": compute_lds(masks, logprobs, record_scores) if len(masks) else math.nan,
             "ms": float(np.median(ms)) if ms else math.nan,
         }
     return table
 
 
-def compute_noise_floor(run: dict[str, Any]) -> dict[str, float]:
+def compute_noise_floor(run: dict[str, Any], mode: str) -> dict[str, float]:
     """How far LOCO agrees with itself across training seeds, and how large effects are."""
-    effects = np.asarray(run["loco_effects"])
+    keep = [i for i, a in enumerate(run["answers"]) if a["mode"] == mode]
+    effects = np.asarray(run["loco_effects"])[:, keep]
     seeds, answers, _ = effects.shape
     pairwise = []
     for q in range(answers):
@@ -418,7 +431,7 @@ def compute_noise_floor(run: dict[str, Any]) -> dict[str, float]:
     standard_error = effects.std(axis=0, ddof=1) / math.sqrt(seeds) if seeds > 1 else effects[0]
     mean = effects.mean(axis=0)
     argmax = effects.argmax(axis=2)
-    expected = [run["contributors"].index(a["expected"]) for a in run["answers"]]
+    expected = [run["contributors"].index(run["answers"][i]["expected"]) for i in keep]
     return {
         "seed_to_seed_rho": float(np.mean(pairwise)) if pairwise else math.nan,
         "top1_stable": float(np.mean([len(set(argmax[:, q])) == 1 for q in range(answers)])),
@@ -429,39 +442,48 @@ def compute_noise_floor(run: dict[str, Any]) -> dict[str, float]:
     }
 
 
+def _mean(values: list[float]) -> float:
+    """Mean of the values that are not nan (nan when none is)."""
+    kept = [v for v in values if not math.isnan(v)]
+    return float(np.mean(kept)) if kept else math.nan
+
+
 def summarise(runs: list[dict[str, Any]], dev: bool) -> dict[str, Any]:
-    """Per setting: the method table averaged over its runs (seeds), and the noise floor."""
+    """Per setting and mode: the method table averaged over its runs (seeds), the noise floor."""
     report: dict[str, Any] = {}
     for setting in dict.fromkeys(r["setting"] for r in runs):
         mine = [r for r in runs if r["setting"] == setting]
-        tables = [evaluate_run(r, dev) for r in mine]
-        floors = [compute_noise_floor(r) for r in mine]
-        methods = list(tables[0])
-        report[setting] = {
-            "seeds": [r["seed"] for r in mine],
-            "answers": sum(len(r["items"]) for r in mine),
-            "methods": {
-                m: {k: float(np.mean([t[m][k] for t in tables])) for k in tables[0][m]}
-                for m in methods
-            },
-            "noise": {k: float(np.mean([f[k] for f in floors])) for k in floors[0]},
-            "examples": [[a["prompt"], a["answer"]] for a in mine[0]["answers"][:2]],
-        }
+        block: dict[str, Any] = {"seeds": [r["seed"] for r in mine]}
+        for mode in ("gen", "ref"):
+            tables = [evaluate_run(r, dev, mode) for r in mine]
+            floors = [compute_noise_floor(r, mode) for r in mine]
+            methods = list(tables[0])
+            block[mode] = {
+                "answers": sum(sum(a["mode"] == mode for a in r["answers"]) for r in mine),
+                "methods": {
+                    m: {k: _mean([t[m][k] for t in tables]) for k in tables[0][m]} for m in methods
+                },
+                "noise": {k: float(np.mean([f[k] for f in floors])) for k in floors[0]},
+                "examples": [
+                    [a["prompt"], a["answer"]] for a in mine[0]["answers"] if a["mode"] == mode
+                ][:2],
+            }
+        report[setting] = block
     return report
 
 
 def check_targets(report: dict[str, Any]) -> list[str]:
-    """The issue's targets, one line each: blend-v2 >= every baseline on rho everywhere, and
-    >= TF-IDF + 0.1 in paraphrase and style."""
+    """The issue's targets, one line each, on the deployed model's answers (gen): blend-v2 >=
+    every baseline on rho in every setting, and >= TF-IDF + 0.1 in paraphrase and style."""
     lines = []
     for setting, block in report.items():
-        methods = block["methods"]
+        methods = block["gen"]["methods"]
         blend = methods["blend-v2"]["rho"]
         baselines = {m: v["rho"] for m, v in methods.items() if m.startswith("baseline")}
-        best = max(baselines, key=baselines.get)
+        best = max(baselines, key=lambda m: baselines[m])
         ok = blend >= baselines[best]
         lines.append(
-            f"{setting}: blend-v2 rho {blend:.3f} vs best baseline {best} "
+            f"{setting}: blend-v2 rho {blend:.3f} vs best baseline ({best}) "
             f"{baselines[best]:.3f}: {'met' if ok else 'NOT met'}"
         )
         if setting in ("paraphrase", "style"):
@@ -477,25 +499,27 @@ def check_targets(report: dict[str, Any]) -> list[str]:
 
 
 def print_report(report: dict[str, Any]) -> None:
-    """The table of every setting, its noise floor and the target checks."""
+    """The table of every setting and mode, its noise floor and the target checks."""
     for setting, block in report.items():
-        noise = block["noise"]
-        print(
-            f"\n{setting} (seeds {block['seeds']}, {block['answers']} answers): LOCO "
-            f"seed-to-seed rho {noise['seed_to_seed_rho']:.3f}, top-1 stable "
-            f"{noise['top1_stable']:.2f}, mean |effect| {noise['mean_abs_effect']:.4f} vs "
-            f"standard error {noise['mean_standard_error']:.4f} "
-            f"({noise['significant_share']:.0%} of effects > 2 SE), LOCO top = planted "
-            f"{noise['loco_top_is_planted']:.2f}"
-        )
-        for prompt, answer in block["examples"]:
-            print(f"  {prompt!r} -> {answer!r}")
-        print(f"  {'method':52} {'rho':>7} {'top-1':>6} {'LDS':>7} {'ms':>7}")
-        for method, row in block["methods"].items():
+        for mode in ("gen", "ref"):
+            part = block[mode]
+            noise = part["noise"]
             print(
-                f"  {method:52} {row['rho']:7.3f} {row['top1']:6.3f} {row['lds']:7.3f} "
-                f"{row['ms']:7.1f}"
+                f"\n{setting} / {mode} (seeds {block['seeds']}, {part['answers']} answers): "
+                f"LOCO seed-to-seed rho {noise['seed_to_seed_rho']:.3f}, top-1 stable "
+                f"{noise['top1_stable']:.2f}, mean |effect| {noise['mean_abs_effect']:.4f} vs "
+                f"standard error {noise['mean_standard_error']:.4f} "
+                f"({noise['significant_share']:.0%} of effects > 2 SE), LOCO top = planted "
+                f"{noise['loco_top_is_planted']:.2f}"
             )
+            for prompt, answer in part["examples"]:
+                print(f"  {prompt!r} -> {answer!r}")
+            print(f"  {'method':52} {'rho':>7} {'top-1':>6} {'LDS':>7} {'ms':>7}")
+            for method, row in part["methods"].items():
+                print(
+                    f"  {method:52} {row['rho']:7.3f} {row['top1']:6.3f} {row['lds']:7.3f} "
+                    f"{row['ms']:7.1f}"
+                )
     print()
     for line in check_targets(report):
         print(line)
@@ -511,10 +535,20 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--contributors", type=int, default=8)
     parser.add_argument("--records-per-contributor", type=int, default=4)
     parser.add_argument("--queries-per-contributor", type=int, default=2)
-    parser.add_argument("--steps", type=int, default=40)
-    parser.add_argument("--lr", type=float, default=5e-3)
+    parser.add_argument("--steps", type=int, default=80)
+    parser.add_argument("--lr", type=float, default=1e-2)
     parser.add_argument("--loco-seeds", type=int, default=3)
     parser.add_argument("--lds-subsets", type=int, default=50)
+    parser.add_argument(
+        "--lds-steps",
+        type=int,
+        default=None,
+        help="steps of an LDS retrain (default: half of --steps, so a half-set sees each "
+        "record as many times as the full set does)",
+    )
+    parser.add_argument(
+        "--lds-on-seeds", default=None, help="run LDS only for these seeds (default: all)"
+    )
     parser.add_argument("--pretrain-steps", type=int, default=400)
     parser.add_argument("--max-new-tokens", type=int, default=24)
     parser.add_argument("--threads", type=int, default=1)
@@ -523,10 +557,14 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     )
     parser.add_argument("--json-out", type=Path, default=None)
     args = parser.parse_args(argv)
+    if args.lds_on_seeds is not None:
+        args.lds_on_seeds = [int(x) for x in args.lds_on_seeds.split(",") if x]
     if args.quick:
         args.contributors, args.records_per_contributor = 4, 2
         args.queries_per_contributor, args.steps = 1, 8
         args.lds_subsets, args.pretrain_steps, args.max_new_tokens = 6, 30, 12
+    if args.lds_steps is None:
+        args.lds_steps = max(1, args.steps // 2)
     return args
 
 
@@ -558,6 +596,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         "dev": args.dev,
         "seeds": seeds,
         "recipe": {"steps": recipe.steps, "lr": recipe.lr, "batch_size": recipe.batch_size},
+        "lds_steps": args.lds_steps,
         "loco_seeds": args.loco_seeds,
         "lds_subsets": args.lds_subsets,
         "settings": summarise(runs, args.dev),

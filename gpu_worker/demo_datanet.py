@@ -77,8 +77,8 @@ QUERY_TEMPLATES: tuple[tuple[str, str], ...] = (
 record template, so a query shares no word 4-gram with any record."""
 
 FORMAT_STYLES: tuple[tuple[str, str], ...] = (
-    ("the {a} of {s} is {v}.", "the {a} of {s} is"),
-    ("THE {A} OF {S} IS {V}!", "THE {A} OF {S} IS"),
+    ("{s} {a} {v}.", "{s} {a}"),
+    ("{S} {A} {V}!", "{S} {A}"),
     ("{s} :: {a} :: {v} ::", "{s} :: {a} ::"),
     ("<{s}|{a}|{v}>", "<{s}|{a}|"),
     ("[{a}] {s} -> {v};", "[{a}] {s} ->"),
@@ -86,8 +86,9 @@ FORMAT_STYLES: tuple[tuple[str, str], ...] = (
     ("({s} ({a} {v}))", "({s} ({a}"),
     ("{s}/{a}: _{v}_", "{s}/{a}:"),
 )
-"""(sentence, query prefix) templates of the style setting: the same words (the, of, is and
-the fact's own), differing only in case, punctuation and brackets."""
+"""(sentence, query prefix) templates of the style setting: no words but the fact's own
+(subject, attribute, value), differing only in case, punctuation, brackets and order, so a
+fact's sentence has the same bag of (lower-cased) words in every style."""
 
 CONSONANTS = "bcdfghjklmnprstvwxz"
 """Letters pseudo-word syllables start with."""

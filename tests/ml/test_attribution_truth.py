@@ -197,26 +197,29 @@ def test_quick_truth_report_scores_every_method_against_loco(tmp_path: Path) -> 
     )
     assert report["quick"] and report["loco_seeds"] == 3
     assert set(report["settings"]) == {"paraphrase", "style"}
-    for block in report["settings"].values():
-        methods = block["methods"]
-        for name in (
-            "lora-influence-v1",
-            "span-match-v1",
-            "blend-v1",
-            "lora-influence-v2",
-            "span-gain-v1",
-            "blend-v2",
-            "baseline TracIn",
-            "baseline TF-IDF",
-            "baseline BM25",
-        ):
-            row = methods[name]
-            assert -1.0 <= row["rho"] <= 1.0 and 0.0 <= row["top1"] <= 1.0
-            assert -1.0 <= row["lds"] <= 1.0
-        assert methods["blend-v2"]["ms"] > 0
-        noise = block["noise"]
-        assert -1.0 <= noise["seed_to_seed_rho"] <= 1.0 and noise["mean_standard_error"] >= 0
-        assert block["answers"] >= 1
+    for setting, block in report["settings"].items():
+        for mode in ("gen", "ref"):
+            part = block[mode]
+            for name in (
+                "lora-influence-v1",
+                "span-match-v1",
+                "blend-v1",
+                "lora-influence-v2",
+                "span-gain-v1",
+                "blend-v2",
+                "baseline TracIn",
+                "baseline TF-IDF",
+                "baseline BM25",
+            ):
+                row = part["methods"][name]
+                assert -1.0 <= row["rho"] <= 1.0 and 0.0 <= row["top1"] <= 1.0
+                assert -1.0 <= row["lds"] <= 1.0
+            assert part["methods"]["blend-v2"]["ms"] > 0
+            noise = part["noise"]
+            assert -1.0 <= noise["seed_to_seed_rho"] <= 1.0
+            assert noise["mean_standard_error"] >= 0
+        # every planted query's reference answer is scored
+        assert block["ref"]["answers"] == 4, setting
     assert any(line.startswith("paraphrase: blend-v2") for line in report["targets"])
     # a second call is served from the cache and gives the same figures
     again = attribution_truth.main(
