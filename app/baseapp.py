@@ -101,6 +101,9 @@ class AppConfig:
     check_tx_runs_messages: bool = True
     query_gas_limit: int = DEFAULT_QUERY_GAS_LIMIT
     """Gas one query may use (app.toml `query-gas-limit`; 0 = unlimited)."""
+    index_events: tuple[str, ...] = ()
+    """Event attributes ("type.key") CometBFT indexes (app.toml `index-events`); empty
+    indexes every attribute, as in the Cosmos SDK."""
 
 
 @dataclass(slots=True)
@@ -126,6 +129,8 @@ class BaseApp:
         store_keys: StoreKeys | None = None,
     ) -> None:
         self.root = root
+        self._indexed = frozenset((config or AppConfig()).index_events) or None
+        """The attributes CometBFT indexes ("type.key"); None: every one."""
         self.store_keys = store_keys or StoreKeys()
         """The store keys issued to the modules: contexts open only these."""
         self.snapshots = SnapshotTaker(root)
@@ -301,7 +306,7 @@ class BaseApp:
             self._assert_invariants(block_ctx)
         app_hash = self.root.compute_next_app_hash(req.height, branch)
         self._pending = _Pending(req.height, app_hash, branch, time_ns)
-        _fill_events(resp.events, block_ctx.events)
+        _fill_events(resp.events, block_ctx.events, self._indexed)
         resp.app_hash = app_hash
         resp.validator_updates.extend(
             _abci_validator_update(u) for u in block_ctx.validator_updates
@@ -340,14 +345,14 @@ class BaseApp:
             responses = self._run_msgs(ctx, tx)
         except Exception as exc:
             self._failed(exc, gas_wanted, meter, result)
-            _fill_events(result.events, ante_events)
+            _fill_events(result.events, ante_events, self._indexed)
             return
         msg_branch.write()
         result.data = sdk_abci_pb2.TxMsgData(msg_responses=responses).SerializeToString()
         result.gas_wanted = gas_wanted
         result.gas_used = meter.consumed
-        _fill_events(result.events, ante_events)
-        _fill_events(result.events, ctx.events)
+        _fill_events(result.events, ante_events, self._indexed)
+        _fill_events(result.events, ctx.events, self._indexed)
 
     @staticmethod
     def _run_msgs(ctx: Context, tx: DecodedTx) -> list[any_pb2.Any]:
@@ -619,14 +624,20 @@ def _tx_events(tx: DecodedTx) -> list[Event]:
     return events
 
 
-def _fill_events(target: Any, events: list[Event]) -> None:
-    """Appends events as indexed ABCI events to a repeated Event field (built in place:
-    about half the cost of constructing the messages and copying them in)."""
+def _fill_events(target: Any, events: list[Event], indexed: frozenset[str] | None = None) -> None:
+    """Appends events as ABCI events to a repeated Event field (built in place: about half
+    the cost of constructing the messages and copying them in). An attribute is marked for
+    CometBFT's tx index when indexed is None or holds "type.key" (app.toml index-events)."""
     add_event = target.add
     for event in events:
         add_attribute = add_event(type=event.type).attributes.add
+        if indexed is None:
+            for key, value in event.attributes:
+                add_attribute(key=key, value=value, index=True)
+            continue
+        prefix = event.type + "."
         for key, value in event.attributes:
-            add_attribute(key=key, value=value, index=True)
+            add_attribute(key=key, value=value, index=prefix + key in indexed)
 
 
 def _sdk_result(events: list[Event]) -> Any:

@@ -13,6 +13,23 @@ from aichain.app.baseapp import DEFAULT_QUERY_GAS_LIMIT, AppConfig
 from aichain.app.store.errors import PruningConfigError
 from aichain.app.store.options import StoreOptions, parse_store_options
 
+DEFAULT_INDEX_EVENTS = (
+    "message.action",
+    "message.module",
+    "message.sender",
+    "transfer.amount",
+    "transfer.recipient",
+    "transfer.sender",
+    "coin_received.receiver",
+    "coin_spent.spender",
+    "tx.acc_seq",
+    "tx.fee_payer",
+)
+"""What a new node indexes: txs stay findable by hash and height (CometBFT always indexes
+those), by sender, recipient, message type and module, and by account sequence; the rest of
+each tx's events is not written to the index (the index's writes were about a third of
+CometBFT's CPU under load: docs/decisions.md). `index-events = []` indexes everything."""
+
 
 @dataclass(frozen=True, slots=True)
 class AppToml:
@@ -46,6 +63,8 @@ class AppToml:
     debug: bool = False
     query_gas_limit: int = DEFAULT_QUERY_GAS_LIMIT
     """`query-gas-limit`: gas one query may use (0 = unlimited)."""
+    index_events: tuple[str, ...] = DEFAULT_INDEX_EVENTS
+    """`index-events`: the event attributes CometBFT indexes ("type.key"); [] = all."""
     check_tx_runs_messages: bool = True
     """`check-tx-runs-messages`: CheckTx also runs the messages, so a tx that would fail
     (insufficient funds...) is refused before it costs a fee (docs/decisions.md)."""
@@ -59,6 +78,7 @@ class AppToml:
             store=self.to_store_options(),
             check_tx_runs_messages=self.check_tx_runs_messages,
             query_gas_limit=self.query_gas_limit,
+            index_events=self.index_events,
         )
 
     def to_store_options(self) -> StoreOptions:
@@ -85,6 +105,7 @@ def write_app_toml(path: Path, cfg: AppToml) -> None:
         "debug": cfg.debug,
         "check-tx-runs-messages": cfg.check_tx_runs_messages,
         "query-gas-limit": cfg.query_gas_limit,
+        "index-events": list(cfg.index_events),
         "grpc": {"enable": cfg.grpc_enable, "address": cfg.grpc_address},
         "telemetry": {"enable": cfg.telemetry_enable, "address": cfg.telemetry_address},
         "api": {
@@ -120,12 +141,26 @@ def write_app_toml(path: Path, cfg: AppToml) -> None:
         '# abci.address: "" (default) serves ABCI on the unix socket run/abci.sock in the home\n'
         "#   (mode 0600 in a 0700 directory: only this user can connect); tcp://HOST:PORT\n"
         "#   listens on TCP instead, where any local process can reach it (docs/security.md).\n"
+        "# index-events: event attributes (type.key) CometBFT's tx index keeps; [] keeps all.\n"
+        "#   The default finds txs by hash, height, sender, recipient, message and sequence.\n"
         "# query-gas-limit: gas one gRPC/ABCI query may use (reads are charged as in a tx);\n"
         "#   0 = unlimited.\n"
         "# node-cache-size: MiB of authenticated-tree nodes kept in memory (0 = no cache); 256\n"
         "#   holds every internal node of a state of about 1.5 million keys.\n\n"
     )
     path.write_text(header + tomli_w.dumps(doc))
+
+
+def _index_events(value: object) -> tuple[str, ...]:
+    """index-events as a tuple of "type.key". Raises ValueError naming a bad entry."""
+    if not isinstance(value, list):
+        raise ValueError(
+            'index-events must be a list of "type.key" strings, e.g. ["message.sender"]'
+        )
+    for entry in value:
+        if not isinstance(entry, str) or entry.count(".") < 1 or entry.startswith("."):
+            raise ValueError(f'index-events entry {entry!r} is not "type.key"')
+    return tuple(value)
 
 
 def read_app_toml(path: Path) -> AppToml:
@@ -156,6 +191,7 @@ def read_app_toml(path: Path) -> AppToml:
         debug=bool(doc.get("debug", False)),
         check_tx_runs_messages=bool(doc.get("check-tx-runs-messages", True)),
         query_gas_limit=int(doc.get("query-gas-limit", default.query_gas_limit)),
+        index_events=_index_events(doc.get("index-events", list(default.index_events))),
     )
     try:
         cfg.to_store_options()
