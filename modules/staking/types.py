@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from cosmos.crypto.ed25519 import keys_pb2 as ed25519_pb2
 from cosmos.staking.v1beta1 import staking_pb2
 from google.protobuf import any_pb2, duration_pb2, timestamp_pb2
+from google.protobuf.message import DecodeError
 
 from aichain.app.crypto import (
     account_address,
@@ -71,7 +72,12 @@ def pubkey_from_any(value: any_pb2.Any) -> bytes:
             f"consensus key type {value.type_url or '(none)'} is not supported; "
             f"use {ED25519_PUBKEY_URL} (CometBFT's priv_validator_key.json)"
         )
-    key = ed25519_pb2.PubKey.FromString(value.value).key
+    try:
+        key = ed25519_pb2.PubKey.FromString(value.value).key
+    except DecodeError:  # found by tests/fuzz: it escaped as an internal error
+        raise InvalidPubKeyError(
+            f"consensus key {ED25519_PUBKEY_URL} does not decode: give 32 ed25519 key bytes"
+        ) from None
     consensus_address(key)  # checks the length
     return key
 

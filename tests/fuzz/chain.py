@@ -1,0 +1,93 @@
+"""A chain for fuzzing: one validator, funded accounts, a delegation and an unbonding entry,
+and a way to ask what a block would do to state without committing it.
+
+`effect(txs)` runs FinalizeBlock at the next height and returns its app hash without
+committing, so the same height can be tried again with other txs: a tx that changes nothing
+gives the app hash of an empty block; a tx refused after the ante chain charged it gives the
+app hash of a reference tx that only pays the same fee and sequence.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from cosmos.bank.v1beta1 import tx_pb2 as bank_tx
+from cosmos.base.v1beta1 import coin_pb2
+from google.protobuf import timestamp_pb2
+from google.protobuf.message import Message
+from tendermint.abci import types_pb2 as abci
+
+from aichain.app.coins import Coin
+from aichain.app.crypto import PrivateKey, account_address, valoper_address
+from aichain.app.errors import registered_errors
+from aichain.client.txbuilder import SignerData, build_tx
+from aichain.modules.staking.cli import msg_delegate, msg_undelegate
+from tests.helpers import CHAIN_ID, DENOM, make_key
+from tests.integration.staking_chain import BLOCK_SECONDS, StakingChain, validator_keys
+
+AIC = 10**6
+ALICE, BOB = make_key(1), make_key(2)
+(OPERATOR, CONS_KEY) = validator_keys(1)[0]
+FUNDS = 10**6 * AIC
+
+
+def start() -> StakingChain:
+    """Genesis: one validator, ALICE the params authority, a delegation and an unbonding."""
+    chain = StakingChain.start(
+        [(OPERATOR, CONS_KEY, 100 * AIC)],
+        [(ALICE, FUNDS), (BOB, FUNDS)],
+        {"staking": {"params": {"unbonding_time": "3600s", "bond_denom": DENOM}}},
+        authority=account_address(ALICE.address),
+    )
+    me, val = account_address(ALICE.address), valoper_address(OPERATOR.address)
+    chain.run([chain.tx(ALICE, [msg_delegate(me, val, Coin(DENOM, 50 * AIC))])])
+    chain.run([chain.tx(ALICE, [msg_undelegate(me, val, Coin(DENOM, 5 * AIC))])])
+    return chain
+
+
+def sign(
+    chain: StakingChain,
+    key: PrivateKey,
+    msgs: Sequence[Message],
+    fee: int = 0,
+    gas: int = 10_000_000,
+    memo: str = "",
+    chain_id: str = CHAIN_ID,
+    sequence: int | None = None,
+) -> bytes:
+    """Tx bytes signed with key's committed account number and sequence."""
+    account = chain.account(key.address)
+    seq = account.sequence if sequence is None else sequence
+    fees = [Coin(DENOM, fee)] if fee else []
+    signer = SignerData(account.account_number, seq)
+    return build_tx(list(msgs), key, signer, chain_id, fees, gas, memo=memo)
+
+
+def effect(chain: StakingChain, txs: Sequence[bytes]) -> abci.ResponseFinalizeBlock:
+    """FinalizeBlock of txs at the next height, not committed (the next call may try the
+    same height again)."""
+    return chain.app.finalize_block(
+        abci.RequestFinalizeBlock(
+            txs=list(txs),
+            height=chain.height + 1,
+            time=timestamp_pb2.Timestamp(seconds=chain.time_s + BLOCK_SECONDS),
+            decided_last_commit=abci.CommitInfo(votes=chain.votes()),
+        )
+    )
+
+
+def reference_failure(chain: StakingChain, key: PrivateKey, fee: int, gas: int) -> bytes:
+    """A tx that passes the ante chain (fee and sequence charged) and whose message is then
+    refused: the state effect of any such refusal."""
+    me = account_address(key.address)
+    too_much = coin_pb2.Coin(denom=DENOM, amount=str(10**30))
+    msg = bank_tx.MsgSend(from_address=me, to_address=me, amount=[too_much])
+    return sign(chain, key, [msg], fee=fee, gas=gas)
+
+
+def assert_refusal_registered(code: int, codespace: str, log: str) -> None:
+    """A refusal carries a registered (codespace, code), never the internal error."""
+    if code == 0:
+        return
+    assert (codespace, code) in registered_errors(), f"unregistered {codespace}/{code}: {log}"
+    assert log != "internal error", log

@@ -1,0 +1,53 @@
+"""The inputs fuzzing found bugs with, kept as plain regression tests (the corpus)."""
+
+from __future__ import annotations
+
+import grpc
+import pytest
+from google.protobuf import any_pb2
+
+from aichain.modules.staking.cli import msg_create_validator
+
+from .chain import AIC, ALICE, sign, start
+from .test_fuzz_grpc import Served
+from .test_fuzz_txs import judge
+
+CONSENSUS_KEY_VALUES = [
+    b"\x00",  # found by test_signed_txs_with_one_corrupted_field: DecodeError escaped
+    b"\x0a\xff",  # a length past the end
+    b"\x0a\x05abc",  # a length past the end of a short key
+    b"\x0a\x10" + b"\x01" * 16,  # decodes, but 16 bytes, not 32
+]
+"""Consensus-key Any values of a MsgCreateValidator that do not make an ed25519 key."""
+
+
+@pytest.fixture(scope="module")
+def chain():
+    return start()
+
+
+@pytest.mark.parametrize("value", CONSENSUS_KEY_VALUES)
+def test_create_validator_with_a_consensus_key_that_does_not_decode(chain, value) -> None:
+    msg = msg_create_validator(ALICE.address, b"\x07" * 32, "alice", 10 * AIC)
+    msg.pubkey.CopyFrom(any_pb2.Any(type_url="/cosmos.crypto.ed25519.PubKey", value=value))
+    result = judge(chain, sign(chain, ALICE, [msg]), ALICE)
+    assert (result.codespace, result.code) == ("sdk", 8), result.log  # invalid pubkey
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["/cosmos.tx.v1beta1.Service/Simulate", "/cosmos.base.tendermint.v1beta1.Service/ABCIQuery"],
+)
+def test_node_services_answer_undecodable_requests_with_invalid_argument(path: str) -> None:
+    """Found by test_services_and_unknown_methods_refuse_garbage: grpc's own deserializer
+    answered INTERNAL "Exception deserializing request!"."""
+    served = Served()
+    try:
+        with pytest.raises(grpc.RpcError) as caught:
+            served.channel.unary_unary(path)(b"\xff" * 64, timeout=10)
+        assert caught.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+        assert "does not decode" in caught.value.details()
+        assert served.healthy()
+    finally:
+        served.channel.close()
+        served.server.stop(None)
