@@ -25,6 +25,7 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "localnet": ("aichain.cli.localnet", "localnet"),
     "blob": ("aichain.cli.blob", "blob"),
     "sim": ("aichain.cli.sim", "sim"),
+    "bench": ("aichain.cli.bench", "bench"),
 }
 """Command name -> (module, attribute) of its click command, loaded on first use."""
 
@@ -43,6 +44,7 @@ SHORT_HELP: dict[str, str] = {
     "localnet": "Run a multi-validator network on this machine (init, start, status, stop).",
     "blob": "The content store: put and get bytes by their sha256.",
     "sim": "Simulate the chain in-process: random operations, invariants every block.",
+    "bench": "Measure a real node: committed tx/s under load, against CometBFT's kvstore.",
 }
 """One-line help shown by `aichain --help` without importing the sub-command."""
 

@@ -1,0 +1,71 @@
+"""`aichain bench load`: committed tx/s through a real node under load (node/loadtest.py)."""
+
+from __future__ import annotations
+
+import click
+
+
+@click.group()
+def bench() -> None:
+    """Measure a real node."""
+
+
+@bench.command("load")
+@click.option(
+    "--accounts",
+    type=click.IntRange(1, 100_000),
+    default=2000,
+    show_default=True,
+    help="Funded senders (distinct, so sequences never wait on each other).",
+)
+@click.option("--txs-per-account", type=click.IntRange(1, 1000), default=5, show_default=True)
+@click.option(
+    "--workers",
+    type=click.IntRange(1, 256),
+    default=32,
+    show_default=True,
+    help="Concurrent broadcast_tx_sync callers.",
+)
+@click.option(
+    "--timeout-commit",
+    default="1s",
+    show_default=True,
+    help="CometBFT's consensus.timeout_commit, the same for every compared chain.",
+)
+@click.option(
+    "--compare-kvstore",
+    is_flag=True,
+    help="First run CometBFT's kvstore app over the ABCI socket and built in, with "
+    "the same settings and generator, and print the ratios.",
+)
+@click.option(
+    "--rounds",
+    type=click.IntRange(1, 10),
+    default=1,
+    show_default=True,
+    help="Interleaved rounds of every compared chain.",
+)
+def load(
+    accounts: int,
+    txs_per_account: int,
+    workers: int,
+    timeout_commit: str,
+    compare_kvstore: bool,
+    rounds: int,
+) -> None:
+    """Drive pre-signed bank sends through a fresh single-validator node and report committed
+    tx/s, latency percentiles, CheckTx refusals and the app's time per ABCI phase."""
+    from aichain.node.loadtest import run_load
+
+    try:
+        run_load(
+            accounts,
+            txs_per_account,
+            workers,
+            timeout_commit,
+            compare_kvstore,
+            rounds,
+            echo=lambda line: click.echo(line),
+        )
+    except (RuntimeError, OSError) as exc:
+        raise click.ClickException(str(exc)) from None

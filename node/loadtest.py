@@ -1,0 +1,362 @@
+"""`aichain bench load`: committed tx/s through a real node, against CometBFT's own ceiling.
+
+One generator drives every chain the same way: txs are made up front (signed bank sends for
+aichain, `key=value` pairs for the kvstore apps), a second process broadcasts them from several
+threads with `broadcast_tx_sync` over CometBFT RPC, and a watcher reads each new block to see
+when each tx committed. Figures: committed tx/s over the steady window (from the first commit
+to the last), p50/p95/p99 latency from broadcast to commit, CheckTx refusals by reason, and for
+aichain the app's time per ABCI phase from its own metrics endpoint.
+
+`--compare-kvstore` first runs CometBFT's kvstore example app twice with the same CometBFT
+settings, generator and size: built into the CometBFT process (`--proxy_app kvstore`) and
+over the ABCI socket (`abci-cli kvstore`, the pinned CometBFT's own tool, built with `go
+install` into .tools/bin). The last line printed is `ratio_to_kvstore_socket: 0.NN`.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import multiprocessing as mp
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections import Counter
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from aichain.client.rpc import CometRPC, RPCError
+from aichain.node.home import REPO_ROOT, Home, configure_cometbft, find_cometbft
+
+CHAIN_ID = "aichain-load"
+"""Chain id of the temporary chains."""
+
+COMET_SETTINGS = {
+    "mempool.size": "50000",
+    "mempool.max_txs_bytes": "268435456",
+    "mempool.cache_size": "100000",
+    "mempool.recheck": "true",
+    "tx_index.indexer": '"kv"',
+    "rpc.max_open_connections": "2000",
+}
+"""CometBFT settings every compared chain gets (timeout_commit is an option)."""
+
+
+def free_port() -> int:
+    """A free port on 127.0.0.1."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def percentile(values: list[float], p: float) -> float:
+    """The p-th percentile (nearest rank) of non-empty values."""
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, round(p / 100 * len(ordered)) - 1))]
+
+
+@dataclass
+class Result:
+    """What one run measured."""
+
+    name: str
+    made: int
+    accepted: int
+    committed: int
+    seconds: float
+    latencies: list[float]
+    refusals: Counter[str] = field(default_factory=Counter)
+    phases: dict[str, tuple[float, int]] = field(default_factory=dict)
+
+    @property
+    def tps(self) -> float:
+        """Committed tx/s over the steady window."""
+        return self.committed / self.seconds if self.seconds > 0 else 0.0
+
+    def lines(self) -> list[str]:
+        """The human-readable report."""
+        out = [
+            f"{self.name}: {self.committed:,} of {self.made:,} txs committed in "
+            f"{self.seconds:.2f}s -> {self.tps:,.0f} tx/s"
+        ]
+        if self.latencies:
+            ms = [percentile(self.latencies, p) * 1000 for p in (50, 95, 99)]
+            out.append(
+                f"  latency broadcast->commit: p50 {ms[0]:.0f} ms, p95 {ms[1]:.0f} ms, "
+                f"p99 {ms[2]:.0f} ms"
+            )
+        if self.refusals:
+            top = ", ".join(f"{n} x {why}" for why, n in self.refusals.most_common(3))
+            out.append(f"  refused by CheckTx or RPC: {sum(self.refusals.values())} ({top})")
+        for phase, (seconds, count) in sorted(self.phases.items()):
+            if count:
+                out.append(
+                    f"  app {phase}: {count:,} calls, {seconds:.2f}s, "
+                    f"{seconds / count * 1e6:,.0f} us each"
+                )
+        return out
+
+
+# --- the generator (a second process) ---------------------------------------------------------
+
+
+def broadcast_all(rpc: str, shards: list[list[bytes]], out: mp.Queue) -> None:
+    """Broadcasts each shard from its own thread; reports tx hash -> send time and refusals."""
+    sent: dict[str, float] = {}
+    refusals: Counter[str] = Counter()
+    lock = threading.Lock()
+
+    def worker(txs: list[bytes]) -> None:
+        client = CometRPC(rpc, timeout=30)
+        for tx in txs:
+            t = time.time()
+            try:
+                res = client.broadcast_tx_sync(tx)
+            except RPCError as exc:
+                with lock:
+                    refusals[_reason(str(exc))] += 1
+                continue
+            with lock:
+                if int(res.get("code", 0)) != 0:
+                    refusals[_reason(res.get("log", ""))] += 1
+                else:
+                    sent[hashlib.sha256(tx).hexdigest().upper()] = t
+
+    threads = [threading.Thread(target=worker, args=(s,)) for s in shards]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join()
+    out.put({"sent": sent, "refusals": dict(refusals)})
+
+
+def _reason(text: str) -> str:
+    """A refusal's reason without its numbers and addresses (for counting by reason)."""
+    text = re.sub(r"aic1[0-9a-z]+", "ADDR", text)
+    return re.sub(r"\d+", "N", text)[:80] or "(no log)"
+
+
+def watch_blocks(rpc: str, from_height: int, expect: int, deadline: float) -> dict[str, float]:
+    """tx hash -> time its block was seen, until expect txs were seen or the deadline."""
+    client = CometRPC(rpc)
+    seen: dict[str, float] = {}
+    height = from_height
+    quiet_since = time.time()
+    while len(seen) < expect and time.time() < deadline:
+        try:
+            latest = client.latest_height()
+        except RPCError:
+            time.sleep(0.05)
+            continue
+        while height <= latest:
+            block = client.block(height)
+            now = time.time()
+            for tx in block["block"]["data"]["txs"] or []:
+                seen[hashlib.sha256(base64.b64decode(tx)).hexdigest().upper()] = now
+                quiet_since = now
+            height += 1
+        if seen and time.time() - quiet_since > 15:  # nothing more is coming
+            break
+        time.sleep(0.02)
+    return seen
+
+
+def drive(name: str, rpc: str, shards: list[list[bytes]], timeout: float = 900) -> Result:
+    """Runs the generator against a started chain and measures it."""
+    client = CometRPC(rpc)
+    start_height = client.latest_height() + 1
+    total = sum(len(s) for s in shards)
+    queue: mp.Queue = mp.get_context("spawn").Queue()
+    gen = mp.get_context("spawn").Process(target=broadcast_all, args=(rpc, shards, queue))
+    seen: dict[str, float] = {}
+    gen.start()
+    watcher = threading.Thread(
+        target=lambda: seen.update(watch_blocks(rpc, start_height, total, time.time() + timeout))
+    )
+    watcher.start()
+    report = queue.get(timeout=timeout)
+    gen.join()
+    watcher.join()
+    sent: dict[str, float] = report["sent"]
+    committed = [h for h in sent if h in seen]
+    latencies = [seen[h] - sent[h] for h in committed]
+    first = min(sent.values()) if sent else 0.0
+    last = max((seen[h] for h in committed), default=first)
+    return Result(
+        name, total, len(sent), len(committed), last - first, latencies,
+        Counter(report["refusals"]),
+    )  # fmt: skip
+
+
+# --- the chains -----------------------------------------------------------------------------
+
+
+@contextmanager
+def process(args: list[str], log_path: Path) -> Iterator[subprocess.Popen[bytes]]:
+    """A child process we started, stopped (SIGTERM, then SIGKILL) on exit."""
+    with log_path.open("ab") as log:
+        proc = subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT)
+    try:
+        yield proc
+    finally:
+        if proc.poll() is None:
+            os.kill(proc.pid, signal.SIGTERM)
+            try:
+                proc.wait(30)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait(10)
+
+
+def wait_height(rpc: str, height: int, proc: subprocess.Popen[bytes], log: Path) -> None:
+    """Waits until the chain at rpc reaches height. Raises RuntimeError if it never does."""
+    client = CometRPC(rpc)
+    deadline = time.time() + 120
+    while time.time() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"the node exited; its log: {log}")
+        try:
+            if client.latest_height() >= height:
+                return
+        except RPCError:
+            pass
+        time.sleep(0.1)
+    raise RuntimeError(f"the chain did not reach height {height}; its log: {log}")
+
+
+def comet_home(root: Path, timeout_commit: str) -> tuple[Path, str]:
+    """A bare CometBFT home for a kvstore run (same settings); returns (home, rpc)."""
+    subprocess.run([find_cometbft(), "init", "--home", str(root)], check=True, capture_output=True)
+    rpc_port, p2p_port = free_port(), free_port()
+    configure_cometbft(
+        Home(root),
+        {
+            "rpc.laddr": json.dumps(f"tcp://127.0.0.1:{rpc_port}"),
+            "p2p.laddr": json.dumps(f"tcp://127.0.0.1:{p2p_port}"),
+            "consensus.timeout_commit": json.dumps(timeout_commit),
+            **COMET_SETTINGS,
+        },
+    )
+    return root, f"tcp://127.0.0.1:{rpc_port}"
+
+
+def kvstore_shards(total: int, workers: int, tag: str) -> list[list[bytes]]:
+    """total distinct key=value txs, dealt round-robin to workers."""
+    shards: list[list[bytes]] = [[] for _ in range(workers)]
+    for i in range(total):
+        shards[i % workers].append(f"{tag}{i:08d}=v{i}".encode())
+    return shards
+
+
+def find_abci_cli() -> str:
+    """The pinned abci-cli that `make setup` builds into .tools/bin. Raises RuntimeError."""
+    path = REPO_ROOT / ".tools/bin/abci-cli"
+    if not path.exists():
+        raise RuntimeError(
+            f"{path} is missing: run `make setup` (it builds the pinned CometBFT's abci-cli)"
+        )
+    return str(path)
+
+
+def run_kvstore(
+    socket_app: bool, total: int, workers: int, timeout_commit: str, tmp: Path
+) -> Result:
+    """The kvstore example app, built in or over the ABCI socket."""
+    name = "kvstore over the ABCI socket" if socket_app else "kvstore built into CometBFT"
+    home, rpc = comet_home(tmp / ("kv-socket" if socket_app else "kv-builtin"), timeout_commit)
+    log = home / "node.log"
+    if socket_app:
+        port = free_port()
+        with process(
+            [
+                find_abci_cli(),
+                "kvstore",
+                "--address",
+                f"tcp://127.0.0.1:{port}",
+                "--log_level",
+                "error",
+            ],
+            log,
+        ):
+            time.sleep(1.0)
+            return _run_comet(name, home, rpc, f"tcp://127.0.0.1:{port}", total, workers, log)
+    return _run_comet(name, home, rpc, "kvstore", total, workers, log)
+
+
+def _run_comet(
+    name: str, home: Path, rpc: str, proxy: str, total: int, workers: int, log: Path
+) -> Result:
+    args = [find_cometbft(), "start", "--home", str(home), "--proxy_app", proxy]
+    with process(args, log) as node:
+        wait_height(rpc, 2, node, log)
+        return drive(name, rpc, kvstore_shards(total, workers, f"k{time.time_ns()}_"))
+
+
+def run_aichain(
+    accounts: int, per_account: int, workers: int, timeout_commit: str, tmp: Path
+) -> Result:
+    """A single aichain node (app + CometBFT) with funded senders, driven with bank sends."""
+    from aichain.node.loadchain import aichain_home, bank_send_shards, scrape_phases
+
+    home, rpc, metrics, numbers = aichain_home(tmp / "aichain", accounts, timeout_commit)
+    log = home / "node.log"
+    aichain = str(Path(sys.executable).parent / "aichain")
+    with process([aichain, "start", "--home", str(home), "--log-level", "warning"], log) as node:
+        wait_height(rpc, 2, node, log)
+        shards = bank_send_shards(accounts, numbers, per_account, workers)
+        before = scrape_phases(metrics)
+        result = drive("aichain node", rpc, shards)
+        after = scrape_phases(metrics)
+    result.phases = {
+        phase: (after[phase][0] - before.get(phase, (0.0, 0))[0],
+                after[phase][1] - before.get(phase, (0.0, 0))[1])
+        for phase in after
+    }  # fmt: skip
+    return result
+
+
+def run_load(
+    accounts: int,
+    per_account: int,
+    workers: int,
+    timeout_commit: str,
+    compare_kvstore: bool,
+    rounds: int,
+    echo: Callable[[str], None] = print,
+) -> list[Result]:
+    """The whole command: rounds of (kvstore socket, kvstore built in,) aichain, interleaved."""
+    total = accounts * per_account
+    results: list[Result] = []
+    with tempfile.TemporaryDirectory(prefix="aichain-load-") as tmp:
+        for r in range(1, rounds + 1):
+            runs = []
+            if compare_kvstore:
+                runs += [
+                    lambda d: run_kvstore(True, total, workers, timeout_commit, d),
+                    lambda d: run_kvstore(False, total, workers, timeout_commit, d),
+                ]
+            runs.append(lambda d: run_aichain(accounts, per_account, workers, timeout_commit, d))
+            for i, run in enumerate(runs):
+                folder = Path(tmp) / f"round{r}-{i}"
+                folder.mkdir()
+                result = run(folder)
+                result.name = f"round {r}: {result.name}"
+                for line in result.lines():
+                    echo(line)
+                results.append(result)
+    if compare_kvstore:
+        mine = [x.tps for x in results if "aichain" in x.name]
+        sockets = [x.tps for x in results if "socket" in x.name]
+        builtin = [x.tps for x in results if "built into" in x.name]
+        echo(f"ratio_to_kvstore_builtin: {sum(mine) / sum(builtin):.2f}")
+        echo(f"ratio_to_kvstore_socket: {sum(mine) / sum(sockets):.2f}")
+    return results

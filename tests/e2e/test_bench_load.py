@@ -1,0 +1,28 @@
+"""`aichain bench load --compare-kvstore` end to end, at a tiny size: the three chains start,
+every tx commits, and the ratio lines are printed (figures themselves are benchmarks)."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+
+import pytest
+
+from .conftest import AICHAIN
+
+pytestmark = pytest.mark.e2e
+
+
+def test_bench_load_compares_against_both_kvstores() -> None:
+    proc = subprocess.run(
+        [AICHAIN, "bench", "load", "--accounts", "20", "--txs-per-account", "2",
+         "--workers", "4", "--timeout-commit", "300ms", "--compare-kvstore"],
+        capture_output=True, text=True, timeout=600,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    out = proc.stdout
+    for name in ("kvstore over the ABCI socket", "kvstore built into CometBFT", "aichain node"):
+        assert re.search(rf"{name}: 40 of 40 txs committed", out), out
+    assert "app check_tx: " in out and "app finalize_block: " in out
+    assert re.search(r"^ratio_to_kvstore_socket: \d+\.\d\d$", out, re.M), out
+    assert out.strip().splitlines()[-1].startswith("ratio_to_kvstore_socket: ")
