@@ -36,6 +36,8 @@ from aichain.modules.distribution.hooks import DistributionHooks
 from aichain.modules.distribution.keeper import Keeper as DistributionKeeper
 from aichain.modules.distribution.module import DistributionModule
 from aichain.modules.genutil.module import GenutilModule
+from aichain.modules.gov.keeper import Keeper as GovKeeper
+from aichain.modules.gov.module import GovModule
 from aichain.modules.mint.keeper import Keeper as MintKeeper
 from aichain.modules.mint.module import MintModule
 from aichain.modules.slashing.hooks import SlashingHooks
@@ -58,6 +60,7 @@ ORDERS = Orders(
         "slashing",
         "staking",
         "datanet",
+        "gov",
         "genutil",
     ),
     export_genesis=(
@@ -68,6 +71,7 @@ ORDERS = Orders(
         "slashing",
         "staking",
         "datanet",
+        "gov",
         "genutil",
     ),
     # mint before distribution: distribution pays out this block's provision with the fees.
@@ -80,9 +84,21 @@ ORDERS = Orders(
         "bank",
         "genutil",
         "datanet",
+        "gov",
     ),
-    # staking last: it hands CometBFT the validator set after every change of the block.
-    end_block=("auth", "bank", "mint", "distribution", "slashing", "genutil", "datanet", "staking"),
+    # staking last: it hands CometBFT the validator set after every change of the block;
+    # gov before it, so a staking change a proposal executes is in force for that set.
+    end_block=(
+        "auth",
+        "bank",
+        "mint",
+        "distribution",
+        "slashing",
+        "genutil",
+        "datanet",
+        "gov",
+        "staking",
+    ),
 )
 """The module orders of genesis import and export, begin-block and end-block."""
 
@@ -94,6 +110,7 @@ MODULE_ACCOUNTS = collect_module_accounts(
         DistributionModule,
         StakingModule,
         DatanetModule,
+        GovModule,
     ]
 )
 """Every module account and its permissions (the SDK's maccPerms), from the declarations."""
@@ -137,6 +154,7 @@ def new_app(
     distribution = DistributionKeeper(keys.issue("distribution"), staking, bank, auth)
     mint = MintKeeper(keys.issue("mint"), bank, staking)
     datanet = DatanetKeeper(keys.issue("datanet"), bank, auth)
+    gov = GovKeeper(keys.issue("gov"), auth, bank, staking, distribution)
     staking.set_hooks(MultiHooks([DistributionHooks(distribution), SlashingHooks(slashing)]))
     keepers = AppKeepers(auth, bank, staking, distribution)
     extra = [factory(keys.issue(name), keepers, authority) for name, factory in extra_modules]
@@ -151,6 +169,7 @@ def new_app(
         StakingModule(staking, authority),
         GenutilModule(auth, staking),
         DatanetModule(datanet, authority),
+        GovModule(gov, authority),
         *extra,
     ]
     manager = ModuleManager(modules, with_extra_modules(ORDERS, [m.name for m in extra]))

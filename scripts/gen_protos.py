@@ -62,6 +62,10 @@ ROOTS = [
     "cosmos/mint/v1beta1/tx.proto",
     "cosmos/mint/v1beta1/query.proto",
     "cosmos/mint/v1beta1/genesis.proto",
+    "cosmos/gov/v1/gov.proto",
+    "cosmos/gov/v1/tx.proto",
+    "cosmos/gov/v1/query.proto",
+    "cosmos/gov/v1/genesis.proto",
 ]
 """Third-party proto files aichain uses directly (pinned here on purpose); their imports are
 followed. The project's own protos are globbed, see own_protos."""

@@ -57,12 +57,13 @@ def test_each_order_lists_every_module_exactly_once() -> None:
     app = memory_app()
     names = [m.name for m in app.manager.modules]
     assert sorted(names) == sorted(
-        ["auth", "bank", "mint", "distribution", "slashing", "staking", "genutil", "datanet"]
+        ["auth", "bank", "mint", "distribution", "slashing", "staking", "genutil", "datanet", "gov"]
     )
     for order in (ORDERS.init_genesis, ORDERS.export_genesis, ORDERS.begin_block, ORDERS.end_block):
         assert sorted(order) == sorted(names)
     assert ORDERS.init_genesis[-1] == "genutil"
     assert ORDERS.end_block[-1] == "staking"
+    assert ORDERS.end_block.index("gov") < ORDERS.end_block.index("staking")
     assert ORDERS.begin_block.index("mint") < ORDERS.begin_block.index("distribution")
 
 
@@ -164,6 +165,8 @@ def test_every_declared_module_account_exists_from_genesis_with_its_permissions(
         "distribution",
         "mint",
         "datanet",
+        "gov",
+        "gov_participation",
     }
     for name, permissions in declared.items():
         account = auth.get_account(ctx, module_address(name))
@@ -198,8 +201,8 @@ def test_burn_coins_rejects_a_module_without_the_burner_permission() -> None:
     bank.mint_coins(ctx, "mint", [Coin("uaic", 7)])
     with pytest.raises(UnauthorizedError, match="module account mint has no burner"):
         bank.burn_coins(ctx, "mint", [Coin("uaic", 7)])
-    with pytest.raises(UnknownModuleAccountError, match="'gov' is not declared"):
-        bank.burn_coins(ctx, "gov", [Coin("uaic", 1)])
+    with pytest.raises(UnknownModuleAccountError, match="'nobody' is not declared"):
+        bank.burn_coins(ctx, "nobody", [Coin("uaic", 1)])
     assert bank.get_balance(ctx, module_address("mint"), "uaic") == 7
 
 
