@@ -12,8 +12,9 @@ from aichain.gpu_worker.device import resolve_device
 from aichain.gpu_worker.serving.attribution import DEFAULT_ENGINE, EngineAttribution
 from aichain.gpu_worker.serving.cache import AdapterCache, AdapterRegistry
 from aichain.gpu_worker.serving.engine import MultiAdapterModel
-from aichain.gpu_worker.serving.http import OpenAIServer
+from aichain.gpu_worker.serving.http import OpenAIServer, ServerLimits
 from aichain.gpu_worker.serving.service import ServingService
+from aichain.gpu_worker.serving.warnings_log import install_warning_log
 from aichain.gpu_worker.tiny_model import load_base_model
 
 log = logging.getLogger(__name__)
@@ -65,6 +66,7 @@ def build_server(
     device_slots: int = 64,
     host_slots: int = 256,
     attribution_engine: str = "auto",
+    limits: ServerLimits | None = None,
 ) -> Server:
     """Loads the base model, registers (and verifies) adapters, binds the HTTP server."""
     target = resolve_device(device)
@@ -83,12 +85,14 @@ def build_server(
             name = DEFAULT_ENGINE if attribution_engine == "auto" else attribution_engine
             attribution = EngineAttribution(model, cache, engine=name)
     service = ServingService(model, cache, attribution, max_batch, batch_wait_ms / 1000.0)
-    http = OpenAIServer(service, host, port)
+    http = OpenAIServer(service, host, port, limits)
     return Server(http, service, cache, model)
 
 
 def run_server(adapter_args: tuple[str, ...] | list[str], **options: object) -> None:
-    """Builds the server from `[ID=]DIR[@SHA256]` arguments and serves until interrupted."""
+    """Builds the server from `[ID=]DIR[@SHA256]` arguments and serves until SIGINT or
+    SIGTERM, then shuts down gracefully. Library warnings go to the debug log, once each."""
+    install_warning_log()
     adapters = [parse_adapter_spec(a) for a in adapter_args]
     ids = [a.adapter_id for a in adapters]
     if len(set(ids)) != len(ids):
@@ -104,7 +108,5 @@ def run_server(adapter_args: tuple[str, ...] | list[str], **options: object) -> 
         engine,
     )
     print(f"listening on {server.http.url}/v1", flush=True)
-    try:
-        server.http.serve_forever()
-    except KeyboardInterrupt:
-        log.info("stopped")
+    server.http.serve_forever()
+    log.info("stopped")

@@ -26,6 +26,7 @@ from typing import Any
 from aichain.gpu_worker.serving.attribution import AttributionProvider
 from aichain.gpu_worker.serving.cache import AdapterCache, UnknownAdapterError
 from aichain.gpu_worker.serving.engine import DecodeRow, MultiAdapterModel, TokenLogprob
+from aichain.gpu_worker.serving.metrics import ServingMetrics
 from aichain.gpu_worker.serving.tokens import (
     RowTracker,
     TextDelta,
@@ -142,6 +143,11 @@ class ServingService:
         self.batches = 0
         self.rows = 0
         self.renderer = TokenRenderer(model.tokenizer)
+        self.metrics = ServingMetrics()
+
+    def queue_depth(self) -> int:
+        """Requests waiting for a batch (queued, or carried over to the next batch)."""
+        return self._queue.qsize() + len(self._carry)
 
     def encode_prompt(self, prompt: str) -> tuple[int, ...]:
         """Prompt ids as the model sees them (BOS first when the tokenizer has one)."""
@@ -298,9 +304,17 @@ class ServingService:
         ]
         trackers = [self._tracker(p) for p in ready]
         on_prompt = self._on_prompt(ready) if any(p.listener for p in ready) else None
+        started = time.perf_counter()
         outputs = self.model.generate(rows, self._on_token(trackers), on_prompt)
         self.batches += 1
         self.rows += len(rows)
+        self.metrics.record_batch(
+            len(rows),
+            sum(len(r.prompt_ids) for r in rows),
+            sum(len(o.token_ids) for o in outputs),
+            time.perf_counter() - started,
+        )
+        self.metrics.record_cancelled(sum(p.future.cancelled() for p in ready))
         tokenizer = self.model.tokenizer
         for item, output, tracker in zip(ready, outputs, trackers, strict=True):
             if item.future.cancelled():
@@ -370,8 +384,12 @@ class ServingService:
     def _attribute(self, request: GenerationRequest, text: str) -> tuple[Any, str | None]:
         if self.attribution is None or not request.attribute:
             return None, None
+        started = time.perf_counter()
         try:
-            return self.attribution.attribute(request.adapter_id, request.prompt, text), None
+            attribution = self.attribution.attribute(request.adapter_id, request.prompt, text)
         except Exception as exc:  # noqa: BLE001 - an answer without attribution, said why
             log.warning("attribution for %s failed: %s", request.adapter_id, exc)
+            self.metrics.record_attribution(time.perf_counter() - started, failed=True)
             return None, str(exc)
+        self.metrics.record_attribution(time.perf_counter() - started, failed=False)
+        return attribution, None
