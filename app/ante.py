@@ -25,7 +25,8 @@ from aichain.app.errors import (
     UnauthorizedError,
     UnknownAddressError,
 )
-from aichain.app.tx import DecodedTx, sign_doc_bytes
+from aichain.app.multisig import MultisigKey
+from aichain.app.tx import DecodedTx, SignerInfo, signer_sign_bytes
 
 FEE_COLLECTOR = "fee_collector"
 """Module account that receives tx fees."""
@@ -148,9 +149,11 @@ def run_ante(
             f"maximum number of characters is {params.max_memo_characters} but received "
             f"{len(tx.memo)} characters"
         )
-    if len(tx.signatures) > params.tx_sig_limit:
+    key_count = sum(info.key_count for info in tx.signer_infos)
+    if max(key_count, len(tx.signatures)) > params.tx_sig_limit:
         raise TooManySignaturesError(
-            f"signatures: {len(tx.signatures)}, limit: {params.tx_sig_limit}"
+            f"signatures: {max(key_count, len(tx.signatures))} (multisig members count each), "
+            f"limit: {params.tx_sig_limit}"
         )
     if tx.timeout_height and ctx.height > tx.timeout_height:
         raise InvalidRequestError(
@@ -158,7 +161,11 @@ def run_ante(
         )
     ctx.gas_meter.consume(len(tx.raw) * params.tx_size_cost_per_byte, "txSize")
     if ctx.is_simulate:  # the bytes a real signature and key will add, as the SDK estimates
-        missing = sum(1 for sig in tx.signatures if not sig)
+        missing = sum(  # a multisig's empty signature: room for every member's (the SDK
+            info.key_count  # charges TxSigLimit signatures; members are enough here)
+            for info, sig in zip(tx.signer_infos, tx.signatures, strict=False)
+            if not sig
+        ) + max(0, len(tx.signatures) - len(tx.signer_infos))
         ctx.gas_meter.consume(
             missing * SIM_SIGNATURE_BYTES * params.tx_size_cost_per_byte, "txSize: simulated"
         )
@@ -180,28 +187,75 @@ def run_ante(
             )
         numbers.append(account.account_number)
         info = tx.signer_infos[index]
-        account = _with_pubkey(account, info.pubkey, ctx.is_simulate)
-        ctx.gas_meter.consume(params.sig_verify_cost_secp256k1, "ante verify: secp256k1")
+        if info.multisig is not None:
+            account = _with_multisig(account, info.multisig)
+            for _ in range(_multisig_signature_count(info)):  # the SDK charges per signature
+                ctx.gas_meter.consume(params.sig_verify_cost_secp256k1, "ante verify: secp256k1")
+        else:
+            account = _with_pubkey(account, info.pubkey, ctx.is_simulate)
+            ctx.gas_meter.consume(params.sig_verify_cost_secp256k1, "ante verify: secp256k1")
         if info.sequence != account.sequence:
             raise InvalidSequenceError(
                 f"account sequence mismatch, expected {account.sequence}, got {info.sequence}"
             )
         cached = verified.get(tx.hash)
         if not ctx.is_simulate and (cached is None or cached[index] != account.account_number):
-            doc = sign_doc_bytes(
-                tx.body_bytes, tx.auth_info_bytes, ctx.chain_id, account.account_number
-            )
-            if account.pubkey is None or not verify_signature(
-                account.pubkey, doc, tx.signatures[index]
-            ):
+            if not _verify_signer(ctx.chain_id, tx, index, account):
                 raise UnauthorizedError(
                     f"signature verification failed for {account_address(signer)}; "
                     f"please verify account number ({account.account_number}), sequence "
-                    f"({account.sequence}) and chain-id ({ctx.chain_id})"
+                    f"({account.sequence}), chain-id ({ctx.chain_id}) and sign mode"
                 )
         accounts.set_account(ctx, account.with_sequence(account.sequence + 1))
     if not ctx.is_simulate:
         verified[tx.hash] = tuple(numbers)
+
+
+def _verify_signer(chain_id: str, tx: DecodedTx, index: int, account: AnteAccount) -> bool:
+    """Whether signer `index` signed tx: its one signature, or for a multisig each member
+    signature (one per set bit, in member order) under that member's key and mode."""
+    info = tx.signer_infos[index]
+    number, sequence = account.account_number, account.sequence
+    if info.multisig is None:
+        if account.pubkey is None:
+            return False
+        doc = signer_sign_bytes(tx, info.mode, chain_id, number, sequence)
+        return verify_signature(account.pubkey, doc, tx.signatures[index])
+    assert info.bits is not None  # decode_tx sets bits with multisig
+    members = tx.member_signatures[index]
+    signed = info.bits.set_indices()
+    if not members or len(members) != len(signed):
+        return False
+    docs: dict[int, bytes] = {}
+    for member, signature, mode in zip(signed, members, info.member_modes, strict=True):
+        if mode not in docs:
+            docs[mode] = signer_sign_bytes(tx, mode, chain_id, number, sequence)
+        if not verify_signature(info.multisig.pubkeys[member], docs[mode], signature):
+            return False
+    return True
+
+
+def _multisig_signature_count(info: SignerInfo) -> int:
+    """Signatures a multisig signer's gas is charged for: its set bits (the threshold when a
+    simulation leaves the bit array out)."""
+    assert info.multisig is not None and info.bits is not None
+    signed = len(info.bits.set_indices())
+    return signed if signed else info.multisig.threshold
+
+
+def _with_multisig(account: AnteAccount, key: MultisigKey) -> AnteAccount:
+    """Checks a multisig key belongs to the account (sha256 of its amino bytes). The key is
+    not stored on the account: every multisig tx carries it."""
+    if key.address != account.address:
+        raise InvalidPubKeyError(
+            f"multisig pubkey does not match signer address {account_address(account.address)}"
+        )
+    if account.pubkey is not None:
+        raise InvalidPubKeyError(
+            f"account {account_address(account.address)} has a single key; it cannot sign as "
+            "a multisig"
+        )
+    return account
 
 
 def _with_pubkey(

@@ -6,11 +6,13 @@ import hashlib
 from dataclasses import dataclass
 from typing import Any
 
+from cosmos.base.v1beta1 import coin_pb2
 from cosmos.crypto.secp256k1 import keys_pb2 as secp_pb2
 from cosmos.tx.signing.v1beta1 import signing_pb2
 from cosmos.tx.v1beta1 import tx_pb2
 from google.protobuf.message import DecodeError
 
+from aichain.app.amino import amino_sign_bytes
 from aichain.app.coins import Coin, coins_from_proto
 from aichain.app.errors import (
     InvalidGasLimitError,
@@ -19,6 +21,15 @@ from aichain.app.errors import (
     TxDecodeError,
     UnauthorizedError,
     UnknownExtensionOptionsError,
+)
+from aichain.app.multisig import (
+    MULTISIG_PUBKEY_URL,
+    BitArray,
+    MultisigKey,
+    check_multisig_shape,
+    decode_bit_array,
+    decode_multi_signature,
+    decode_multisig_key,
 )
 from aichain.app.router import MsgRoute, Router
 
@@ -29,15 +40,34 @@ MAX_GAS_LIMIT = 2**63 - 1
 """Largest gas limit a tx may ask for."""
 
 SIGN_MODE_DIRECT = signing_pb2.SIGN_MODE_DIRECT
-"""The sign mode this chain verifies: a signature over the SignDoc bytes."""
+"""A signature over the SignDoc bytes (body and auth info as sent)."""
+
+SIGN_MODE_LEGACY_AMINO_JSON = signing_pb2.SIGN_MODE_LEGACY_AMINO_JSON
+"""A signature over the SDK's StdSignDoc as sorted JSON (aichain.app.amino)."""
+
+SIGN_MODES = (SIGN_MODE_DIRECT, SIGN_MODE_LEGACY_AMINO_JSON)
+"""The sign modes this chain verifies."""
 
 
 @dataclass(frozen=True, slots=True)
 class SignerInfo:
-    """One signer's declared key and sequence."""
+    """One signer's declared key, sequence and sign mode.
+
+    A multisig signer has `multisig` (its key), `bits` (which members signed) and
+    `member_modes` (each member signature's mode, in order); `pubkey` is then None.
+    """
 
     pubkey: bytes | None
     sequence: int
+    mode: int = SIGN_MODE_DIRECT
+    multisig: MultisigKey | None = None
+    bits: BitArray | None = None
+    member_modes: tuple[int, ...] = ()
+
+    @property
+    def key_count(self) -> int:
+        """Keys this signer counts for against the signature limit (members of a multisig)."""
+        return len(self.multisig.pubkeys) if self.multisig is not None else 1
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,6 +87,10 @@ class DecodedTx:
     payer: bytes
     memo: str
     timeout_height: int
+    fee_amount: tuple[coin_pb2.Coin, ...] = ()
+    """The fee coins exactly as sent (what an amino-JSON sign doc carries)."""
+    member_signatures: tuple[tuple[bytes, ...], ...] = ()
+    """Per signer: a multisig's member signatures (in member order), else empty."""
 
 
 def tx_hash(raw: bytes) -> bytes:
@@ -108,6 +142,12 @@ def decode_tx(raw: bytes, router: Router, simulate: bool = False) -> DecodedTx:
         raise UnauthorizedError(
             f"wrong number of signatures; expected {len(infos)}, got {len(signatures)}"
         )
+    members = tuple(
+        _decode_member_signatures(info, sig, simulate)
+        for info, sig in zip(infos, signatures, strict=True)
+    )
+    if any(_uses_amino_json(info) for info in infos):
+        _check_amino_json_signable(body, [m for _, m in msgs])
     if len(infos) != len(signers):
         raise UnauthorizedError(
             f"wrong number of signers; expected {len(signers)}, got {len(infos)}"
@@ -135,34 +175,150 @@ def decode_tx(raw: bytes, router: Router, simulate: bool = False) -> DecodedTx:
         payer=payer,
         memo=body.memo,
         timeout_height=body.timeout_height,
+        fee_amount=tuple(auth.fee.amount),
+        member_signatures=members,
     )
 
 
 def _decode_signer_info(info: tx_pb2.SignerInfo, simulate: bool = False) -> SignerInfo:
-    """Checks a signer info is a single secp256k1 SIGN_MODE_DIRECT signer (in a simulation,
-    missing mode info is taken as that)."""
+    """Checks a signer info: a secp256k1 signer in a supported sign mode, or a multisig
+    (LegacyAminoPubKey) with a mode per member signature. In a simulation, missing mode info
+    is taken as SIGN_MODE_DIRECT."""
+    if info.mode_info.HasField("multi"):
+        return _decode_multisig_info(info, simulate)
     unstated = not info.HasField("mode_info") or (
         info.mode_info.HasField("single") and info.mode_info.single.mode == 0
     )
+    mode = SIGN_MODE_DIRECT
     if not (simulate and unstated):
         if not info.mode_info.HasField("single"):
-            raise UnauthorizedError("only single-signer mode info is supported (no multisig)")
-        if info.mode_info.single.mode != SIGN_MODE_DIRECT:
-            raise UnauthorizedError(
-                f"sign mode {signing_pb2.SignMode.Name(info.mode_info.single.mode)} is not "
-                "supported; sign with SIGN_MODE_DIRECT"
-            )
+            raise UnauthorizedError("signer info has no mode info: give single or multi")
+        mode = _check_mode(info.mode_info.single.mode)
     pubkey = None
     if info.HasField("public_key"):
+        if info.public_key.type_url == MULTISIG_PUBKEY_URL:
+            raise InvalidPubKeyError(
+                "a multisig public key needs multi mode info (a bit array and member modes)"
+            )
         if info.public_key.type_url != SECP256K1_PUBKEY_URL:
             raise InvalidPubKeyError(
-                f"unsupported key type {info.public_key.type_url}; use {SECP256K1_PUBKEY_URL}"
+                f"unsupported key type {info.public_key.type_url}; use {SECP256K1_PUBKEY_URL} "
+                f"or {MULTISIG_PUBKEY_URL}"
             )
         try:
             pubkey = secp_pb2.PubKey.FromString(info.public_key.value).key
         except DecodeError:
             raise InvalidPubKeyError("public key does not decode") from None
-    return SignerInfo(pubkey, info.sequence)
+    return SignerInfo(pubkey, info.sequence, mode)
+
+
+def _decode_multisig_info(info: tx_pb2.SignerInfo, simulate: bool) -> SignerInfo:
+    """A multisig signer info: the multisig key must be given (aichain keeps no multisig key
+    on the account), members may not be multisigs themselves."""
+    if not info.HasField("public_key") or info.public_key.type_url != MULTISIG_PUBKEY_URL:
+        raise InvalidPubKeyError(
+            f"multi mode info needs the multisig public key ({MULTISIG_PUBKEY_URL}) in the "
+            "signer info"
+        )
+    key = decode_multisig_key(info.public_key)
+    multi = info.mode_info.multi
+    bits = decode_bit_array(multi.bitarray)
+    modes = []
+    for member in multi.mode_infos:
+        if not member.HasField("single"):
+            raise UnauthorizedError("nested multisig signatures are not supported")
+        modes.append(_check_mode(member.single.mode))
+    if not simulate and bits.count != len(key.pubkeys):
+        raise UnauthorizedError(
+            f"multisig bit array size is incorrect: {bits.count} bits for "
+            f"{len(key.pubkeys)} member keys"
+        )
+    return SignerInfo(None, info.sequence, SIGN_MODE_DIRECT, key, bits, tuple(modes))
+
+
+def _check_mode(mode: int) -> int:
+    """mode if this chain verifies it. Raises UnauthorizedError."""
+    if mode not in SIGN_MODES:
+        name = signing_pb2.SignMode.Name(mode) if mode in signing_pb2.SignMode.values() else mode
+        raise UnauthorizedError(
+            f"sign mode {name} is not supported; sign with SIGN_MODE_DIRECT or "
+            "SIGN_MODE_LEGACY_AMINO_JSON"
+        )
+    return mode
+
+
+def _decode_member_signatures(info: SignerInfo, raw: bytes, simulate: bool) -> tuple[bytes, ...]:
+    """A multisig signer's member signatures, their count checked against its bit array and
+    threshold (a simulation may leave them out). Empty for a single signer."""
+    if info.multisig is None or (simulate and not raw):
+        return ()
+    assert info.bits is not None  # set with multisig by _decode_multisig_info
+    signatures = decode_multi_signature(raw)
+    check_multisig_shape(info.multisig, info.bits, signatures)
+    if len(info.member_modes) != len(signatures):
+        raise UnauthorizedError(
+            f"multisig has {len(signatures)} signatures but {len(info.member_modes)} member "
+            "mode infos"
+        )
+    return signatures
+
+
+def _uses_amino_json(info: SignerInfo) -> bool:
+    """Whether any signature of this signer is in SIGN_MODE_LEGACY_AMINO_JSON."""
+    return info.mode == SIGN_MODE_LEGACY_AMINO_JSON or SIGN_MODE_LEGACY_AMINO_JSON in (
+        info.member_modes
+    )
+
+
+def _check_amino_json_signable(body: tx_pb2.TxBody, msgs: list[Any]) -> None:
+    """Raises UnauthorizedError if the tx cannot be signed in amino JSON, as the SDK's handler
+    refuses it: extension options or unknown fields in the body (the StdSignDoc would not
+    cover them)."""
+    if body.non_critical_extension_options:
+        raise UnauthorizedError(
+            "SIGN_MODE_LEGACY_AMINO_JSON does not support protobuf extension options"
+        )
+    for message in (body, *msgs):
+        if _has_unknown_fields(message):
+            raise UnauthorizedError(
+                f"{message.DESCRIPTOR.full_name} has fields unknown to this chain, which an "
+                "amino-JSON signature does not cover; remove them"
+            )
+
+
+def _has_unknown_fields(message: Any) -> bool:
+    """Whether a message or any message inside it carries unknown fields."""
+    from google.protobuf import unknown_fields
+
+    if len(unknown_fields.UnknownFieldSet(message)):
+        return True
+    for field, value in message.ListFields():
+        if field.type != field.TYPE_MESSAGE:
+            continue
+        if field.message_type.GetOptions().map_entry:
+            continue
+        items = value if field.is_repeated else [value]
+        if any(_has_unknown_fields(item) for item in items):
+            return True
+    return False
+
+
+def signer_sign_bytes(
+    tx: DecodedTx, mode: int, chain_id: str, account_number: int, sequence: int
+) -> bytes:
+    """What a signer of tx signs in mode: the SignDoc (direct) or the StdSignDoc JSON."""
+    if mode == SIGN_MODE_LEGACY_AMINO_JSON:
+        return amino_sign_bytes(
+            chain_id=chain_id,
+            account_number=account_number,
+            sequence=sequence,
+            timeout_height=tx.timeout_height,
+            memo=tx.memo,
+            fee_amount=tx.fee_amount,
+            gas=tx.gas_limit,
+            msgs=[msg for _, msg in tx.msgs],
+        )
+    return sign_doc_bytes(tx.body_bytes, tx.auth_info_bytes, chain_id, account_number)
 
 
 def sign_doc_bytes(body_bytes: bytes, auth_info_bytes: bytes, chain_id: str, number: int) -> bytes:

@@ -208,6 +208,8 @@ class TxFlags:
     output: str
     home: Path
     keyring_backend: str
+    sign_mode: str = "direct"
+    """--sign-mode: direct (default) or amino-json (SIGN_MODE_LEGACY_AMINO_JSON)."""
 
 
 def _parse_fees(ctx: click.Context, param: click.Parameter, value: str) -> tuple[Coin, ...]:
@@ -258,7 +260,7 @@ def tx_options(func: Callable[..., Any]) -> Callable[..., Any]:
     """The flags every tx command takes; the command receives them as one `tx: TxFlags`.
 
     --fees / --gas-prices, --gas N|auto, --gas-adjustment, --chain-id, --memo, -y, --no-wait,
-    --dry-run, --generate-only, --node, --output, --home, --keyring-backend.
+    --dry-run, --generate-only, --node, --output, --home, --keyring-backend, --sign-mode.
     """
 
     @functools.wraps(func)
@@ -315,6 +317,15 @@ def tx_options(func: Callable[..., Any]) -> Callable[..., Any]:
             help="Print the unsigned tx as JSON and stop (FROM may be a key or an address; "
             "needs no node unless --gas auto).",
         ),
+        click.option(
+            "--sign-mode",
+            type=click.Choice(["direct", "amino-json"]),
+            default="direct",
+            show_default=True,
+            help="How the signature is made: direct (SIGN_MODE_DIRECT) or amino-json "
+            "(SIGN_MODE_LEGACY_AMINO_JSON, as Ledger and amino wallets sign; standard "
+            "Cosmos messages only).",
+        ),
         node_option,
         output_option,
         home_option,
@@ -353,7 +364,9 @@ def broadcast(
     from aichain.client import broadcast as txflow
     from aichain.client.keyring import KeyNotFoundError, KeyringError
     from aichain.client.rpc import CometRPC, RPCError
+    from aichain.client.txbuilder import SIGN_MODE_NAMES
 
+    sign_mode = SIGN_MODE_NAMES[flags.sign_mode]
     try:
         if flags.generate_only and flags.gas is not None:
             msgs = build(_from_address(flags, from_key))
@@ -384,6 +397,7 @@ def broadcast(
                 gas_prices=flags.gas_prices,
                 gas_adjustment=flags.gas_adjustment,
                 memo=flags.memo,
+                sign_mode=sign_mode,
             )
             if flags.dry_run:
                 text = f"gas estimate: {estimate.gas_estimate}"
@@ -406,6 +420,7 @@ def broadcast(
             gas_prices=flags.gas_prices,
             memo=flags.memo,
             wait=not flags.no_wait,
+            sign_mode=sign_mode,
         )
     except (AppError, KeyringError, txflow.TxError, RPCError, ValueError) as exc:
         fail(str(exc))

@@ -123,6 +123,25 @@ def keys() -> None:
     is_flag=True,
     help="Replace an existing key of the same name (it is lost unless backed up).",
 )
+@click.option(
+    "--multisig",
+    default=None,
+    help="Make NAME a multisig key over these keyring keys (comma separated names or "
+    "addresses); no private key is stored.",
+)
+@click.option(
+    "--multisig-threshold",
+    type=click.IntRange(1),
+    default=1,
+    show_default=True,
+    help="Signatures a --multisig key needs.",
+)
+@click.option(
+    "--nosort",
+    is_flag=True,
+    help="Keep the --multisig keys in the order given (default: sorted by address, as the "
+    "Cosmos SDK does; the order changes the address).",
+)
 @home_option
 @keyring_backend_option
 @output_option
@@ -132,6 +151,9 @@ def add(
     account: int,
     index: int,
     overwrite: bool,
+    multisig: str | None,
+    multisig_threshold: int,
+    nosort: bool,
     home: Path,
     keyring_backend: str,
     output: str,
@@ -146,9 +168,19 @@ def add(
       aichain keys add alice --keyring-backend file
       echo "word1 ... word24" | aichain keys add bob --recover
       aichain keys add carol --recover --index 1 --output json
+      aichain keys add team --multisig alice,bob,carol --multisig-threshold 2
     """
     keyring = open_keyring(home, keyring_backend)
     try:
+        if multisig is not None:
+            if recover:
+                fail("--multisig and --recover do not go together")
+            members = [m.strip() for m in multisig.split(",") if m.strip()]
+            record = keyring.add_multisig(
+                name, members, multisig_threshold, sort=not nosort, overwrite=overwrite
+            )
+            emit(record.to_output(), output, lambda data: format_records([data]))
+            return
         if recover:
             keyring.check_name_available(name, overwrite)  # before asking for the mnemonic
             mnemonic = read_secret("Enter your BIP-39 mnemonic")

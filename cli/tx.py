@@ -18,3 +18,13 @@ def tx() -> None:
     the tx is in a block (printing its hash, code and height). --dry-run simulates and prints
     the gas estimate; --generate-only prints the unsigned tx as JSON.
     """
+
+
+def _add_offline_commands() -> None:
+    """sign, multisign, broadcast, encode, decode (aichain.cli.tx_offline)."""
+    from aichain.cli.tx_offline import add_offline_commands
+
+    add_offline_commands(tx)
+
+
+_add_offline_commands()

@@ -22,7 +22,7 @@ from aichain.app.crypto import PrivateKey, account_address
 from aichain.app.tx import tx_hash
 from aichain.client.gas import DEFAULT_GAS, DEFAULT_GAS_ADJUSTMENT, SIMULATE_GAS_LIMIT
 from aichain.client.rpc import CometRPC, RPCError
-from aichain.client.txbuilder import SignerData, build_tx, pack
+from aichain.client.txbuilder import SIGN_MODE_DIRECT, SignerData, build_tx, pack
 
 if TYPE_CHECKING:
     from aichain.app.ante import MinGasPrice
@@ -120,6 +120,7 @@ def estimate_gas(
     gas_prices: Sequence[MinGasPrice] = (),
     gas_adjustment: float = DEFAULT_GAS_ADJUSTMENT,
     memo: str = "",
+    sign_mode: int = SIGN_MODE_DIRECT,
 ) -> GasEstimate:
     """Simulates msgs signed by key and returns the gas used and the adjusted limit.
 
@@ -127,7 +128,9 @@ def estimate_gas(
     afford, so the simulation takes the same fee path as the real tx). Raises TxError.
     """
     probe_fee = compute_fee(DEFAULT_GAS, fees, gas_prices)
-    probe = build_tx(msgs, key, signer, chain_id, probe_fee, SIMULATE_GAS_LIMIT, memo)
+    probe = build_tx(
+        msgs, key, signer, chain_id, probe_fee, SIMULATE_GAS_LIMIT, memo, sign_mode=sign_mode
+    )
     used = simulate_gas(rpc, probe)
     return GasEstimate(used, math.ceil(used * gas_adjustment))
 
@@ -176,8 +179,9 @@ def sign_and_broadcast(
     memo: str = "",
     wait: bool = True,
     timeout: float = 30.0,
+    sign_mode: int = SIGN_MODE_DIRECT,
 ) -> TxResult:
-    """Signs msgs with key, broadcasts (sync) and, if wait, waits for the block.
+    """Signs msgs with key (in sign_mode), broadcasts (sync) and, if wait, waits for the block.
 
     gas=None means estimate by simulation (times gas_adjustment, client side only). The fee is
     fees, else gas_prices times the gas limit. Raises TxError, RPCError.
@@ -194,8 +198,18 @@ def sign_and_broadcast(
             gas_prices=gas_prices,
             gas_adjustment=gas_adjustment,
             memo=memo,
+            sign_mode=sign_mode,
         ).gas_estimate
-    raw = build_tx(msgs, key, signer, chain_id, compute_fee(gas, fees, gas_prices), gas, memo)
+    fee = compute_fee(gas, fees, gas_prices)
+    raw = build_tx(msgs, key, signer, chain_id, fee, gas, memo, sign_mode=sign_mode)
+    return broadcast_raw(rpc, raw, gas, wait, timeout)
+
+
+def broadcast_raw(
+    rpc: CometRPC, raw: bytes, gas: int = 0, wait: bool = True, timeout: float = 30.0
+) -> TxResult:
+    """Broadcasts signed tx bytes (sync) and, if wait, waits for the block. Raises TxError,
+    RPCError."""
     digest = tx_hash(raw)
     sync = rpc.broadcast_tx_sync(raw)
     code = int(sync.get("code", 0))

@@ -33,6 +33,7 @@ from aichain.app.crypto import (
     parse_account_address,
 )
 from aichain.app.errors import AppError
+from aichain.app.multisig import MultisigKey, compute_multisig_key
 from aichain.client import hd
 
 BACKENDS = ("test", "file")
@@ -40,6 +41,12 @@ BACKENDS = ("test", "file")
 
 KEY_TYPE_LOCAL = "local"
 """Record type of a key whose private key is in this keyring (the Cosmos SDK's 'local')."""
+
+KEY_TYPE_MULTI = "multi"
+"""Record type of a multisig key: threshold and member public keys, no private key."""
+
+MULTISIG_TYPE_URL = "/cosmos.crypto.multisig.LegacyAminoPubKey"
+"""The Any type URL of a multisig public key."""
 
 PUBKEY_TYPE_URL = "/cosmos.crypto.secp256k1.PubKey"
 """The Any type URL of a secp256k1 public key."""
@@ -128,6 +135,14 @@ class CorruptKeyFileError(KeyringError):
     """A key file that cannot be read back."""
 
 
+class NotLocalKeyError(KeyringError):
+    """A key without a private key here (a multisig) asked to sign or export."""
+
+
+class InvalidMultisigError(KeyringError):
+    """A multisig key that cannot be made: bad threshold, missing or repeated members."""
+
+
 @dataclass(frozen=True, slots=True)
 class ScryptParams:
     """Cost parameters of scrypt: N (a power of two), r and p."""
@@ -158,6 +173,8 @@ class KeyRecord:
     address: str
     pubkey: bytes
     path: str | None = None
+    multisig: MultisigKey | None = None
+    """A multisig record's key (pubkey is then empty)."""
 
     @property
     def pubkey_base64(self) -> str:
@@ -165,8 +182,18 @@ class KeyRecord:
         return base64.b64encode(self.pubkey).decode()
 
     @property
-    def pubkey_json(self) -> dict[str, str]:
-        """The public key in the Cosmos JSON form {"@type": ..., "key": base64}."""
+    def pubkey_json(self) -> dict[str, Any]:
+        """The public key in the Cosmos JSON form {"@type": ..., "key": base64} (a multisig:
+        threshold and public_keys)."""
+        if self.multisig is not None:
+            return {
+                "@type": MULTISIG_TYPE_URL,
+                "threshold": self.multisig.threshold,
+                "public_keys": [
+                    {"@type": PUBKEY_TYPE_URL, "key": base64.b64encode(k).decode()}
+                    for k in self.multisig.pubkeys
+                ],
+            }
         return {"@type": PUBKEY_TYPE_URL, "key": self.pubkey_base64}
 
     def to_output(self) -> dict[str, str]:
@@ -428,6 +455,11 @@ class Keyring:
         Raises KeyNotFoundError, WrongPassphraseError, PassphraseRequiredError.
         """
         record, data = self._find(name_or_address)
+        if record.type != KEY_TYPE_LOCAL:
+            raise NotLocalKeyError(
+                f"key '{record.name}' is a {record.type} key with no private key here; its "
+                "members sign for it (`aichain tx sign --multisig ADDRESS --from MEMBER`)"
+            )
         return self._open_secret(record, data)
 
     def export_key(self, name_or_address: str, export_passphrase: str) -> str:
@@ -509,6 +541,50 @@ class Keyring:
         secret = decode_armor(armor, export_passphrase)
         return self._store(name, PrivateKey(secret), None, overwrite)
 
+    def add_multisig(
+        self,
+        name: str,
+        members: list[str],
+        threshold: int,
+        *,
+        sort: bool = True,
+        overwrite: bool = False,
+    ) -> KeyRecord:
+        """Stores a multisig key over the member keys (names or addresses in this keyring),
+        sorted by address unless sort is off (as the Cosmos SDK's `keys add --multisig`).
+
+        Raises InvalidKeyNameError, KeyExistsError, KeyNotFoundError, InvalidMultisigError.
+        """
+        self.check_name_available(name, overwrite)
+        records = [self.get_key(member) for member in members]
+        for record in records:
+            if record.multisig is not None:
+                raise InvalidMultisigError(
+                    f"member '{record.name}' is itself a multisig; nested multisigs are not "
+                    "supported"
+                )
+        if sort:
+            records.sort(key=lambda r: address_from_pubkey(r.pubkey))
+        try:
+            key = compute_multisig_key(threshold, [r.pubkey for r in records])
+        except AppError as exc:
+            raise InvalidMultisigError(f"cannot make multisig '{name}': {exc}") from None
+        record = KeyRecord(name, KEY_TYPE_MULTI, account_address(key.address), b"", None, key)
+        self._check_address_free(record)
+        data: dict[str, Any] = {
+            "version": RECORD_VERSION,
+            "name": name,
+            "type": KEY_TYPE_MULTI,
+            "address": record.address,
+            "threshold": threshold,
+            "pubkeys": [base64.b64encode(k).decode() for k in key.pubkeys],
+        }
+        self._ensure_directory()
+        content = json.dumps(data, indent=2, sort_keys=True) + "\n"
+        if not _write_private_file(self._key_path(name), content, overwrite):
+            self.check_name_available(name)
+        return record
+
     def delete_key(self, name: str) -> KeyRecord:
         """Removes a key and returns what it was. Raises KeyNotFoundError."""
         record = self._load(self._existing_path(name))[0]
@@ -564,12 +640,7 @@ class Keyring:
     def _store(self, name: str, key: PrivateKey, path: str | None, overwrite: bool) -> KeyRecord:
         """Writes a key file. Raises KeyExistsError (name or address taken)."""
         record = compute_record(name, key, path)
-        for other in self.list_keys():
-            if other.address == record.address and other.name != name:
-                raise KeyExistsError(
-                    f"address {record.address} is already stored as key '{other.name}' in "
-                    f"{self._describe()}; use that name, or delete it first"
-                )
+        self._check_address_free(record)
         data: dict[str, Any] = {
             "version": RECORD_VERSION,
             "name": record.name,
@@ -590,16 +661,34 @@ class Keyring:
             self.check_name_available(name)
         return record
 
+    def _check_address_free(self, record: KeyRecord) -> None:
+        """Raises KeyExistsError if another key holds record's address."""
+        for other in self.list_keys():
+            if other.address == record.address and other.name != record.name:
+                raise KeyExistsError(
+                    f"address {record.address} is already stored as key '{other.name}' in "
+                    f"{self._describe()}; use that name, or delete it first"
+                )
+
     def _load(self, path: Path) -> tuple[KeyRecord, dict[str, Any]]:
         """Reads and checks one key file. Raises CorruptKeyFileError."""
         try:
             data = json.loads(path.read_text(encoding="utf-8"))
-            pubkey = base64.b64decode(data["pubkey"], validate=True)
-            record = KeyRecord(data["name"], data["type"], data["address"], pubkey, data["path"])
+            if data["type"] == KEY_TYPE_MULTI:
+                members = [base64.b64decode(k, validate=True) for k in data["pubkeys"]]
+                key = compute_multisig_key(int(data["threshold"]), members)
+                record = KeyRecord(data["name"], KEY_TYPE_MULTI, data["address"], b"", None, key)
+                derived = account_address(key.address)
+            else:
+                pubkey = base64.b64decode(data["pubkey"], validate=True)
+                record = KeyRecord(
+                    data["name"], data["type"], data["address"], pubkey, data["path"]
+                )
+                derived = account_address(address_from_pubkey(pubkey))
             consistent = (
                 data["version"] == RECORD_VERSION
                 and f"{record.name}{_KEY_FILE_SUFFIX}" == path.name
-                and record.address == account_address(address_from_pubkey(pubkey))
+                and record.address == derived
             )
         except (OSError, ValueError, KeyError, TypeError, AppError) as exc:
             raise CorruptKeyFileError(f"cannot read key file {path}: {exc}") from None
@@ -661,7 +750,7 @@ class Keyring:
                     f"wrong passphrase for {self._describe()}; check AICHAIN_KEYRING_PASSPHRASE "
                     "or type it again"
                 ) from None
-        elif existing := self.list_keys():
+        elif existing := [r for r in self.list_keys() if r.type == KEY_TYPE_LOCAL]:
             # .keyhash was lost: prove the passphrase on a stored key instead, then rewrite it.
             passphrase = self._provider(False)
             self._passphrase = passphrase
