@@ -40,6 +40,8 @@ from aichain.modules.gov.keeper import Keeper as GovKeeper
 from aichain.modules.gov.module import GovModule
 from aichain.modules.mint.keeper import Keeper as MintKeeper
 from aichain.modules.mint.module import MintModule
+from aichain.modules.modelreg.keeper import Keeper as ModelregKeeper
+from aichain.modules.modelreg.module import ModelregModule
 from aichain.modules.slashing.hooks import SlashingHooks
 from aichain.modules.slashing.keeper import Keeper as SlashingKeeper
 from aichain.modules.slashing.module import SlashingModule
@@ -60,6 +62,7 @@ ORDERS = Orders(
         "slashing",
         "staking",
         "datanet",
+        "modelreg",
         "gov",
         "genutil",
     ),
@@ -71,6 +74,7 @@ ORDERS = Orders(
         "slashing",
         "staking",
         "datanet",
+        "modelreg",
         "gov",
         "genutil",
     ),
@@ -84,6 +88,7 @@ ORDERS = Orders(
         "bank",
         "genutil",
         "datanet",
+        "modelreg",
         "gov",
     ),
     # staking last: it hands CometBFT the validator set after every change of the block;
@@ -96,6 +101,7 @@ ORDERS = Orders(
         "slashing",
         "genutil",
         "datanet",
+        "modelreg",
         "gov",
         "staking",
     ),
@@ -110,6 +116,7 @@ MODULE_ACCOUNTS = collect_module_accounts(
         DistributionModule,
         StakingModule,
         DatanetModule,
+        ModelregModule,
         GovModule,
     ]
 )
@@ -154,6 +161,7 @@ def new_app(
     distribution = DistributionKeeper(keys.issue("distribution"), staking, bank, auth)
     mint = MintKeeper(keys.issue("mint"), bank, staking)
     datanet = DatanetKeeper(keys.issue("datanet"), bank, auth)
+    modelreg = ModelregKeeper(keys.issue("modelreg"), bank, auth, datanet)
     gov = GovKeeper(keys.issue("gov"), auth, bank, staking, distribution)
     staking.set_hooks(MultiHooks([DistributionHooks(distribution), SlashingHooks(slashing)]))
     keepers = AppKeepers(auth, bank, staking, distribution)
@@ -169,6 +177,7 @@ def new_app(
         StakingModule(staking, authority),
         GenutilModule(auth, staking),
         DatanetModule(datanet, authority),
+        ModelregModule(modelreg, authority),
         GovModule(gov, authority),
         *extra,
     ]

@@ -57,7 +57,18 @@ def test_each_order_lists_every_module_exactly_once() -> None:
     app = memory_app()
     names = [m.name for m in app.manager.modules]
     assert sorted(names) == sorted(
-        ["auth", "bank", "mint", "distribution", "slashing", "staking", "genutil", "datanet", "gov"]
+        [
+            "auth",
+            "bank",
+            "mint",
+            "distribution",
+            "slashing",
+            "staking",
+            "genutil",
+            "datanet",
+            "modelreg",
+            "gov",
+        ]  # fmt: skip
     )
     for order in (ORDERS.init_genesis, ORDERS.export_genesis, ORDERS.begin_block, ORDERS.end_block):
         assert sorted(order) == sorted(names)
@@ -165,6 +176,7 @@ def test_every_declared_module_account_exists_from_genesis_with_its_permissions(
         "distribution",
         "mint",
         "datanet",
+        "modelreg",
         "gov",
         "gov_participation",
     }
