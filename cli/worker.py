@@ -228,6 +228,13 @@ def _datanet_source(  # type: ignore[no-untyped-def]
     show_default=True,
     help="Attribution engine for responses: auto, none, or an engine name.",
 )
+@click.option(
+    "--shutdown-grace-s",
+    type=click.FloatRange(0),
+    default=10.0,
+    show_default=True,
+    help="On SIGINT/SIGTERM, how long in-flight requests may finish before they are cancelled.",
+)
 @_device_option
 def serve_cmd(
     adapters: tuple[str, ...],
@@ -239,10 +246,12 @@ def serve_cmd(
     device_slots: int,
     host_slots: int,
     attribution_engine: str,
+    shutdown_grace_s: float,
     device: str,
 ) -> None:
     """Serve adapters ([ID=]DIR[@SHA256]) over an OpenAI-compatible HTTP API on loopback."""
     from aichain.gpu_worker.serving.cli_support import run_server
+    from aichain.gpu_worker.serving.http import ServerLimits
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
     try:
@@ -257,6 +266,7 @@ def serve_cmd(
             device_slots=device_slots,
             host_slots=host_slots,
             attribution_engine=attribution_engine,
+            limits=ServerLimits(shutdown_grace_s=shutdown_grace_s),
         )
     except ValueError as exc:
         fail(str(exc))

@@ -9,7 +9,10 @@ import http.client
 import json
 import logging
 import re
+import signal
 import socket
+import subprocess
+import sys
 import threading
 import warnings
 from pathlib import Path
@@ -39,6 +42,8 @@ pytestmark = pytest.mark.ml
 
 TIMEOUT = 120
 """Seconds a client waits for an answer (CPU CI is slow)."""
+AICHAIN = str(Path(sys.executable).parent / "aichain")
+"""The console script of this environment."""
 
 
 @pytest.fixture(scope="module")
@@ -120,6 +125,18 @@ def _accepts(server: OpenAIServer) -> bool:
     except OSError:
         return False
     return True
+
+
+def _raw_reply(raw: socket.socket) -> tuple[bytes, Any]:
+    """The status line and headers (lower-cased) and the JSON body of one reply on raw."""
+    stream = raw.makefile("rb")
+    head = b""
+    while not head.endswith(b"\r\n\r\n"):
+        line = stream.readline()
+        assert line, head
+        head += line
+    length = int(re.search(rb"content-length: *(\d+)", head.lower()).group(1))
+    return head.lower(), json.loads(stream.read(length))
 
 
 def _post(conn: http.client.HTTPConnection, path: str, body: Any) -> tuple[int, Any]:
@@ -220,11 +237,9 @@ def test_an_oversized_body_gets_a_413_without_being_read(server) -> None:
             b"POST /v1/completions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
             b"Content-Length: %d\r\n\r\n{" % (2 << 20)
         )
-        reply = raw.makefile("rb").read()  # the server answers and closes
-    head, _, body = reply.partition(b"\r\n\r\n")
-    assert head.startswith(b"HTTP/1.1 413")
-    assert b"connection: close" in head.lower()
-    assert json.loads(body)["error"]["message"] == f"body over {1 << 20} bytes"
+        head, body = _raw_reply(raw)
+    assert head.startswith(b"http/1.1 413") and b"connection: close" in head
+    assert body["error"]["message"] == f"body over {1 << 20} bytes"
     # a chunked body (no Content-Length) is cut off once it passes the limit
     conn = _connect(server)
     big = json.dumps({"model": model, "prompt": "x" * (1 << 20)}).encode()
@@ -241,10 +256,9 @@ def test_an_oversized_body_gets_a_413_without_being_read(server) -> None:
 def test_a_body_that_does_not_arrive_in_time_gets_a_408(server) -> None:
     with socket.create_connection(_address(server), TIMEOUT) as raw:
         raw.sendall(b"POST /v1/completions HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n{")
-        reply = raw.makefile("rb").read()  # sent nothing more: the server gives up, closes
-    head, _, body = reply.partition(b"\r\n\r\n")
-    assert head.startswith(b"HTTP/1.1 408")
-    assert json.loads(body)["error"]["code"] == "request_timeout"
+        head, body = _raw_reply(raw)  # sent nothing more: the server gives up
+    assert head.startswith(b"http/1.1 408") and b"connection: close" in head
+    assert body["error"]["code"] == "request_timeout"
 
 
 def test_a_client_leaving_mid_stream_cancels_its_rows_without_a_traceback(
@@ -475,3 +489,40 @@ def test_library_warnings_are_logged_once_at_debug(
     records = [r for r in caplog.records if r.name == "aichain.gpu_worker.warnings"]
     assert [r.levelno for r in records] == [logging.DEBUG, logging.DEBUG]
     assert "FutureWarning: `x` is deprecated" in records[0].getMessage()
+
+
+def test_worker_serve_output_has_no_warning_or_traceback_and_sigterm_stops_it(
+    tmp_path: Path,
+) -> None:
+    ((adapter_id, path, _),) = write_random_adapters(build_tiny_model(0), tmp_path, 1, rank=2)
+    command = [AICHAIN, "worker", "serve", f"{adapter_id}={path}", "--port", "0"]
+    command += ["--shutdown-grace-s", "5"]
+    proc = subprocess.Popen(
+        [*command, "--device", "cpu", "--attribution", "none"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        listening = proc.stdout.readline()  # printed once the model is built and bound
+        assert listening.startswith("listening on http://127.0.0.1:"), proc.stderr.read()
+        parts = urlsplit(listening.split()[-1])
+        body = {"model": adapter_id, "prompt": "hi", "max_tokens": 300}
+        conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=TIMEOUT)
+        assert _post(conn, "/v1/completions", {**body, "max_tokens": 2})[0] == 200
+        conn.close()  # a kept-alive connection closed by its client
+        conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=TIMEOUT)
+        conn.request("POST", "/v1/completions", json.dumps({**body, "stream": True}))
+        assert conn.getresponse().readline().startswith(b"data: ")
+        conn.sock.shutdown(socket.SHUT_RDWR)  # a client leaving mid-stream
+        conn.close()
+        proc.send_signal(signal.SIGTERM)
+        out, err = proc.communicate(timeout=TIMEOUT)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert proc.returncode == 0, err
+    assert "stopped" in err
+    for word in ("Traceback", "Warning", "ERROR", "WARNING", "Error"):
+        assert word not in out + err, err
