@@ -278,7 +278,7 @@ class OpenAIServer:
     async def _main(self, handle_signals: bool) -> None:
         self._loop_thread = threading.current_thread()
         self._loop = asyncio.get_running_loop()
-        if handle_signals:
+        if handle_signals and threading.current_thread() is threading.main_thread():
             for signum in (signal.SIGINT, signal.SIGTERM):
                 self._loop.add_signal_handler(signum, self._stop.set)
         self.service.start()

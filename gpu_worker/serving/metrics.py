@@ -124,7 +124,9 @@ class ServingMetrics:
         self.decode_seconds = 0.0
         self._recent: deque[tuple[float, int]] = deque()
 
-    def record_batch(self, rows: int, prompt_tokens: int, completion_tokens: int, seconds: float):
+    def record_batch(
+        self, rows: int, prompt_tokens: int, completion_tokens: int, seconds: float
+    ) -> None:
         """A decoded batch: its rows, its tokens and how long decoding took."""
         now = time.monotonic()
         with self._lock:
