@@ -298,18 +298,28 @@ def delete(name: str, yes: bool, home: Path, keyring_backend: str) -> None:
 
 @keys.command()
 @click.argument("name_or_address")
+@click.option(
+    "--format",
+    "armor_format",
+    type=click.Choice(["sdk", "aichain"]),
+    default="sdk",
+    show_default=True,
+    help="sdk: the Cosmos SDK's armor (TENDERMINT PRIVATE KEY, bcrypt), which `simd keys "
+    "import` and `gaiad keys import` read; aichain: aichain's own (scrypt + AES-GCM).",
+)
 @home_option
 @keyring_backend_option
-def export(name_or_address: str, home: Path, keyring_backend: str) -> None:
+def export(name_or_address: str, armor_format: str, home: Path, keyring_backend: str) -> None:
     """Print a key's private key as passphrase-encrypted ASCII armor.
 
-    The export passphrase comes from $AICHAIN_EXPORT_PASSPHRASE or is prompted for (twice).
+    By default the Cosmos SDK's format, so the key moves to simd/gaiad (`keys import`). The
+    export passphrase comes from $AICHAIN_EXPORT_PASSPHRASE or is prompted for (twice).
     Bring the key back with `aichain keys import`.
 
     \b
     Examples:
       aichain keys export alice > alice.armor
-      AICHAIN_EXPORT_PASSPHRASE=... aichain keys export alice
+      AICHAIN_EXPORT_PASSPHRASE=... aichain keys export alice --format aichain
     """
     keyring = open_keyring(home, keyring_backend)
     try:
@@ -317,7 +327,7 @@ def export(name_or_address: str, home: Path, keyring_backend: str) -> None:
         passphrase = read_secret(
             "Enter a passphrase to encrypt the exported key", EXPORT_PASSPHRASE_ENV, confirm=True
         )
-        armor = keyring.export_key(name_or_address, passphrase)
+        armor = keyring.export_key(name_or_address, passphrase, armor_format)
     except KeyringError as exc:
         fail(str(exc))
     click.echo(armor, nl=False)
@@ -338,7 +348,8 @@ def import_(
     keyring_backend: str,
     output: str,
 ) -> None:
-    """Store the key in FILE (armor from `aichain keys export`) under NAME.
+    """Store the key in FILE under NAME: armor from `aichain keys export`, or from
+    `simd keys export` / `gaiad keys export` (the Cosmos SDK's, kdf bcrypt or argon2).
 
     The passphrase comes from $AICHAIN_EXPORT_PASSPHRASE or is prompted for.
 

@@ -7,8 +7,10 @@ Backends (the directory is HOME/keyring-BACKEND/):
   AES-256-GCM); a ``.keyhash`` file lets a typo be caught before anything is written.
 
 Name, address and public key stay readable in both backends, so ``list`` and ``show`` never
-ask for the passphrase. Keys leave and enter a keyring as ASCII armor (see ``export_key``);
-docs/keys.md describes every format.
+ask for the passphrase. Keys leave and enter a keyring as ASCII armor (see ``export_key``):
+the Cosmos SDK's "TENDERMINT PRIVATE KEY" (aichain.client.sdk_armor), so keys move to and
+from simd/gaiad, or aichain's own scrypt + AES-GCM armor, still read for keys exported
+before. docs/keys.md and docs/signing.md describe every format.
 """
 
 from __future__ import annotations
@@ -34,7 +36,7 @@ from aichain.app.crypto import (
 )
 from aichain.app.errors import AppError
 from aichain.app.multisig import MultisigKey, compute_multisig_key
-from aichain.client import hd
+from aichain.client import hd, sdk_armor
 
 BACKENDS = ("test", "file")
 """Keyring backends: 'test' (plaintext files) and 'file' (passphrase-encrypted files)."""
@@ -65,6 +67,9 @@ ARMOR_BEGIN = "-----BEGIN AICHAIN PRIVATE KEY-----"
 
 ARMOR_END = "-----END AICHAIN PRIVATE KEY-----"
 """Last line of an exported key."""
+
+ARMOR_FORMATS = ("sdk", "aichain")
+"""Export formats: the Cosmos SDK's armor (bcrypt + xsalsa20-poly1305) or aichain's own."""
 
 PASSPHRASE_CHECK_FILE = ".keyhash"
 """File (in the 'file' backend's directory) proving which passphrase the keyring uses."""
@@ -295,8 +300,8 @@ def decode_armor(armor: str, passphrase: str) -> bytes:
     lines = [line.strip() for line in armor.strip().splitlines()]
     if len(lines) < 3 or lines[0] != ARMOR_BEGIN or lines[-1] != ARMOR_END:
         raise InvalidArmorError(
-            f"not an aichain private key: expected {ARMOR_BEGIN!r} ... {ARMOR_END!r} "
-            "(create one with `aichain keys export`)"
+            f"not a private key armor: expected {sdk_armor.SDK_ARMOR_BEGIN!r} (Cosmos SDK) or "
+            f"{ARMOR_BEGIN!r} ... {ARMOR_END!r} (create one with `aichain keys export`)"
         )
     try:
         blank = lines.index("")
@@ -329,6 +334,21 @@ def decode_armor(armor: str, passphrase: str) -> bytes:
     if len(secret) != 32:
         raise InvalidArmorError(f"armor holds {len(secret)} bytes; a secp256k1 key has 32")
     return secret
+
+
+def decode_any_armor(armor: str, passphrase: str) -> bytes:
+    """The private key in an SDK armor or an aichain armor (told apart by the first line).
+
+    Raises InvalidArmorError, WrongPassphraseError.
+    """
+    if not sdk_armor.is_sdk_armor(armor):
+        return decode_armor(armor, passphrase)
+    try:
+        return sdk_armor.decode_sdk_armor(armor, passphrase)
+    except sdk_armor.SdkPassphraseError as exc:
+        raise WrongPassphraseError(f"could not decrypt the exported key: {exc}") from None
+    except sdk_armor.SdkArmorError as exc:
+        raise InvalidArmorError(f"not a readable SDK private key: {exc}") from None
 
 
 def _armor_headers(params: ScryptParams, salt: bytes, nonce: bytes) -> dict[str, str]:
@@ -462,13 +482,20 @@ class Keyring:
             )
         return self._open_secret(record, data)
 
-    def export_key(self, name_or_address: str, export_passphrase: str) -> str:
-        """The key's private key as ASCII armor encrypted with export_passphrase.
+    def export_key(
+        self, name_or_address: str, export_passphrase: str, armor_format: str = "aichain"
+    ) -> str:
+        """The key's private key as ASCII armor encrypted with export_passphrase: the Cosmos
+        SDK's format (armor_format "sdk", what `simd keys import` reads) or aichain's own.
 
-        Raises KeyNotFoundError, WeakPassphraseError, WrongPassphraseError.
+        Raises KeyNotFoundError, NotLocalKeyError, WeakPassphraseError, WrongPassphraseError.
         """
+        if armor_format not in ARMOR_FORMATS:
+            raise ValueError(f"armor format must be one of {ARMOR_FORMATS}, got {armor_format!r}")
         _check_new_passphrase(export_passphrase, "export passphrase")
         key = self.private_key(name_or_address)
+        if armor_format == "sdk":
+            return sdk_armor.encode_sdk_armor(key.secret, export_passphrase) + "\n"
         return encode_armor(key.secret, export_passphrase, self.scrypt_params)
 
     def check_name_available(self, name: str, overwrite: bool = False) -> None:
@@ -533,12 +560,13 @@ class Keyring:
     def import_key(
         self, name: str, armor: str, export_passphrase: str, *, overwrite: bool = False
     ) -> KeyRecord:
-        """Stores the key inside an armor made by export_key.
+        """Stores the key inside an armor: the Cosmos SDK's (from `simd keys export`, kdf
+        bcrypt or argon2) or aichain's own (from export_key).
 
         Raises InvalidKeyNameError, KeyExistsError, InvalidArmorError, WrongPassphraseError.
         """
         self.check_name_available(name, overwrite)
-        secret = decode_armor(armor, export_passphrase)
+        secret = decode_any_armor(armor, export_passphrase)
         return self._store(name, PrivateKey(secret), None, overwrite)
 
     def add_multisig(

@@ -8,10 +8,12 @@ package main
 
 import (
 	"context"
+
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	tmcrypto "github.com/cometbft/cometbft/crypto"
 	"os"
 
 	bankv1beta1 "cosmossdk.io/api/cosmos/bank/v1beta1"
@@ -24,10 +26,13 @@ import (
 	txv1beta1 "cosmossdk.io/api/cosmos/tx/v1beta1"
 	"cosmossdk.io/x/tx/signing"
 	"cosmossdk.io/x/tx/signing/aminojson"
+	"github.com/cosmos/cosmos-sdk/codec/legacy"
 	sdkcrypto "github.com/cosmos/cosmos-sdk/crypto"
+	"github.com/cosmos/cosmos-sdk/crypto/keys/bcrypt"
 	"github.com/cosmos/cosmos-sdk/crypto/keys/multisig"
 	"github.com/cosmos/cosmos-sdk/crypto/keys/secp256k1"
 	cryptotypes "github.com/cosmos/cosmos-sdk/crypto/types"
+	"github.com/cosmos/cosmos-sdk/crypto/xsalsa20symmetric"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/anypb"
 )
@@ -94,12 +99,26 @@ func main() {
 		"passphrase": "correct horse battery",
 		"armor":      sdkcrypto.EncryptArmorPrivKey(priv, "correct horse battery", "secp256k1"),
 	}
+	// The bcrypt armor every SDK version reads (and v0.47-v0.50 write), made with the SDK's
+	// own primitives as its EncryptArmorPrivKey did before argon2.
+	salt := []byte("0123456789abcdef")
+	bkey, err := bcrypt.GenerateFromPassword(salt, []byte("correct horse battery"), sdkcrypto.BcryptSecurityParameter)
+	must(err)
+	bkey = tmcrypto.Sha256(bkey)
+	enc := xsalsa20symmetric.EncryptSymmetric(legacy.Cdc.MustMarshal(priv), bkey)
+	out["armor_bcrypt"] = map[string]string{
+		"secret_hex": hex.EncodeToString(priv.Key),
+		"passphrase": "correct horse battery",
+		"armor": sdkcrypto.EncodeArmor("TENDERMINT PRIVATE KEY",
+			map[string]string{"kdf": "bcrypt", "salt": fmt.Sprintf("%X", salt), "type": "secp256k1"}, enc),
+	}
 	if len(os.Args) == 3 {
 		text, err := os.ReadFile(os.Args[1])
 		must(err)
 		got, algo, err := sdkcrypto.UnarmorDecryptPrivKey(string(text), os.Args[2])
 		must(err)
-		out["decrypted"] = map[string]string{"secret_hex": hex.EncodeToString(got.Bytes()), "algo": algo}
+		out["python_armor"] = map[string]string{"armor": string(text), "passphrase": os.Args[2],
+			"sdk_decrypted_secret_hex": hex.EncodeToString(got.Bytes()), "algo": algo}
 	}
 
 	// Multisig: LegacyAminoPubKey bytes and address.
@@ -164,8 +183,7 @@ func main() {
 	}
 	out["amino_json"] = cases
 
-	enc := json.NewEncoder(os.Stdout)
-	enc.SetIndent("", "  ")
-	must(enc.Encode(out))
-	_ = fmt.Sprint
+	encoder := json.NewEncoder(os.Stdout)
+	encoder.SetIndent("", "  ")
+	must(encoder.Encode(out))
 }

@@ -177,7 +177,7 @@ def test_export_import_round_trip_with_env(tmp_path: Path) -> None:
     ok(run(tmp_path, "add", "alice", "--recover", input=ABANDON))
     env = {EXPORT_PASSPHRASE_ENV: "export battery"}
     armor = ok(run(tmp_path, "export", "alice", **env)).stdout
-    assert armor.startswith("-----BEGIN AICHAIN PRIVATE KEY-----")
+    assert armor.startswith("-----BEGIN TENDERMINT PRIVATE KEY-----")  # the SDK's format
     path = tmp_path / "alice.armor"
     path.write_text(armor)
     other = tmp_path / "other"
@@ -202,7 +202,8 @@ def test_import_rejects_wrong_passphrase(tmp_path: Path) -> None:
 
 def test_import_rejects_tampered_armor(tmp_path: Path) -> None:
     ok(run(tmp_path, "add", "alice"))
-    armor = ok(run(tmp_path, "export", "alice", input="export battery\n")).stdout
+    export = ("export", "alice", "--format", "aichain")
+    armor = ok(run(tmp_path, *export, input="export battery\n")).stdout
     path = tmp_path / "alice.armor"
     path.write_text(armor.replace("cipher: aes-256-gcm", "cipher: none"))
     failed(run(tmp_path, "import", "bob", str(path), input="export battery\n"), "cipher")
