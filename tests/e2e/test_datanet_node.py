@@ -2,7 +2,8 @@
 through the CLI with their bytes in the node's content store, the owner accepts some and
 rejects one (half its bond burned), publishes v1, a record's membership in v1 is proven from
 the CLI down to the light-client-checked app hash, the bytes are fetched back over the node's
-BlobService, and the worker trains on datanet:1@1 read from the chain and the content store."""
+BlobService, the worker trains on datanet:1@1 read from the chain and the content store, and
+the base model and the adapter pinned to v1 are registered and the adapter activated."""
 
 from __future__ import annotations
 
@@ -102,6 +103,33 @@ def test_datanet_lifecycle_to_a_proven_record(node: Node, tmp_path: Path) -> Non
                        "--quiet", "--device", "cpu", "--prove", "--blob-grpc", node.grpc,
                        "--output", "json")  # fmt: skip
     assert js(trained)["steps"] == 2
-    manifest = (tmp_path / "adapter").rglob("*.json")
-    cited = [p.read_text() for p in manifest]
-    assert any(f"1@1@{proven['root']}" in text for text in cited)
+    adapter = tmp_path / "adapter"
+    manifest = json.loads((adapter / "training_manifest.json").read_text())
+    assert manifest["datanet"]["ref"] == f"1@1@{proven['root']}"
+
+    # the base model and the adapter pinned to v1, files in the content store
+    def put(path: Path) -> str:
+        return js(run_cli("blob", "put", str(path), "--home", str(node.home), "-o", "json"))["hash"]
+
+    weights = put(adapter / "adapter_model.safetensors")
+    assert weights == manifest["adapter_sha256"]
+    node.cli("tx", "modelreg", "register-base", "faucet", "tiny", "--weights-hash",
+             manifest["base_model"]["sha256"], "--architecture", "tiny-gpt", "--parameters",
+             "1000", "--license", "MIT", *FEES, *OPTS)  # fmt: skip
+    node.cli("tx", "modelreg", "register-adapter", "alice", "facts-lora", "--base", "1",
+             "--weights-hash", weights, "--manifest-hash", put(adapter / "training_manifest.json"),
+             "--config-hash", put(adapter / "adapter_config.json"), "--datanet", "1@1",
+             *FEES, *OPTS)  # fmt: skip
+    wrong = node.cli("tx", "modelreg", "register-adapter", "alice", "x", "--base", "1",
+                     "--weights-hash", "ee" * 32, "--manifest-hash", "ee" * 32, "--config-hash",
+                     "ee" * 32, "--datanet", "1@1@" + "00" * 32, *FEES, *OPTS,
+                     check=False)  # fmt: skip
+    assert wrong.returncode != 0 and "modelreg/7" in wrong.stderr  # root mismatch refused
+    node.cli("tx", "modelreg", "activate", "alice", "2", *FEES, *OPTS)
+    model = js(node.cli("query", "modelreg", "model", "2", "--output", "json"))
+    assert model["status"] == "MODEL_STATUS_ACTIVE"
+    assert model["provenance"] == [
+        {"datanet_id": "1", "version": "1", "version_root": proven["root"]}
+    ]
+    lineage = js(node.cli("query", "modelreg", "lineage", "2", "--output", "json"))
+    assert [m["id"] for m in lineage["models"]] == ["2", "1"]
