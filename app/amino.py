@@ -80,8 +80,11 @@ def amino_sign_bytes(
     msgs: Sequence[Message],
     payer: str = "",
     granter: str = "",
+    unordered: bool = False,
+    timeout_timestamp: tuple[int, int] | None = None,
 ) -> bytes:
-    """The SIGN_MODE_LEGACY_AMINO_JSON sign bytes (the SDK's StdSignDoc, sorted JSON).
+    """The SIGN_MODE_LEGACY_AMINO_JSON sign bytes (the SDK's StdSignDoc, sorted JSON; SDK
+    v0.53 adds `unordered` and `timeout_timestamp` (seconds, nanos) when set).
 
     fee_amount are cosmos.base.v1beta1.Coin messages; msgs are messages or Anys packing them.
     Raises UnauthorizedError if a message has no amino name, TxDecodeError if an Any does not
@@ -102,6 +105,12 @@ def amino_sign_bytes(
     }
     if timeout_height:
         doc["timeout_height"] = str(timeout_height)
+    if unordered:
+        doc["unordered"] = True
+    if timeout_timestamp is not None:
+        if timeout_timestamp[1] < 0:
+            raise UnauthorizedError("timeout timestamp nanos must be non-negative")
+        doc["timeout_timestamp"] = _timestamp_value(*timeout_timestamp)
     return compute_sorted_json(doc).encode()
 
 

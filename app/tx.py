@@ -91,6 +91,9 @@ class DecodedTx:
     """The fee coins exactly as sent (what an amino-JSON sign doc carries)."""
     member_signatures: tuple[tuple[bytes, ...], ...] = ()
     """Per signer: a multisig's member signatures (in member order), else empty."""
+    unordered: bool = False
+    timeout_timestamp: tuple[int, int] | None = None
+    """The body's timeout timestamp (seconds, nanos) if set; covered by amino-JSON docs."""
 
 
 def tx_hash(raw: bytes) -> bytes:
@@ -177,6 +180,12 @@ def decode_tx(raw: bytes, router: Router, simulate: bool = False) -> DecodedTx:
         timeout_height=body.timeout_height,
         fee_amount=tuple(auth.fee.amount),
         member_signatures=members,
+        unordered=body.unordered,
+        timeout_timestamp=(
+            (body.timeout_timestamp.seconds, body.timeout_timestamp.nanos)
+            if body.HasField("timeout_timestamp")
+            else None
+        ),
     )
 
 
@@ -317,6 +326,8 @@ def signer_sign_bytes(
             fee_amount=tx.fee_amount,
             gas=tx.gas_limit,
             msgs=[msg for _, msg in tx.msgs],
+            unordered=tx.unordered,
+            timeout_timestamp=tx.timeout_timestamp,
         )
     return sign_doc_bytes(tx.body_bytes, tx.auth_info_bytes, chain_id, account_number)
 

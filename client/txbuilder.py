@@ -79,6 +79,12 @@ def compute_sign_bytes(tx: tx_pb2.Tx, mode: int, chain_id: str, signer: SignerDa
             msgs=list(tx.body.messages),
             payer=tx.auth_info.fee.payer,
             granter=tx.auth_info.fee.granter,
+            unordered=tx.body.unordered,
+            timeout_timestamp=(
+                (tx.body.timeout_timestamp.seconds, tx.body.timeout_timestamp.nanos)
+                if tx.body.HasField("timeout_timestamp")
+                else None
+            ),
         )
     if mode != SIGN_MODE_DIRECT:
         raise ValueError(f"sign mode {mode} is not supported; use direct or amino-json")

@@ -35,6 +35,7 @@ import (
 	"github.com/cosmos/cosmos-sdk/crypto/xsalsa20symmetric"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/anypb"
+	"google.golang.org/protobuf/types/known/timestamppb"
 )
 
 func key(seed byte) *secp256k1.PrivKey {
@@ -60,10 +61,17 @@ type aminoCase struct {
 	FeeAmount     string   `json:"fee_amount"`
 	Gas           uint64   `json:"gas"`
 	Msgs          []string `json:"msgs"` // base64 of google.protobuf.Any
+	Unordered     bool     `json:"unordered"`
+	TimeoutSecs   int64    `json:"timeout_timestamp_seconds"`
+	TimeoutNanos  int32    `json:"timeout_timestamp_nanos"`
 	SignBytes     string   `json:"sign_bytes"`
 }
 
 func aminoVector(name string, timeout uint64, memo string, fee []*basev1beta1.Coin, msgs ...proto.Message) aminoCase {
+	return aminoVectorWith(name, timeout, memo, fee, nil, msgs...)
+}
+
+func aminoVectorWith(name string, timeout uint64, memo string, fee []*basev1beta1.Coin, unordered *timestamppb.Timestamp, msgs ...proto.Message) aminoCase {
 	handler := aminojson.NewSignModeHandler(aminojson.SignModeHandlerOptions{})
 	c := aminoCase{Name: name, ChainID: "aichain-test", AccountNumber: 7, Sequence: 3,
 		TimeoutHeight: timeout, Memo: memo, Gas: 200000}
@@ -80,6 +88,10 @@ func aminoVector(name string, timeout uint64, memo string, fee []*basev1beta1.Co
 		c.Msgs = append(c.Msgs, base64.StdEncoding.EncodeToString(bz))
 	}
 	body := &txv1beta1.TxBody{Messages: anys, Memo: memo, TimeoutHeight: timeout}
+	if unordered != nil {
+		body.Unordered, body.TimeoutTimestamp = true, unordered
+		c.Unordered, c.TimeoutSecs, c.TimeoutNanos = true, unordered.Seconds, unordered.Nanos
+	}
 	auth := &txv1beta1.AuthInfo{Fee: &txv1beta1.Fee{Amount: fee, GasLimit: c.Gas}}
 	data := signing.TxData{Body: body, AuthInfo: auth}
 	signer := signing.SignerData{Address: "aic1qyqszqgpqyqszqgpqyqszqgpqyqszqgpjnp7du", ChainID: c.ChainID, AccountNumber: c.AccountNumber, Sequence: c.Sequence}
@@ -181,6 +193,9 @@ func main() {
 			&bankv1beta1.MsgMultiSend{Inputs: []*bankv1beta1.Input{{Address: addr1, Coins: []*basev1beta1.Coin{coin}}},
 				Outputs: []*bankv1beta1.Output{{Address: addr2, Coins: []*basev1beta1.Coin{coin}}}}),
 	}
+	cases = append(cases, aminoVectorWith("unordered with a timeout timestamp", 0, "", fee,
+		&timestamppb.Timestamp{Seconds: 1700000000, Nanos: 120000000},
+		&bankv1beta1.MsgSend{FromAddress: addr1, ToAddress: addr2, Amount: []*basev1beta1.Coin{coin}}))
 	out["amino_json"] = cases
 
 	encoder := json.NewEncoder(os.Stdout)

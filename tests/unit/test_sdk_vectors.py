@@ -6,6 +6,7 @@ Regenerate with `cd tests/sdkvectors && go run . > vectors.json` (see that file)
 
 from __future__ import annotations
 
+import base64
 import json
 from pathlib import Path
 
@@ -28,7 +29,7 @@ def _message_types() -> None:
 @pytest.mark.parametrize("case", VECTORS["amino_json"], ids=lambda c: c["name"])
 def test_amino_json_sign_bytes_match_the_sdk(case: dict) -> None:
     fee = [coin_pb2.Coin(denom=case["fee_denom"], amount=case["fee_amount"])]
-    msgs = [any_pb2.Any.FromString(__import__("base64").b64decode(m)) for m in case["msgs"]]
+    msgs = [any_pb2.Any.FromString(base64.b64decode(m)) for m in case["msgs"]]
     got = amino_sign_bytes(
         chain_id=case["chain_id"],
         account_number=case["account_number"],
@@ -38,6 +39,12 @@ def test_amino_json_sign_bytes_match_the_sdk(case: dict) -> None:
         fee_amount=fee if case["fee_denom"] else [],
         gas=case["gas"],
         msgs=msgs,
+        unordered=case["unordered"],
+        timeout_timestamp=(
+            (case["timeout_timestamp_seconds"], case["timeout_timestamp_nanos"])
+            if case["unordered"]
+            else None
+        ),
     )
     assert got.decode() == case["sign_bytes"]
 
