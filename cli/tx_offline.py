@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 import json
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
@@ -37,6 +38,7 @@ if TYPE_CHECKING:
     from aichain.client.txbuilder import SignerData
 
 
+@functools.cache
 def _load_types() -> None:
     """Makes every message type the chain routes known to protobuf's JSON (Any) parser."""
     import cosmos.crypto.ed25519.keys_pb2  # noqa: F401

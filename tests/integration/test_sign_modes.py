@@ -199,6 +199,24 @@ def _multi_refused(chain: Chain, key: MultisigKey, raw: bytes, error: type, matc
     assert (chain.balance(key.address), chain.account(key.address).sequence) == before
 
 
+def test_members_may_sign_direct_over_the_final_tx(chain: Chain, multi) -> None:
+    """As in the SDK, a member may sign SIGN_MODE_DIRECT: the SignDoc of the final body and
+    auth info (bit array and modes agreed beforehand); modes may be mixed."""
+    key, signer = multi
+    tx = _multisig_tx(key)
+    alice, dave = key.pubkeys.index(ALICE.pubkey), key.pubkeys.index(DAVE.pubkey)
+    modes = {alice: DIRECT, dave: AMINO}
+    placeholder = {i: (mode, b"") for i, mode in modes.items()}
+    final = tb.assemble_multisig(tx, key, signer.sequence, placeholder)
+    sigs = {}
+    for member, index in ((ALICE, alice), (DAVE, dave)):
+        doc = tb.compute_sign_bytes(final, modes[index], CHAIN_ID, signer)
+        sigs[index] = (modes[index], member.sign(doc))
+    raw = tb.tx_raw(tb.assemble_multisig(tx, key, signer.sequence, sigs))
+    result = chain.block([raw]).tx_results[0]
+    assert result.code == 0, result.log
+
+
 def test_one_of_three_is_refused(chain: Chain, multi) -> None:
     key, signer = multi
     raw = _signed_by(key, signer, [CAROL])
