@@ -95,11 +95,13 @@ def simulate_create_validator(rng: random.Random, env: SimEnv) -> SimTx | NoOp:
         rate, max_rate = ONE // 2, ONE // 4
     pubkey = signer.cons_pubkey
     taken = False
-    if rng.randrange(10) == 0:  # someone else's key: taken when that one is a validator
+    if rng.randrange(10) == 0:  # someone else's key: taken when a validator uses it
         other = env.any_account(rng)
         pubkey = other.cons_pubkey
+        # (not "when that account is a validator": it may have been created with yet another
+        # account's key, leaving its own free; the consensus index says who uses a key)
         taken = other.address != signer.address and (
-            staking.get_validator(env.ctx, other.address) is not None
+            staking.get_validator_by_cons(env.ctx, _cons(pubkey)) is not None
         )
     cons = _cons(pubkey)
     if existing is None:
