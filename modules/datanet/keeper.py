@@ -470,29 +470,24 @@ class Keeper(ViewKeeper):
     ) -> None:
         """Counts a record against the daily quotas. Raises QuotaExceededError."""
         q = datanet.quotas
-        if not (
-            q.account_bytes_per_day
-            or q.account_records_per_day
-            or q.datanet_bytes_per_day
-            or q.datanet_records_per_day
-        ):
+        scopes = []  # only limited scopes are counted (quotas are fixed at creation)
+        if q.account_bytes_per_day or q.account_records_per_day:
+            scopes.append(
+                (
+                    keys.account_usage_key(datanet.id, contributor),
+                    q.account_bytes_per_day,
+                    q.account_records_per_day,
+                    "this account",
+                )
+            )
+        if q.datanet_bytes_per_day or q.datanet_records_per_day:
+            scopes.append((keys.datanet_usage_key(datanet.id), q.datanet_bytes_per_day,
+                           q.datanet_records_per_day, "the datanet"))  # fmt: skip
+        if not scopes:
             return
         store = ctx.kv(self.store_key)
         today = compute_quota_day(ctx.time_ns)
-        for key, max_bytes, max_records, who in (
-            (
-                keys.account_usage_key(datanet.id, contributor),
-                q.account_bytes_per_day,
-                q.account_records_per_day,
-                "this account",
-            ),
-            (
-                keys.datanet_usage_key(datanet.id),
-                q.datanet_bytes_per_day,
-                q.datanet_records_per_day,
-                "the datanet",
-            ),
-        ):
+        for key, max_bytes, max_records, who in scopes:
             day, used_bytes, used_records = keys.decode_usage(store.get(key))
             if day != today:
                 used_bytes = used_records = 0
