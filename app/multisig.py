@@ -14,10 +14,11 @@ import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from cosmos.crypto.multisig import keys_pb2 as multisig_keys_pb2
 from cosmos.crypto.multisig.v1beta1 import multisig_pb2
 from cosmos.crypto.secp256k1 import keys_pb2 as secp_pb2
-from google.protobuf import any_pb2, descriptor_pb2, descriptor_pool, message_factory
-from google.protobuf.message import DecodeError, Message
+from google.protobuf import any_pb2
+from google.protobuf.message import DecodeError
 
 from aichain.app.errors import InvalidPubKeyError, TxDecodeError, UnauthorizedError
 
@@ -37,37 +38,8 @@ AMINO_PREFIX_SECP256K1 = bytes.fromhex("eb5ae987")
 """Amino prefix of "tendermint/PubKeySecp256k1"."""
 
 
-def _legacy_amino_pubkey_class() -> type[Message]:
-    """The generated LegacyAminoPubKey class, or one built from its descriptor when the
-    generated code does not include cosmos/crypto/multisig/keys.proto."""
-    try:
-        from cosmos.crypto.multisig import keys_pb2  # type: ignore[attr-defined]
-
-        return keys_pb2.LegacyAminoPubKey
-    except ImportError:
-        pass
-    pool = descriptor_pool.Default()
-    try:
-        desc = pool.FindMessageTypeByName("cosmos.crypto.multisig.LegacyAminoPubKey")
-    except KeyError:
-        proto = descriptor_pb2.FileDescriptorProto(
-            name="cosmos/crypto/multisig/keys.proto",
-            package="cosmos.crypto.multisig",
-            dependency=["google/protobuf/any.proto"],
-            syntax="proto3",
-        )
-        message = proto.message_type.add(name="LegacyAminoPubKey")
-        message.field.add(name="threshold", number=1, type=13, label=1)
-        message.field.add(
-            name="public_keys", number=2, type=11, label=3, type_name=".google.protobuf.Any"
-        )
-        pool.Add(proto)
-        desc = pool.FindMessageTypeByName("cosmos.crypto.multisig.LegacyAminoPubKey")
-    return message_factory.GetMessageClass(desc)
-
-
-LegacyAminoPubKey = _legacy_amino_pubkey_class()
-"""The cosmos.crypto.multisig.LegacyAminoPubKey message class."""
+LegacyAminoPubKey = multisig_keys_pb2.LegacyAminoPubKey
+"""The cosmos.crypto.multisig.LegacyAminoPubKey message class (generated from the pinned SDK)."""
 
 
 @dataclass(frozen=True, slots=True)

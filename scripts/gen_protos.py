@@ -36,6 +36,8 @@ ROOTS = [
     "cosmos/tx/signing/v1beta1/signing.proto",
     "cosmos/crypto/secp256k1/keys.proto",
     "cosmos/crypto/ed25519/keys.proto",
+    "cosmos/crypto/multisig/keys.proto",
+    "cosmos/crypto/multisig/v1beta1/multisig.proto",
     "cosmos/auth/v1beta1/auth.proto",
     "cosmos/auth/v1beta1/query.proto",
     "cosmos/auth/v1beta1/genesis.proto",
