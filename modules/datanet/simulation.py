@@ -288,12 +288,12 @@ def weighted_operations() -> Sequence[WeightedOperation]:
     """Datanet's operations and their default weights."""
     return (
         WeightedOperation("datanet/create", 2, simulate_create),
-        WeightedOperation("datanet/lifecycle", 4, simulate_lifecycle),
+        WeightedOperation("datanet/lifecycle", 10, simulate_lifecycle),
         WeightedOperation("datanet/contribute", 10, simulate_contribute),
         WeightedOperation("datanet/review", 8, simulate_review),
         WeightedOperation("datanet/withdraw", 2, simulate_withdraw),
         WeightedOperation("datanet/publish", 5, simulate_publish),
         WeightedOperation("datanet/pay-access", 2, simulate_pay_access),
         WeightedOperation("datanet/claim", 2, simulate_claim),
-        WeightedOperation("datanet/update-params", 5, simulate_update_params),
+        WeightedOperation("datanet/update-params", 2, simulate_update_params),
     )
