@@ -284,6 +284,18 @@ class ViewKeeper:
 
     # --- history, access, rewards -------------------------------------------------------------
 
+    def get_next_datanet_id(self, ctx: Context) -> int:
+        """The id the next datanet will get (ids count from 1)."""
+        raw = ctx.kv(self.store_key).get(keys.NEXT_DATANET_ID)
+        return keys.read_u64(raw) if raw else 1
+
+    def require_history(self, ctx: Context, datanet_id: int, seq: int) -> pb.HistoryEntry:
+        """One history entry (they are numbered 1..history_count)."""
+        raw = ctx.kv(self.store_key).get(keys.history_key(datanet_id, seq))
+        if raw is None:
+            raise RuntimeError(f"datanet {datanet_id}: history entry {seq} missing")
+        return pb.HistoryEntry.FromString(raw)
+
     def iter_history(
         self, ctx: Context, datanet_id: int, reverse: bool = False
     ) -> Iterator[pb.HistoryEntry]:
@@ -420,10 +432,8 @@ class Keeper(ViewKeeper):
 
     def create_datanet(self, ctx: Context, datanet: pb.Datanet) -> int:
         """Stores a new datanet (fields checked by the handler); returns its id."""
-        store = ctx.kv(self.store_key)
-        raw = store.get(keys.NEXT_DATANET_ID)
-        datanet_id = keys.read_u64(raw) if raw else 1
-        store.set(keys.NEXT_DATANET_ID, keys.u64(datanet_id + 1))
+        datanet_id = self.get_next_datanet_id(ctx)
+        ctx.kv(self.store_key).set(keys.NEXT_DATANET_ID, keys.u64(datanet_id + 1))
         datanet.id = datanet_id
         datanet.created_height = ctx.height
         self._record_history(ctx, datanet, datanet.owner, "create", datanet.name)

@@ -2,17 +2,50 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import TypeVar
+
 from cosmos.base.query.v1beta1 import pagination_pb2
 
 from aichain.app.context import Context
 from aichain.app.crypto import parse_account_address
 from aichain.app.errors import InvalidRequestError
-from aichain.app.pagination import paginate
+from aichain.app.pagination import DEFAULT_LIMIT, MAX_LIMIT
 from aichain.app.router import Router
 from aichain.datanet.v1 import query_pb2
 from aichain.modules.datanet import keys
 from aichain.modules.datanet.errors import RecordNotInVersionError
 from aichain.modules.datanet.keeper import ViewKeeper
+
+T = TypeVar("T")
+
+
+def page_dense(
+    first: int, last: int, page: pagination_pb2.PageRequest, fetch: Callable[[int], T]
+) -> tuple[list[T], pagination_pb2.PageResponse]:
+    """A page of a collection numbered densely from first to last (ids or positions that all
+    exist): the page's items are fetched by number, so any page costs the same wherever it
+    lies. Keys are u64 numbers; next_key is the number after the page. Raises
+    InvalidRequestError if both key and offset are set."""
+    if page.key and page.offset:
+        raise InvalidRequestError("pagination: set either key or offset, not both")
+    limit = min(page.limit or DEFAULT_LIMIT, MAX_LIMIT)
+    step = -1 if page.reverse else 1
+    if page.key:
+        start = keys.read_u64(page.key)
+    else:
+        start = last - page.offset if page.reverse else first + page.offset
+    numbers = []
+    n = start
+    while first <= n <= last and len(numbers) < limit:
+        numbers.append(n)
+        n += step
+    info = pagination_pb2.PageResponse()
+    if first <= n <= last:
+        info.next_key = keys.u64(n)
+    if page.count_total:
+        info.total = max(0, last - first + 1)
+    return [fetch(number) for number in numbers], info
 
 
 class QueryServer:
@@ -37,10 +70,9 @@ class QueryServer:
         self, ctx: Context, req: query_pb2.QueryDatanetsRequest
     ) -> query_pb2.QueryDatanetsResponse:
         """Every datanet, paginated by id."""
-        page, info = paginate(
-            lambda reverse: self.keeper.iter_datanets(ctx, reverse),
-            req.pagination,
-            lambda d: keys.u64(d.id),
+        last = self.keeper.get_next_datanet_id(ctx) - 1
+        page, info = page_dense(
+            1, last, req.pagination, lambda i: self.keeper.require_datanet(ctx, i)
         )
         return query_pb2.QueryDatanetsResponse(datanets=page, pagination=info)
 
@@ -55,11 +87,12 @@ class QueryServer:
         self, ctx: Context, req: query_pb2.QueryRecordsRequest
     ) -> query_pb2.QueryRecordsResponse:
         """A datanet's records, paginated by id. Raises DatanetNotFoundError."""
-        self.keeper.require_datanet(ctx, req.datanet_id)
-        page, info = paginate(
-            lambda reverse: self.keeper.iter_records(ctx, req.datanet_id, reverse),
+        datanet = self.keeper.require_datanet(ctx, req.datanet_id)
+        page, info = page_dense(
+            1,
+            datanet.record_count,
             req.pagination,
-            lambda r: keys.u64(r.id),
+            lambda i: self.keeper.require_record(ctx, req.datanet_id, i),
         )
         return query_pb2.QueryRecordsResponse(records=page, pagination=info)
 
@@ -75,53 +108,39 @@ class QueryServer:
         self, ctx: Context, req: query_pb2.QueryVersionsRequest
     ) -> query_pb2.QueryVersionsResponse:
         """A datanet's versions, paginated. Raises DatanetNotFoundError."""
-        self.keeper.require_datanet(ctx, req.datanet_id)
-        page, info = paginate(
-            lambda reverse: self.keeper.iter_versions(ctx, req.datanet_id, reverse),
+        datanet = self.keeper.require_datanet(ctx, req.datanet_id)
+        page, info = page_dense(
+            1,
+            datanet.latest_version,
             req.pagination,
-            lambda v: keys.u64(v.version),
+            lambda v: self.keeper.require_version(ctx, req.datanet_id, v),
         )
         return query_pb2.QueryVersionsResponse(versions=page, pagination=info)
 
     def version_records(
         self, ctx: Context, req: query_pb2.QueryVersionRecordsRequest
     ) -> query_pb2.QueryVersionRecordsResponse:
-        """A version's ordered record list, paginated by position (a key or offset jumps to
-        its position directly). Raises VersionNotFoundError."""
+        """A version's ordered record list, paginated by position. Raises
+        VersionNotFoundError."""
         found = self.keeper.require_version(ctx, req.datanet_id, req.version)
-        page = req.pagination
-        if page.key and page.offset:
-            raise InvalidRequestError("pagination: set either key or offset, not both")
-        start = page.offset
-        if page.key:
-            position = keys.read_u64(page.key)
-            start = found.size - 1 - position if page.reverse else position
-        limit = min(page.limit or 100, 1000)
-        count = max(0, min(limit, found.size - start))
-        if page.reverse:
-            positions = range(found.size - 1 - start, found.size - 1 - start - count, -1)
-        else:
-            positions = range(start, start + count)
-        entries = [
-            self.keeper.get_entry(ctx, req.datanet_id, req.version, p).to_proto() for p in positions
-        ]
-        info = pagination_pb2.PageResponse()
-        nxt = start + count
-        if nxt < found.size:
-            info.next_key = keys.u64(found.size - 1 - nxt if page.reverse else nxt)
-        if page.count_total:
-            info.total = found.size
+        entries, info = page_dense(
+            0,
+            found.size - 1,
+            req.pagination,
+            lambda p: self.keeper.get_entry(ctx, req.datanet_id, req.version, p).to_proto(),
+        )
         return query_pb2.QueryVersionRecordsResponse(entries=entries, pagination=info)
 
     def history(
         self, ctx: Context, req: query_pb2.QueryHistoryRequest
     ) -> query_pb2.QueryHistoryResponse:
         """A datanet's history, oldest first, paginated. Raises DatanetNotFoundError."""
-        self.keeper.require_datanet(ctx, req.datanet_id)
-        page, info = paginate(
-            lambda reverse: self.keeper.iter_history(ctx, req.datanet_id, reverse),
+        datanet = self.keeper.require_datanet(ctx, req.datanet_id)
+        page, info = page_dense(
+            1,
+            datanet.history_count,
             req.pagination,
-            lambda e: keys.u64(e.seq),
+            lambda seq: self.keeper.require_history(ctx, req.datanet_id, seq),
         )
         return query_pb2.QueryHistoryResponse(entries=page, pagination=info)
 

@@ -219,3 +219,34 @@ def test_pay_access_rejects_version_zero_and_claim_rejects_duplicates() -> None:
         msgs.validate_pay_access(tx_pb2.MsgPayAccess(payer=bech(1), datanet_id=1))
     with pytest.raises(DuplicateEntryError):
         msgs.validate_claim(tx_pb2.MsgClaim(contributor=bech(1), datanet_id=1, versions=[1, 1]))
+
+
+# --- dense pagination ----------------------------------------------------------------------
+
+
+def _page(**kw):
+    from cosmos.base.query.v1beta1 import pagination_pb2
+
+    from aichain.modules.datanet.query import page_dense
+
+    return page_dense(1, 10, pagination_pb2.PageRequest(**kw), lambda n: n)
+
+
+def test_page_dense_walks_forward_and_back_by_key() -> None:
+    items, info = _page(limit=4, count_total=True)
+    assert items == [1, 2, 3, 4] and keys.read_u64(info.next_key) == 5 and info.total == 10
+    items, info = _page(limit=4, key=info.next_key)
+    assert items == [5, 6, 7, 8]
+    items, info = _page(limit=4, key=info.next_key)
+    assert items == [9, 10] and info.next_key == b""
+    items, info = _page(limit=3, reverse=True)
+    assert items == [10, 9, 8] and keys.read_u64(info.next_key) == 7
+    assert _page(limit=2, offset=8)[0] == [9, 10]
+    assert _page(limit=2, offset=20)[0] == []
+
+
+def test_page_dense_rejects_key_and_offset() -> None:
+    from aichain.app.errors import InvalidRequestError
+
+    with pytest.raises(InvalidRequestError):
+        _page(key=keys.u64(2), offset=1)
