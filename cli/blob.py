@@ -77,3 +77,24 @@ def has(blob_hash: str, grpc_addr: str | None, home: Path, output: str) -> None:
     emit({"hash": blob_hash.lower(), "found": found}, output, lambda d: str(d["found"]).lower())
     if not found:
         raise SystemExit(1)
+
+
+@blob.command("serve")
+@click.option("--address", default="127.0.0.1:9095", show_default=True, help="HOST:PORT to bind.")
+@click.option("--max-size", type=click.IntRange(1), default=None, help="Largest blob accepted.")
+@home_option
+def serve(address: str, max_size: int | None, home: Path) -> None:
+    """Serve HOME/blobs over gRPC (aichain.blob.v1.BlobService) until stopped: what a worker
+    runs to serve its blobs (a node serves its own next to its gRPC)."""
+    from aichain.client.blobs import home_store
+    from aichain.node.blob_service import serve_blobs
+
+    try:
+        server, port = serve_blobs(home_store(home).root, address, max_size)
+    except OSError as exc:
+        fail(str(exc))
+    click.echo(f"serving {home_store(home).root} on port {port}", err=True)
+    try:
+        server.wait_for_termination()
+    except KeyboardInterrupt:
+        server.stop(1)

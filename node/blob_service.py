@@ -109,3 +109,17 @@ def add_blob_service(server: Any, root: Path, max_size: int | None = None) -> Bl
         )
     )
     return service
+
+
+def serve_blobs(root: Path, address: str, max_size: int | None = None) -> tuple[Any, int]:
+    """A standalone BlobService on address (port 0: any free port), for workers and clients
+    that serve a home store without running a node. Returns (started server, port)."""
+    from concurrent import futures
+
+    server = grpc.server(futures.ThreadPoolExecutor(max_workers=4, thread_name_prefix="blobs"))
+    add_blob_service(server, root, max_size)
+    port = server.add_insecure_port(address)
+    if port == 0:
+        raise OSError(f"the blob service cannot bind {address}; is the port in use?")
+    server.start()
+    return server, port

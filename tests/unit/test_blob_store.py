@@ -97,3 +97,16 @@ def test_grpc_put_rejects_too_large(served) -> None:
     client, _ = served
     with pytest.raises(BlobError, match="limit"):
         client.put(b"x" * (4 << 20))
+
+
+def test_standalone_blob_service(tmp_path: Path) -> None:
+    from aichain.node.blob_service import serve_blobs
+
+    HomeBlobStore(tmp_path / "blobs").put(DATA)
+    server, port = serve_blobs(tmp_path / "blobs", "127.0.0.1:0")
+    try:
+        client = GrpcBlobStore(f"127.0.0.1:{port}", timeout=10)
+        assert client.get(compute_blob_hash(DATA)) == DATA
+        client.close()
+    finally:
+        server.stop(None)
