@@ -3,7 +3,8 @@
 Our protos import third-party ones (cosmos.base.query.v1beta1 pagination, ...) that are never
 copied into the repo, so buf cannot build proto/ alone. This script assembles a throwaway buf
 workspace: `proto` (ours, linted with the rules of buf.yaml) next to the pinned third-party
-include roots of scripts/gen_protos.py (symlinked, used for imports only), and runs
+include roots of scripts/gen_protos.py and google/api's annotations (symlinked, used for
+imports only), and runs
 `buf lint` on our module. Exit status: buf's (0 when clean).
 
     .venv/bin/python scripts/lint_protos.py [PROTO_DIR]     (make lint-protos)
@@ -38,6 +39,13 @@ def workspace(tmp: Path, protos: Path) -> None:
     for i, root in enumerate(gen_protos.import_roots(gen_protos.read_pins())):
         (tmp / f"third_party_{i}").symlink_to(root)
         lines += [f"  - path: third_party_{i}"]
+    import google.api  # googleapis-common-protos ships google/api/*.proto beside its modules
+
+    api = Path(next(iter(google.api.__path__)))
+    (tmp / "googleapis" / "google" / "api").mkdir(parents=True)
+    for name in ("annotations.proto", "http.proto"):
+        (tmp / "googleapis" / "google" / "api" / name).symlink_to(api / name)
+    lines += ["  - path: googleapis"]
     (tmp / "buf.yaml").write_text("\n".join(lines) + "\n")
 
 
