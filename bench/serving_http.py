@@ -6,12 +6,14 @@ falls on both. Each round opens `--clients` connections at once, each streaming 
 /v1/completions (`stream_options.include_usage`, `--max-tokens` tokens, prompts and adapters
 cycled). The clients run in a separate process (aiohttp client, one event loop) so they do not
 share the server's interpreter lock. Per front:
-- tokens/s: completion tokens of all rounds / the rounds' wall time (first request sent to the
-  last [DONE]);
-- time to first token (TTFT): from sending a request to its first chunk with text, p50 / p99
-  over every request of every round;
-- batches: decoded batches per round and rows per batch (ServingService's counters), which
-  says whether the clients were batched together.
+- tokens/s: a round's completion tokens / its wall time (first request sent to the last
+  [DONE]);
+- time to first token (TTFT): from sending a request to its first chunk with text, p50 and p99
+  over the round's requests;
+- batches: decoded batches in the round and the largest one (rows), which says whether the
+  clients were batched together.
+Each figure is the median over the rounds (the machine may be shared: a round slowed by other
+work does not move a median); tok/s also shows the rounds' range.
 The before front is bench/serving_http_legacy.py, a verbatim copy of the old http.py.
 
     .venv/bin/python bench/serving_http.py [--clients 64] [--rounds 5] [--max-tokens 32]
@@ -153,57 +155,64 @@ def main(argv: list[str] | None = None) -> int:
         registry.register(adapter_id, path, digest)
     adapters = [a for a, _, _ in written]
     fronts = {"http.server (before)": LegacyServer, "aiohttp (now)": OpenAIServer}
-    figures: dict[str, dict[str, Any]] = {
-        name: {"requests": [], "wall": 0.0, "batches": 0, "rows": 0} for name in fronts
-    }
+    rounds: dict[str, list[dict[str, float]]] = {name: [] for name in fronts}
     for round_index in range(args.rounds):
         for name, front in fronts.items():
             cache = AdapterCache(registry, model, device_slots=len(adapters), host_slots=64)
             service = ServingService(
                 model, cache, max_batch=args.clients, batch_wait_s=args.batch_wait_ms / 1000
             )
+            sizes: list[int] = []
+            run_batch = service.run_batch
+
+            def recorded(batch: list, run: Any = run_batch, sizes: list = sizes) -> None:
+                sizes.append(len(batch))
+                run(batch)
+
+            service.run_batch = recorded  # type: ignore[method-assign]
             server = front(service)
             server.start()
             try:
                 service.generate(GenerationRequest(adapters[0], "warm up", max_tokens=2))
-                batches, rows = service.batches, service.rows
+                sizes.clear()
                 requests = _client_round(server.url, adapters, args.clients, args.max_tokens)
             finally:
                 server.close()
             wall = max(r["end"] for r in requests) - min(r["start"] for r in requests)
-            entry = figures[name]
-            entry["requests"] += requests
-            entry["wall"] += wall
-            entry["batches"] += service.batches - batches
-            entry["rows"] += service.rows - rows
+            tokens = sum(r["tokens"] for r in requests)
+            ttft = [r["ttft"] for r in requests]
+            rounds[name].append(
+                {
+                    "tokens_per_s": tokens / wall,
+                    "ttft_p50_ms": statistics.median(ttft) * 1e3,
+                    "ttft_p99_ms": _percentile(ttft, 0.99) * 1e3,
+                    "batches": len(sizes),
+                    "largest_batch": max(sizes),
+                }
+            )
             print(
-                f"round {round_index + 1} {name}: {sum(r['tokens'] for r in requests)} tokens "
-                f"in {wall:.2f} s, {service.batches - batches} batches",
+                f"round {round_index + 1} {name}: {tokens} tokens in {wall:.2f} s, batches {sizes}",
                 flush=True,
             )
     summary = {}
-    for name, entry in figures.items():
-        ttft = [r["ttft"] for r in entry["requests"]]
-        tokens = sum(r["tokens"] for r in entry["requests"])
-        summary[name] = {
-            "requests": len(entry["requests"]),
-            "tokens_per_s": tokens / entry["wall"],
-            "ttft_p50_ms": statistics.median(ttft) * 1e3,
-            "ttft_p99_ms": _percentile(ttft, 0.99) * 1e3,
-            "batches_per_round": entry["batches"] / args.rounds,
-            "rows_per_batch": entry["rows"] / max(entry["batches"], 1),
-        }
+    for name, figures in rounds.items():
+        summary[name] = {key: statistics.median(f[key] for f in figures) for key in figures[0]}
+        per_round = [f["tokens_per_s"] for f in figures]
+        summary[name]["tokens_per_s_range"] = (min(per_round), max(per_round))
     print(
         f"\n{args.clients} streaming clients x {args.rounds} rounds, {args.max_tokens} tokens "
         f"each, {len(adapters)} adapters, max_batch {args.clients}, batch wait "
         f"{args.batch_wait_ms:g} ms, torch threads {args.threads}"
     )
-    print("| front | tok/s | TTFT p50 ms | TTFT p99 ms | batches/round | rows/batch |")
+    print("medians over the rounds (tok/s: and the rounds' range)")
+    print("| front | tok/s | TTFT p50 ms | TTFT p99 ms | batches/round | largest batch |")
     print("|---|---:|---:|---:|---:|---:|")
     for name, s in summary.items():
+        low, high = s["tokens_per_s_range"]
         print(
-            f"| {name} | {s['tokens_per_s']:,.0f} | {s['ttft_p50_ms']:,.0f} | "
-            f"{s['ttft_p99_ms']:,.0f} | {s['batches_per_round']:.1f} | {s['rows_per_batch']:.1f} |"
+            f"| {name} | {s['tokens_per_s']:,.0f} ({low:,.0f}–{high:,.0f}) | "
+            f"{s['ttft_p50_ms']:,.0f} | {s['ttft_p99_ms']:,.0f} | {s['batches']:g} | "
+            f"{s['largest_batch']:g} |"
         )
     if args.json:
         print(json.dumps(summary))
