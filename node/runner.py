@@ -87,7 +87,10 @@ def run_node(home: Home, abci_only: bool = False, abci_address: str = "") -> int
     abci_address overrides app.toml's abci.address (empty: the home's unix socket)."""
     app_toml = read_app_toml(home.app_toml)
     abci_addr = resolve_abci_address(home, abci_address or app_toml.abci_address)
-    app = open_app(home.data_dir, app_toml.to_app_config())
+    try:
+        app = open_app(home.data_dir, app_toml.to_app_config())
+    except Exception as exc:  # a read-only, full or missing disk: say where (tests/e2e faults)
+        raise OSError(f"cannot open the app database in {home.data_dir}: {exc}") from exc
     rpc_addr = rpc_address(home)
     grpc_server = None
     if app_toml.grpc_enable:
@@ -151,7 +154,10 @@ def run_node(home: Home, abci_only: bool = False, abci_address: str = "") -> int
             grpc_server.stop(grace=1).wait()
         if not app.snapshots.wait(timeout=SNAPSHOT_WAIT_S):
             log.warning("closing the database with a snapshot still running (it is discarded)")
-        app.root.backend.close()  # type: ignore[attr-defined]
+        try:
+            app.root.backend.close()  # type: ignore[attr-defined]
+        except Exception as exc:  # after a failed write (disk full) RocksDB refuses to close
+            log.error("closing the app database: %s (the last committed block is intact)", exc)
         with contextlib.suppress(FileNotFoundError):
             home.pid_file.unlink()
 
