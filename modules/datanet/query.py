@@ -32,6 +32,11 @@ def page_dense(
     limit = min(page.limit or DEFAULT_LIMIT, MAX_LIMIT)
     step = -1 if page.reverse else 1
     if page.key:
+        if len(page.key) != 8:  # found by tests/fuzz: it reached read_u64 as an internal error
+            raise InvalidRequestError(
+                f"pagination key must be the 8-byte next_key of an earlier page, got "
+                f"{len(page.key)} bytes"
+            )
         start = keys.read_u64(page.key)
     else:
         start = last - page.offset if page.reverse else first + page.offset
