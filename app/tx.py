@@ -11,6 +11,7 @@ from cosmos.crypto.secp256k1 import keys_pb2 as secp_pb2
 from cosmos.tx.signing.v1beta1 import signing_pb2
 from cosmos.tx.v1beta1 import tx_pb2
 from google.protobuf.message import DecodeError
+from google.protobuf.unknown_fields import UnknownFieldSet
 
 from aichain.app.amino import amino_sign_bytes
 from aichain.app.coins import Coin, coins_from_proto
@@ -118,6 +119,13 @@ def decode_tx(raw: bytes, router: Router, simulate: bool = False) -> DecodedTx:
         auth = tx_pb2.AuthInfo.FromString(tx.auth_info_bytes)
     except DecodeError as exc:
         raise TxDecodeError(f"bytes are not a cosmos.tx.v1beta1.Tx: {exc}") from None
+    if len(UnknownFieldSet(tx)) or tx.SerializeToString() != raw:
+        # the signatures sit outside the signed bytes: without this, anyone relaying a tx
+        # could add a field or repeat one and so change its hash (found by tests/fuzz)
+        raise TxDecodeError(
+            "tx bytes are not the canonical encoding of a cosmos.tx.v1beta1.TxRaw (unknown, "
+            "repeated or out-of-order fields); re-encode the tx"
+        )
     if not tx.body_bytes:
         raise TxDecodeError("tx has no body")
     if body.extension_options:

@@ -51,3 +51,55 @@ def test_node_services_answer_undecodable_requests_with_invalid_argument(path: s
     finally:
         served.channel.close()
         served.server.stop(None)
+
+
+def _send_tx(chain) -> bytes:
+    from cosmos.bank.v1beta1 import tx_pb2 as bank_tx
+    from cosmos.base.v1beta1 import coin_pb2
+
+    from aichain.app.crypto import account_address
+
+    me = account_address(ALICE.address)
+    msg = bank_tx.MsgSend(
+        from_address=me, to_address=me, amount=[coin_pb2.Coin(denom="uaic", amount="5")]
+    )
+    return sign(chain, ALICE, [msg])
+
+
+@pytest.mark.parametrize(
+    ("malleate", "code"),
+    [
+        (lambda raw: raw + b"\x22\x03abc", 2),  # an unknown field appended
+        (lambda raw: b"\x0a\x01x" + raw, 2),  # body_bytes twice: the last one wins
+        (lambda raw: raw + b"\x1a\x00", 4),  # an empty signature appended: signature count
+    ],
+    ids=["unknown-field", "repeated-body", "extra-signature"],
+)
+def test_a_relayed_tx_cannot_be_given_another_hash(chain, malleate, code: int) -> None:
+    """Found by the tx fuzzer: the signatures sit outside the signed bytes, so TxRaw with an
+    unknown or repeated field decoded to the same tx under another hash (a relayer could make
+    a user's tx land under a hash the user never saw). Now refused as sdk/2."""
+    raw = _send_tx(chain)
+    assert judge(chain, raw, ALICE).code == 0
+    twisted = malleate(raw)
+    assert twisted != raw
+    result = judge(chain, twisted, ALICE)
+    assert (result.codespace, result.code) == ("sdk", code), result.log
+
+
+def test_datanet_pagination_key_of_the_wrong_length_is_invalid_argument() -> None:
+    """Found by test_requests_with_one_corrupted_field: a page key that is not 8 bytes reached
+    the key decoder and answered INTERNAL."""
+    from cosmos.base.query.v1beta1 import pagination_pb2
+
+    served = Served()
+    try:
+        route = served.chain.app.router.queries["/aichain.datanet.v1.Query/Datanets"]
+        request = route.request(pagination=pagination_pb2.PageRequest(key=b"\x00"))
+        with pytest.raises(grpc.RpcError) as caught:
+            served.channel.unary_unary(route.path)(request.SerializeToString(), timeout=10)
+        assert caught.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+        assert "pagination key" in caught.value.details()
+    finally:
+        served.channel.close()
+        served.server.stop(None)
