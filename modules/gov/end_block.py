@@ -95,7 +95,7 @@ def process_voting_period_ends(ctx: Context, keeper: Keeper) -> None:
 def execute_proposal(ctx: Context, keeper: Keeper, proposal: Proposal) -> str | None:
     """Runs a proposal's messages in order on a branch of ctx's store, as the governance
     account (each message's handler checks its authority). All succeed: the branch and their
-    events are kept, None is returned. One fails, or together they move coins out of the
+    events are kept, None is returned. One fails, or together they change the balance of the
     governance account (the deposits it escrows are not governance's to spend): nothing is
     kept, and the returned text says why."""
     router = keeper.router

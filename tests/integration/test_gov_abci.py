@@ -441,3 +441,50 @@ def test_a_proposal_cannot_spend_the_deposits_the_gov_account_holds(chain: Staki
     assert "coins of the governance account" in p.failed_reason
     assert chain.balance(BOB.address) == before
     assert chain.invariants() == []
+
+
+def test_a_model_activated_on_the_model_track_pays_its_voters_only() -> None:
+    import hashlib
+
+    from aichain.modelreg.v1 import modelreg_pb2
+    from aichain.modelreg.v1 import tx_pb2 as modelreg_tx
+
+    state = {
+        **GENESIS,
+        "modelreg": {"params": {"owner_activation": False}},
+        "gov": {
+            **GENESIS["gov"],
+            "model_track": {
+                "params": {"participation_reward": [{"denom": DENOM, "amount": "900"}]}
+            },
+        },
+    }
+    chain = StakingChain.start(
+        [(k, pk, BOND) for k, pk in VALS], [(ALICE, 10**14), (BOB, 10**14)], app_state=state
+    )
+    fund = aic_tx.MsgFundParticipationPool(depositor=addr(BOB), amount=coins(5000))
+    register = modelreg_tx.MsgRegisterBaseModel(
+        owner=addr(ALICE), name="tiny", weights_hash=hashlib.sha256(b"w").hexdigest(),
+        architecture="gpt2", parameter_count=10, license="MIT",
+    )  # fmt: skip
+    assert [r.code for r in chain.run([chain.tx(BOB, [fund]), chain.tx(ALICE, [register])])] == [
+        0,
+        0,
+    ]
+    activate = packed(modelreg_tx.MsgActivateModel(authority=GOV, model_id=1))
+    assert submit(chain, [activate], model=True) == (0, "")
+    vote_all(chain, 1, gov_pb2.VOTE_OPTION_YES, validators(2))
+    vote_all(chain, 1, gov_pb2.VOTE_OPTION_ABSTAIN, validators(3)[2:])
+    until_voting_ends(chain, 1)
+    assert proposal(chain, 1).status == gov_pb2.PROPOSAL_STATUS_PASSED
+    modelreg = chain.app.manager.module("modelreg").keeper  # type: ignore[attr-defined]
+    model = modelreg.require_model(chain.app.query_context(), 1)
+    assert model.status == modelreg_pb2.MODEL_STATUS_ACTIVE
+    gains = []
+    for k in validators(4):
+        before = chain.balance(k.address)
+        claim = aic_tx.MsgClaimParticipationReward(voter=addr(k), proposal_id=1)
+        [res] = chain.run([chain.tx(k, [claim])])
+        gains.append((res.code, chain.balance(k.address) - before))
+    assert gains == [(0, 300), (0, 300), (0, 300), (103, 0)]  # three equal voters; one did not vote
+    assert chain.invariants() == []
