@@ -7,9 +7,10 @@ block and the check-state branch between commits.
 from __future__ import annotations
 
 import heapq
+from bisect import bisect_left
 from collections.abc import Iterator
 
-from aichain.app.store.kv import KVStore
+from aichain.app.store.kv import KVStore, prefix_end
 
 _DELETED = None
 
@@ -17,11 +18,14 @@ _DELETED = None
 class CacheStore:
     """Buffers writes over a parent store; reads fall through to the parent."""
 
-    __slots__ = ("_parent", "_writes")
+    __slots__ = ("_parent", "_writes", "_sorted")
 
     def __init__(self, parent: KVStore) -> None:
         self._parent = parent
         self._writes: dict[bytes, bytes | None] = {}
+        self._sorted: list[bytes] | None = None
+        """The buffered keys in order, kept between scans until a new key is written (a
+        block's queries and tallies scan many prefixes over thousands of buffered writes)."""
 
     def get(self, key: bytes) -> bytes | None:
         """The buffered value, else the parent's."""
@@ -36,17 +40,30 @@ class CacheStore:
 
     def set(self, key: bytes, value: bytes) -> None:
         """Buffers a write."""
-        self._writes[key] = value
+        writes = self._writes
+        if self._sorted is not None and key not in writes:
+            self._sorted = None
+        writes[key] = value
 
     def delete(self, key: bytes) -> None:
         """Buffers a deletion."""
-        self._writes[key] = _DELETED
+        writes = self._writes
+        if self._sorted is not None and key not in writes:
+            self._sorted = None
+        writes[key] = _DELETED
 
     def iterate(self, prefix: bytes = b"", reverse: bool = False) -> Iterator[tuple[bytes, bytes]]:
         """Merges buffered writes over the parent's keys, in order."""
-        mine = sorted(
-            ((k, v) for k, v in self._writes.items() if k.startswith(prefix)), reverse=reverse
-        )
+        keys = self._sorted
+        if keys is None:
+            keys = self._sorted = sorted(self._writes)
+        lo = bisect_left(keys, prefix)
+        end = prefix_end(prefix)
+        hi = len(keys) if end is None else bisect_left(keys, end, lo)
+        writes = self._writes
+        mine = [(k, writes[k]) for k in keys[lo:hi]]
+        if reverse:
+            mine.reverse()
         if not mine:
             yield from self._parent.iterate(prefix, reverse)
             return
@@ -66,10 +83,12 @@ class CacheStore:
             else:
                 parent.set(key, value)
         self._writes = {}
+        self._sorted = None
 
     def discard(self) -> None:
         """Drops all buffered writes."""
         self._writes = {}
+        self._sorted = None
 
     def pending(self) -> dict[bytes, bytes | None]:
         """The buffered writes (None marks a deletion); do not mutate."""

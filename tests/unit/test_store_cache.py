@@ -135,3 +135,24 @@ def test_a_block_rewriting_the_same_values_keeps_its_nodes_cached() -> None:
     misses = root.reader.misses
     assert root.get_at(b"bank/7", 2) == b"same"
     assert root.reader.misses == misses
+
+
+def test_cache_store_scans_stay_right_as_writes_come_between_them() -> None:
+    from aichain.app.store.cache import CacheStore
+    from aichain.app.store.memory import MemStore
+
+    base = MemStore()
+    for key in (b"a/1", b"a/3", b"b/1"):
+        base.set(key, b"p")
+    branch = CacheStore(base)
+    branch.set(b"a/2", b"w")
+    assert [k for k, _ in branch.iterate(b"a/")] == [b"a/1", b"a/2", b"a/3"]
+    branch.set(b"a/0", b"w")  # a new key after a scan
+    branch.delete(b"a/3")
+    branch.set(b"a/2", b"w2")  # an overwrite keeps the order
+    assert list(branch.iterate(b"a/")) == [(b"a/0", b"w"), (b"a/1", b"p"), (b"a/2", b"w2")]
+    assert [k for k, _ in branch.iterate(b"a/", reverse=True)] == [b"a/2", b"a/1", b"a/0"]
+    assert [k for k, _ in branch.iterate()] == [b"a/0", b"a/1", b"a/2", b"b/1"]
+    branch.write()
+    assert [k for k, _ in base.iterate(b"a/")] == [b"a/0", b"a/1", b"a/2"]
+    assert list(branch.iterate(b"a/")) == [(b"a/0", b"w"), (b"a/1", b"p"), (b"a/2", b"w2")]
