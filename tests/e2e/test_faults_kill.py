@@ -54,13 +54,15 @@ def _balance(rpc: CometRPC, address: bytes) -> int:
     return int(bank_query.QueryBalanceResponse.FromString(result.value).balance.amount or 0)
 
 
-def _send(key: PrivateKey, to: bytes, amount: int, signer: SignerData) -> bytes:
+def _send(
+    key: PrivateKey, to: bytes, amount: int, signer: SignerData, chain_id: str = CHAIN_ID
+) -> bytes:
     msg = bank_tx.MsgSend(
         from_address=account_address(key.address),
         to_address=account_address(to),
         amount=coins_proto([Coin("uaic", amount)]),
     )
-    return build_tx([msg], key, signer, CHAIN_ID, [Coin("uaic", FEE)], GAS)
+    return build_tx([msg], key, signer, chain_id, [Coin("uaic", FEE)], GAS)
 
 
 @dataclass
@@ -73,6 +75,7 @@ class Sender:
     recipient: bytes
     rpc: CometRPC
     rng: random.Random
+    chain_id: str = CHAIN_ID
     sent: dict[bytes, int] = field(default_factory=dict)
     """tx hash -> amount, of every tx ever broadcast."""
     errors: list[str] = field(default_factory=list)
@@ -87,7 +90,7 @@ class Sender:
                 time.sleep(0.5)
                 continue
             amount = self.rng.randint(1, 1_000)
-            raw = _send(self.key, self.recipient, amount, signer)
+            raw = _send(self.key, self.recipient, amount, signer, self.chain_id)
             self.sent[tx_hash(raw)] = amount
             self._until_settled(raw, signer.sequence, stop)
 
@@ -176,7 +179,8 @@ def test_sigkill_the_app_twenty_times_under_load(tmp_path: Path) -> None:
         rpc = validator.client
         keys = [PrivateKey(rng.randbytes(32)) for _ in range(SENDERS)]
         recipients = [rng.randbytes(20) for _ in range(SENDERS)]
-        _fund(validator, rpc, keys)
+        assert validator.faucet is not None
+        fund(validator.faucet, rpc, keys)
         senders = [
             Sender(k, r, CometRPC(validator.rpc), random.Random(i))
             for i, (k, r) in enumerate(zip(keys, recipients, strict=True))
@@ -194,12 +198,12 @@ def test_sigkill_the_app_twenty_times_under_load(tmp_path: Path) -> None:
         stop.set()
         for t in threads:
             t.join(30)
-        _wait_mempool_empty(validator)
+        wait_mempool_empty(validator.client)
         final = validator.client.latest_height() + 2
         validator.wait_height(final, timeout=60)
         # the follower executed every block itself: it would have halted on a wrong app hash
         follower.wait_height(final, timeout=120)
-        landed = _check_exactly_once(follower.client, senders)
+        landed = check_exactly_once(follower.client, senders)
         replays = _replayed_handshakes(validator)
         print(
             f"{KILLS} kills; {replays} restarts replayed blocks the killed app had not "
@@ -211,10 +215,10 @@ def test_sigkill_the_app_twenty_times_under_load(tmp_path: Path) -> None:
         validator.stop()
 
 
-def _wait_mempool_empty(node: Node, timeout: float = 60) -> None:
-    """Waits until every tx the senders got into the mempool is in a block."""
+def wait_mempool_empty(rpc: CometRPC, timeout: float = 60) -> None:
+    """Waits until every tx the senders got into the node's mempool is in a block."""
     deadline = time.monotonic() + timeout
-    while int(node.client.call("num_unconfirmed_txs")["n_txs"]) > 0:
+    while int(rpc.call("num_unconfirmed_txs")["n_txs"]) > 0:
         assert time.monotonic() < deadline, "the mempool never drained"
         time.sleep(0.2)
 
@@ -229,12 +233,12 @@ def _replayed_handshakes(node: Node) -> int:
     return sum(int(app) < int(store) for app, store in found)
 
 
-def _fund(validator: Node, rpc: CometRPC, keys: list[PrivateKey]) -> None:
+def fund(
+    faucet: PrivateKey, rpc: CometRPC, keys: list[PrivateKey], chain_id: str = CHAIN_ID
+) -> None:
     """One multi-send from the faucet gives every sender FUNDING."""
     from cosmos.bank.v1beta1 import bank_pb2
 
-    faucet = validator.faucet
-    assert faucet is not None
     msg = bank_tx.MsgMultiSend(
         inputs=[
             bank_pb2.Input(
@@ -250,13 +254,13 @@ def _fund(validator: Node, rpc: CometRPC, keys: list[PrivateKey]) -> None:
         ],
     )
     raw = build_tx(
-        [msg], faucet, query_signer(rpc, faucet.address), CHAIN_ID, [Coin("uaic", FEE)], GAS
+        [msg], faucet, query_signer(rpc, faucet.address), chain_id, [Coin("uaic", FEE)], GAS
     )
     assert rpc.broadcast_tx_sync(raw)["code"] == 0
     assert rpc.wait_for_tx(tx_hash(raw), timeout=60)["tx_result"].get("code", 0) == 0
 
 
-def _check_exactly_once(rpc: CometRPC, senders: list[Sender]) -> int:
+def check_exactly_once(rpc: CometRPC, senders: list[Sender]) -> int:
     """Balances and sequences are what the committed txs make them, each counted once;
     returns how many txs landed."""
     total = 0

@@ -1,7 +1,12 @@
-"""A network partition on a real 4-validator localnet: one validator is cut off from the
-other three. The minority (1/4 of the power) halts, the majority (3/4, above 2/3) goes on
-making blocks, and once the network heals the cut-off validator catches up to one chain: the
-same app hash at every height.
+"""Faults on a real 4-validator localnet.
+
+A network partition: one validator is cut off from the other three. The minority (1/4 of the
+power) halts, the majority (3/4, above 2/3) goes on making blocks, and once the network heals
+the cut-off validator catches up to one chain: the same app hash at every height.
+
+Validators killed and restarted one at a time under a steady stream of txs: the other three
+(3/4 of the power) keep making blocks, each comes back to the same chain, and every
+committed tx's effect is present exactly once.
 
 The partition is a TCP proxy in the test: the other validators reach the victim only through
 it (the victim dials nobody, peer exchange is off), so cutting the proxy's connections and
@@ -11,7 +16,10 @@ refusing new ones isolates the victim without touching the host's network.
 from __future__ import annotations
 
 import json
+import os
+import random
 import selectors
+import signal
 import socket
 import threading
 import time
@@ -109,10 +117,13 @@ class PartitionProxy:
         self.listener.close()
 
 
-@pytest.fixture
-def partitioned(tmp_path: Path) -> Iterator[tuple[Localnet, PartitionProxy]]:
-    """A 4-validator localnet whose node3 the others reach only through a proxy."""
-    root = tmp_path / "net"
+@pytest.fixture(scope="module")
+def partitioned(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[tuple[Localnet, PartitionProxy]]:
+    """A 4-validator localnet whose node3 the others reach only through a proxy (shared by
+    this module's tests: a localnet takes a while to start)."""
+    root = tmp_path_factory.mktemp("partition") / "net"
     init_localnet(root, 4, base_port=free_base_port(4))
     net = load_localnet(root)
     victim = net.nodes[3]
@@ -167,3 +178,76 @@ def test_minority_halts_majority_continues_and_the_healed_net_converges(partitio
         hashes = {_app_hash(spec, height) for spec in net.nodes}
         assert len(hashes) == 1, f"app hashes differ at height {height}: {hashes}"
     print(f"cut at {cut_at}; the victim stayed at {stalled}; healed and agreed up to {target}")
+
+
+def test_validators_killed_one_at_a_time_under_load_lose_nothing(partitioned) -> None:
+    from aichain.app.crypto import PrivateKey
+    from aichain.client.keyring import Keyring
+    from aichain.node.localnet import start_node
+
+    from .test_faults_kill import Sender, check_exactly_once, fund, wait_mempool_empty
+
+    net, proxy = partitioned
+    proxy.heal()
+    rng = random.Random(21)
+    faucet = Keyring(Path(net.nodes[0].home), "test").private_key("faucet")
+    keys = [PrivateKey(rng.randbytes(32)) for _ in range(3)]
+    fund(faucet, CometRPC(net.nodes[0].rpc), keys, net.chain_id)
+    senders = [
+        Sender(k, rng.randbytes(20), CometRPC(net.nodes[0].rpc), random.Random(i), net.chain_id)
+        for i, k in enumerate(keys)
+    ]
+    stop = threading.Event()
+    threads = [threading.Thread(target=s.run, args=(stop,), daemon=True) for s in senders]
+    for t in threads:
+        t.start()
+    try:
+        for victim in net.nodes:
+            other = next(spec for spec in net.nodes if spec is not victim)
+            for sender in senders:
+                sender.rpc = CometRPC(other.rpc)  # the stream goes on through a live node
+            _kill(victim)
+            alive = Localnet(
+                net.root, net.chain_id, tuple(s for s in net.nodes if s is not victim), net.faucet
+            )
+            wait_for_height(alive, _height(other) + 3, timeout=60)  # 3/4 of the power: blocks
+            start_node(victim)
+            wait_for_height(net, _height(other) + 1, timeout=120)
+    finally:
+        stop.set()
+        for t in threads:
+            t.join(30)
+    rpc = CometRPC(net.nodes[0].rpc)
+    wait_mempool_empty(rpc)
+    final = _height(net.nodes[0]) + 2
+    wait_for_height(net, final, timeout=120)
+    assert len({_app_hash(spec, final) for spec in net.nodes}) == 1
+    landed = check_exactly_once(rpc, senders)
+    print(f"4 validators killed in turn; {landed} txs committed exactly once; heights 1..{final}")
+
+
+def _kill(spec) -> None:
+    """SIGKILLs a localnet node's app (its pid file) and waits for its CometBFT to go."""
+    home = Home(Path(spec.home))
+    pid = int((Path(spec.home) / "aichain.pid").read_text())
+    cometbft = int(home.cometbft_pid_file.read_text())
+    os.kill(pid, signal.SIGKILL)
+    for process in (pid, cometbft):
+        deadline = time.monotonic() + 10
+        while _alive(process) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        if _alive(process):
+            os.kill(process, signal.SIGKILL)  # the CometBFT child of the app we killed
+
+
+def _alive(pid: int) -> bool:
+    try:
+        if os.waitpid(pid, os.WNOHANG)[0] == pid:  # our child (start_node): reap it
+            return False
+    except ChildProcessError:
+        pass  # not our child (the app's CometBFT)
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
