@@ -182,3 +182,13 @@ def test_module_accounts_and_address_conversions(served) -> None:
     alice = account_address(ALICE.address)
     status, raw = get(f"{base}/cosmos/auth/v1beta1/bech32/{alice}")
     assert status == 200 and base64.b64decode(raw["address_bytes"]) == ALICE.address
+
+
+def test_every_query_the_app_serves_has_a_rest_route() -> None:
+    from aichain.app.app import memory_app
+
+    app = memory_app()
+    methods = served_methods(list(app.router.queries), node_services())
+    routed = {r.grpc_path for r in routes_of(methods)}
+    assert sorted(set(app.router.queries) - routed) == []  # add google.api.http to the proto
+    assert any(p.startswith("/aichain.gov.v1.Query/") for p in routed)
