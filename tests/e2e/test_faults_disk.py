@@ -24,6 +24,8 @@ from aichain.app.store.root import RootStore
 
 from .conftest import AICHAIN, Node, make_node
 
+pytestmark = pytest.mark.e2e
+
 MOUNT_SIZE = "64m"
 """Size of the tmpfs the app's database lives on."""
 

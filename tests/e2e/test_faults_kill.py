@@ -21,6 +21,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import pytest
 from cosmos.bank.v1beta1 import query_pb2 as bank_query
 from cosmos.bank.v1beta1 import tx_pb2 as bank_tx
 
@@ -33,6 +34,8 @@ from aichain.client.txbuilder import SignerData, build_tx, coins_proto
 from aichain.node.home import Home, configure_cometbft
 
 from .conftest import CHAIN_ID, Node, make_node
+
+pytestmark = pytest.mark.e2e
 
 KILLS = int(os.environ.get("AICHAIN_FAULT_KILLS", "20"))
 """SIGKILL-and-restart rounds (the issue asks for at least 20)."""
