@@ -342,6 +342,9 @@ def test_shutdown_lets_in_flight_requests_finish_within_the_grace(stack, gate) -
     running = _make_server(stack)
     model = running.service.registry.ids()[0]
     body = {"model": model, "messages": [{"role": "user", "content": "x"}], "max_tokens": 5}
+    idle = _connect(running)  # a kept-alive connection, idle when shutdown begins
+    idle.request("GET", "/health")
+    assert idle.getresponse().read()
     conn, response = _open_stream(running, body)
     assert response.readline().startswith(b"data: ")
     assert held.wait(TIMEOUT)
@@ -349,6 +352,12 @@ def test_shutdown_lets_in_flight_requests_finish_within_the_grace(stack, gate) -
     closer.start()
     _wait_until(lambda: not _accepts(running), "stopped accepting")
     assert running.draining
+    status, refused = _post(idle, "/v1/completions", {"model": model, "prompt": "hi"})
+    assert status == 503 and refused["error"]["code"] == "unavailable"
+    idle.request("GET", "/health")
+    health = idle.getresponse()
+    assert health.status == 503 and json.loads(health.read())["status"] == "draining"
+    idle.close()
     release.set()
     events = _read_events(response)
     closer.join(TIMEOUT)
