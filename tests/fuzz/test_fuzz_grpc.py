@@ -17,11 +17,12 @@ from aichain.node.grpc_server import start_grpc_server
 
 from .chain import start
 from .mutate import corrupt
+from .test_fuzz_txs import LONG
 
 GRPC = settings(
-    max_examples=150,
+    max_examples=LONG or 150,
     deadline=None,
-    derandomize=True,
+    derandomize=not LONG,
     database=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
 )
