@@ -194,7 +194,7 @@ def test_sigkill_the_app_twenty_times_under_load(tmp_path: Path) -> None:
         for _ in range(KILLS):
             before = validator.client.latest_height()
             validator.wait_height(before + 1)  # a new block: kill somewhere in the next one
-            time.sleep(rng.uniform(0.0, 0.5))
+            time.sleep(rng.uniform(0.1, 0.35))  # around the next block's execution
             _kill_app(validator)
             validator.start(wait_height=1, timeout=90)
             _app_hash_matches_next_header(validator)
