@@ -187,3 +187,23 @@ def test_cli_refuses_a_bad_weight() -> None:
     assert "MODULE/OPERATION=WEIGHT" in result.output
     result = CliRunner().invoke(cli, ["sim", "--blocks", "2", "--weight", "nope/x=1"])
     assert result.exit_code == 2 and "unknown operations" in result.output
+
+
+def test_the_app_hash_does_not_depend_on_the_hash_seed() -> None:
+    """Two processes with different PYTHONHASHSEED (set and dict iteration orders of str keys
+    differ) reach the same app hash: no consensus path depends on an unordered iteration."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    aichain = str(Path(sys.executable).parent / "aichain")
+    finals = set()
+    for hash_seed in ("1", "2"):
+        env = {**os.environ, "PYTHONHASHSEED": hash_seed}
+        out = subprocess.run(
+            [aichain, "sim", "--blocks", "40", "--seed", "5", "--no-export"],
+            capture_output=True, text=True, env=env, timeout=300, check=True,
+        ).stdout  # fmt: skip
+        finals.add(next(line for line in out.splitlines() if line.startswith("final app hash")))
+    assert len(finals) == 1, finals
