@@ -111,3 +111,23 @@ def test_a_tx_past_its_timeout_height_is_refused(chain) -> None:
         [_send()], ALICE, signer, CHAIN_ID, [], 200_000, timeout_height=chain.height + 5
     )
     assert effect(chain, [in_time]).tx_results[0].code == 0
+
+
+def test_a_fresh_home_serves_everything_but_p2p_on_loopback_only(tmp_path) -> None:
+    """`aichain init` defaults: CometBFT RPC, gRPC, REST and metrics bind 127.0.0.1, pprof is
+    off, ABCI is the home's owner-only unix socket; only P2P listens on every interface (peers
+    must reach a validator)."""
+    import tomllib
+
+    from aichain.node.init import init_home
+
+    home = init_home(tmp_path / "home", "m", "aichain-sec")
+    comet = tomllib.loads((home.root / "config" / "config.toml").read_text())
+    app = tomllib.loads(home.app_toml.read_text())
+    assert comet["rpc"]["laddr"] == "tcp://127.0.0.1:26657"
+    assert comet["rpc"]["pprof_laddr"] == ""
+    assert comet["p2p"]["laddr"] == "tcp://0.0.0.0:26656"
+    assert app["grpc"]["address"].startswith("127.0.0.1:")
+    assert app["api"]["address"].startswith("tcp://127.0.0.1:")
+    assert app["telemetry"]["address"].startswith("tcp://127.0.0.1:")
+    assert app["abci"]["address"] == ""  # the unix socket run/abci.sock
