@@ -52,7 +52,8 @@ from aichain.gpu_worker.attribution.counterfactual import (  # noqa: E402
     RetrainRecipe,
     compute_contributor_scores,
     compute_lds,
-    compute_lds_truth,
+    compute_lds_logprobs,
+    compute_lds_masks,
     compute_loco,
     compute_spearman,
     compute_training_texts,
@@ -82,7 +83,7 @@ from aichain.gpu_worker.attribution.influence_math import (  # noqa: E402
 from aichain.gpu_worker.attribution.token_gain import (  # noqa: E402
     compute_byte_weights,
     compute_gain_coverage,
-    compute_output_logprobs,
+    compute_sequence_logprobs,
     compute_weighted_span_scores,
 )
 from aichain.gpu_worker.datanet import DirectoryDatanet  # noqa: E402
@@ -101,7 +102,7 @@ from aichain.gpu_worker.tiny_model import (  # noqa: E402
     load_base_model,
 )
 
-CACHE_FORMAT = 2
+CACHE_FORMAT = 3
 """Bumped whenever what a cached run holds changes."""
 WORD = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 """Words of the lexical baselines (lower-cased; hyphenated values stay one word)."""
@@ -171,9 +172,12 @@ def score_answers(
         layers_exact = compute_layer_scores(grads, query, exact)
         hits, t_span = _timed(span.index.dense_spans, output.encode("utf-8"), span.min_span)
         span_v1, _ = span.score(prompt, output)
-        (lora_lp, base_lp, lengths), t_lp = _timed(
-            compute_output_logprobs, model, tokenizer, prompt, output
-        )
+        parts, t_lp = _timed(compute_sequence_logprobs, model, tokenizer, prompt, output)
+        lora_lp, base_lp, lengths = parts["output"]
+        p_lora, p_base, p_lengths = parts["prompt"]
+        p_bytes = prompt.encode("utf-8")
+        p_gain_w = compute_byte_weights(np.maximum(p_lora - p_base, 0.0), p_lengths, len(p_bytes))
+        p_hits = span.index.dense_spans(p_bytes, span.min_span)
         n_bytes = len(output.encode("utf-8"))
         gain_w = compute_byte_weights(np.maximum(lora_lp - base_lp, 0.0), lengths, n_bytes)
         surprisal_w = compute_byte_weights(-base_lp, lengths, n_bytes)
@@ -199,6 +203,13 @@ def score_answers(
                     hits, surprisal_w, len(records)
                 ).tolist(),
                 "gain-coverage": compute_gain_coverage(hits, gain_w),
+                "span-gain-prompt": (
+                    gain + compute_weighted_span_scores(p_hits, p_gain_w, len(records))
+                ).tolist(),
+                "gain-coverage-prompt": compute_gain_coverage(
+                    hits + [dataclasses.replace(h, start=h.start + n_bytes) for h in p_hits],
+                    np.concatenate([gain_w, p_gain_w]),
+                ),
                 "tfidf": tfidf.scores(output).tolist(),
                 "tfidf-prompt": tfidf.scores(prompt + " " + output).tolist(),
                 "bm25": bm25.scores(output).tolist(),
@@ -215,6 +226,22 @@ def score_answers(
     return items
 
 
+def _cached(path: Path, compute):  # noqa: ANN001, ANN202
+    """JSON of path, or compute() written there first (so an interrupted run resumes)."""
+    if path.is_file():
+        return json.loads(path.read_text())
+    value = compute()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(value))
+    tmp.replace(path)
+    return value
+
+
+LDS_CHUNK = 10
+"""LDS retrains cached together (a resumed run redoes at most this many)."""
+
+
 def build_run(
     args: argparse.Namespace,
     base_state: dict,
@@ -223,7 +250,11 @@ def build_run(
     seed: int,
     recipe: RetrainRecipe,
 ) -> dict[str, Any]:
-    """Datanet, deployed adapter, answers, component scores, LOCO and LDS of one setting/seed."""
+    """Datanet, deployed adapter, answers, component scores, LOCO and LDS of one setting/seed.
+
+    Cached in stages under --cache-dir (answers and scores, each LOCO training seed, each chunk
+    of LDS retrains), so an interrupted run resumes where it stopped.
+    """
     lds_seeds = args.lds_on_seeds
     subsets = args.lds_subsets if lds_seeds is None or seed in lds_seeds else 0
     key = json.dumps(
@@ -236,16 +267,11 @@ def build_run(
             args.records_per_contributor,
             args.queries_per_contributor,
             args.max_new_tokens,
-            args.loco_seeds,
-            subsets,
-            args.lds_steps,
             args.pretrain_steps,
         ],
         sort_keys=True,
     )
-    cache = args.cache_dir / f"truth-{hashlib.sha256(key.encode()).hexdigest()[:16]}.json"
-    if cache.is_file():
-        return json.loads(cache.read_text())
+    stem = f"truth-{setting}-{seed}-{hashlib.sha256(key.encode()).hexdigest()[:12]}"
     started = time.monotonic()
     with tempfile.TemporaryDirectory() as tmp:
         data = Path(tmp) / "datanet"
@@ -259,53 +285,89 @@ def build_run(
         )
         records = DirectoryDatanet(data).load_records()
         queries = load_queries(data)
-        seeds = list(range(args.loco_seeds))
-        model = train_counterfactual(
-            base_state, tokenizer, compute_training_texts(records), recipe, seeds[0]
-        )
-        compute_training_features(model, tokenizer, records, Path(tmp) / "features")
-        answers = []
-        for q in queries:
-            answer = generate_greedy(model, tokenizer, q["prompt"], args.max_new_tokens)
-            if answer.strip():
-                answers.append((q, answer, "gen"))
-        for q in queries:  # the reference answer: the planted completion itself
-            answers.append((q, q["expected_completion"], "ref"))
-        pairs = [(q["prompt"], a) for q, a, _ in answers]
-        items = score_answers(model, tokenizer, records, Path(tmp) / "features", pairs)
-    print(f"  {setting} seed {seed}: answered and scored; LOCO retrains ...", flush=True)
-    loco = compute_loco(base_state, tokenizer, records, pairs, recipe, seeds)
+
+        def answer_and_score() -> dict[str, Any]:
+            model = train_counterfactual(
+                base_state, tokenizer, compute_training_texts(records), recipe, 0
+            )
+            compute_training_features(model, tokenizer, records, Path(tmp) / "features")
+            answers = []
+            for q in queries:
+                answer = generate_greedy(model, tokenizer, q["prompt"], args.max_new_tokens)
+                if answer.strip():
+                    answers.append((q, answer, "gen"))
+            for q in queries:  # the reference answer: the planted completion itself
+                answers.append((q, q["expected_completion"], "ref"))
+            pairs = [(q["prompt"], a) for q, a, _ in answers]
+            return {
+                "answers": [
+                    {
+                        "prompt": q["prompt"],
+                        "answer": a,
+                        "expected": q["expected_contributor"],
+                        "expected_completion": q["expected_completion"],
+                        "mode": mode,
+                    }
+                    for q, a, mode in answers
+                ],
+                "items": score_answers(model, tokenizer, records, Path(tmp) / "features", pairs),
+            }
+
+        scores_path = args.cache_dir / f"{stem}-scores.json"
+        if args.lds_only and not scores_path.is_file():
+            raise SystemExit(f"--lds-only: {scores_path} is not there yet; run without it first")
+        scored = _cached(scores_path, answer_and_score)
+    pairs = [(a["prompt"], a["answer"]) for a in scored["answers"]]
+    contributors = sorted({r.contributor for r in records})
+    effects, full = [], []
+    for loco_seed in range(0 if args.lds_only else args.loco_seeds):
+
+        def loco(s: int = loco_seed) -> dict[str, Any]:
+            result = compute_loco(base_state, tokenizer, records, pairs, recipe, [s])
+            return {"effects": result.effects[0].tolist(), "full": result.full_logprobs[0].tolist()}
+
+        part = _cached(args.cache_dir / f"{stem}-loco-{loco_seed}.json", loco)
+        effects.append(part["effects"])
+        full.append(part["full"])
+        print(f"  {setting} seed {seed}: LOCO training seed {loco_seed} done", flush=True)
     half_recipe = dataclasses.replace(recipe, steps=args.lds_steps)
-    masks, logprobs = compute_lds_truth(
-        base_state, tokenizer, records, pairs, half_recipe, subsets, seed=1000
-    )
+    masks = compute_lds_masks(len(records), subsets, 1000)
+    logprobs: list[list[float]] = []
+    firsts = list(range(0, subsets, LDS_CHUNK))
+    if args.lds_only:  # a helper process: start from the last chunk, skip finished ones
+        firsts = firsts[::-1]
+    for first in firsts:
+        rows = masks[first : first + LDS_CHUNK]
+        path = args.cache_dir / f"{stem}-lds-{args.lds_steps}-{first}-{len(rows)}.json"
+        if args.no_new_lds and not path.is_file():
+            masks = masks[:first]
+            break
+
+        def chunk(rows: np.ndarray = rows, first: int = first) -> list[list[float]]:
+            seeds = [1000 + first + j for j in range(len(rows))]
+            return compute_lds_logprobs(
+                base_state, tokenizer, records, pairs, half_recipe, rows, seeds
+            ).tolist()
+
+        logprobs += _cached(path, chunk)
+        print(f"  {setting} seed {seed}: LDS {first + len(rows)}/{subsets}", flush=True)
     run = {
         "setting": setting,
         "seed": seed,
         "records": len(records),
         "record_contributors": [r.contributor for r in records],
-        "contributors": list(loco.contributors),
-        "answers": [
-            {
-                "prompt": q["prompt"],
-                "answer": a,
-                "expected": q["expected_contributor"],
-                "expected_completion": q["expected_completion"],
-                "mode": mode,
-            }
-            for q, a, mode in answers
-        ],
-        "items": items,
-        "loco_effects": loco.effects.tolist(),
-        "loco_full_logprobs": loco.full_logprobs.tolist(),
+        "contributors": contributors,
+        "answers": scored["answers"],
+        "items": scored["items"],
+        "loco_effects": effects,
+        "loco_full_logprobs": full,
         "lds_masks": masks.astype(int).tolist(),
-        "lds_logprobs": logprobs.tolist(),
+        "lds_logprobs": logprobs if logprobs else np.zeros((0, len(pairs))).tolist(),
         "seconds": round(time.monotonic() - started, 1),
     }
-    args.cache_dir.mkdir(parents=True, exist_ok=True)
-    cache.write_text(json.dumps(run))
     print(
-        f"  {setting} seed {seed}: {len(records)} records, {len(pairs)} answers, {run['seconds']}s",
+        f"  {setting} seed {seed}: {len(records)} records, {len(pairs)} answers, "
+        f"{len(masks)} LDS subsets, {run['seconds']}s",
         flush=True,
     )
     return run
@@ -337,14 +399,15 @@ def method_scores(item: dict[str, Any], dev: bool) -> dict[str, np.ndarray]:
     """Every method's record scores for one answer (dev adds the candidate variants)."""
     a = {k: np.asarray(v) for k, v in item.items() if isinstance(v, list)}
     cov = float(item["gain-coverage"])
+    cov_p = float(item["gain-coverage-prompt"])
     v2 = a[INFLUENCE_V2]
     out = {
         "lora-influence-v1": a["influence-datainf"],
         "span-match-v1": a["span-v1"],
         "blend-v1": compute_blend_scores(a["influence-datainf"], a["span-v1"], DEFAULT_BLEND_ALPHA),
         "lora-influence-v2": v2,
-        "span-gain-v1": a["span-gain"],
-        "blend-v2": compute_blend_v2(v2, a["span-gain"], cov, DEFAULT_BLEND_V2_GAMMA),
+        "span-gain-v1": a["span-gain-prompt"],
+        "blend-v2": compute_blend_v2(v2, a["span-gain-prompt"], cov_p, DEFAULT_BLEND_V2_GAMMA),
         "baseline TracIn": a["tracin"],
         "baseline TF-IDF": a["tfidf"],
         "baseline TF-IDF (+prompt)": a["tfidf-prompt"],
@@ -361,6 +424,11 @@ def method_scores(item: dict[str, Any], dev: bool) -> dict[str, np.ndarray]:
             "span-surprisal",
         ):
             out[f"dev {name}"] = a[name]
+        out["dev span-gain output only"] = a["span-gain"]
+        for gamma in (0.0, 0.5, 1.0, 2.0):
+            out[f"dev mix-prompt {INFLUENCE_V2} cov^{gamma}"] = compute_blend_v2(
+                a[INFLUENCE_V2], a["span-gain-prompt"], cov_p, gamma
+            )
         for infl in ("influence-datainf", INFLUENCE_V2):
             for gamma in (0.5, 1.0, 2.0):
                 out[f"dev mix {infl} cov^{gamma}"] = compute_blend_v2(
@@ -533,10 +601,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--settings", default=",".join(SETTINGS))
     parser.add_argument("--seeds", default=None, help="override the seeds (comma-separated)")
     parser.add_argument("--contributors", type=int, default=8)
-    parser.add_argument("--records-per-contributor", type=int, default=4)
+    parser.add_argument("--records-per-contributor", type=int, default=2)
     parser.add_argument("--queries-per-contributor", type=int, default=2)
-    parser.add_argument("--steps", type=int, default=80)
-    parser.add_argument("--lr", type=float, default=1e-2)
+    parser.add_argument("--steps", type=int, default=48)
+    parser.add_argument("--batch-size", type=int, default=4)
+    parser.add_argument("--lr", type=float, default=1.5e-2)
     parser.add_argument("--loco-seeds", type=int, default=3)
     parser.add_argument("--lds-subsets", type=int, default=50)
     parser.add_argument(
@@ -548,6 +617,16 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     )
     parser.add_argument(
         "--lds-on-seeds", default=None, help="run LDS only for these seeds (default: all)"
+    )
+    parser.add_argument(
+        "--lds-only",
+        action="store_true",
+        help="helper: compute only LDS retrains (last chunk first) into the cache, no report",
+    )
+    parser.add_argument(
+        "--no-new-lds",
+        action="store_true",
+        help="report with the LDS retrains already cached, training no new ones",
     )
     parser.add_argument("--pretrain-steps", type=int, default=400)
     parser.add_argument("--max-new-tokens", type=int, default=24)
@@ -582,7 +661,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     unknown = set(settings) - set(SETTINGS)
     if unknown:
         raise SystemExit(f"unknown settings {sorted(unknown)}: expected some of {SETTINGS}")
-    recipe = RetrainRecipe(steps=args.steps, lr=args.lr)
+    recipe = RetrainRecipe(steps=args.steps, lr=args.lr, batch_size=args.batch_size)
     tokenizer = build_tiny_tokenizer()
     started = time.monotonic()
     base_state = pretrained_state(args.cache_dir, args.pretrain_steps)
@@ -591,6 +670,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         for setting in settings
         for seed in seeds
     ]
+    if args.lds_only:
+        return {}
     report = {
         "quick": args.quick,
         "dev": args.dev,

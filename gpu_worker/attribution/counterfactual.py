@@ -164,6 +164,35 @@ def compute_loco(
     return LocoResult(contributors, tuple(seeds), effects, full)
 
 
+def compute_lds_masks(n_records: int, subsets: int, seed: int) -> np.ndarray:
+    """subsets x n_records boolean masks, each keeping a random half of the records."""
+    rng = np.random.default_rng(seed)
+    masks = np.zeros((subsets, n_records), dtype=bool)
+    for j in range(subsets):
+        masks[j, rng.choice(n_records, size=n_records // 2, replace=False)] = True
+    return masks
+
+
+def compute_lds_logprobs(
+    base_state: dict[str, Any],
+    tokenizer: Any,
+    records: Sequence[Any],
+    pairs: Sequence[tuple[str, str]],
+    recipe: RetrainRecipe,
+    masks: np.ndarray,
+    seeds: Sequence[int],
+) -> np.ndarray:
+    """Answer log-likelihoods (masks x answers) of a retrain on each mask's records."""
+    if len(seeds) != len(masks):
+        raise AttributionError("one training seed per mask is needed")
+    logprobs = np.zeros((len(masks), len(pairs)))
+    for j, (mask, seed) in enumerate(zip(masks, seeds, strict=True)):
+        texts = compute_training_texts(records, keep=mask)
+        model = train_counterfactual(base_state, tokenizer, texts, recipe, seed)
+        logprobs[j] = compute_answer_logprobs(model, tokenizer, pairs)
+    return logprobs
+
+
 def compute_lds_truth(
     base_state: dict[str, Any],
     tokenizer: Any,
@@ -173,17 +202,11 @@ def compute_lds_truth(
     subsets: int,
     seed: int,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """(masks: subsets x records, logprobs: subsets x answers) of random half retrains."""
-    rng = np.random.default_rng(seed)
-    n = len(records)
-    masks = np.zeros((subsets, n), dtype=bool)
-    logprobs = np.zeros((subsets, len(pairs)))
-    for j in range(subsets):
-        masks[j, rng.choice(n, size=n // 2, replace=False)] = True
-        texts = compute_training_texts(records, keep=masks[j])
-        model = train_counterfactual(base_state, tokenizer, texts, recipe, seed + j)
-        logprobs[j] = compute_answer_logprobs(model, tokenizer, pairs)
-    return masks, logprobs
+    """(masks: subsets x records, logprobs: subsets x answers) of random half retrains
+    (mask j is trained with training seed seed + j)."""
+    masks = compute_lds_masks(len(records), subsets, seed)
+    seeds = [seed + j for j in range(subsets)]
+    return masks, compute_lds_logprobs(base_state, tokenizer, records, pairs, recipe, masks, seeds)
 
 
 def compute_ranks(values: np.ndarray) -> np.ndarray:

@@ -66,8 +66,10 @@ the influence softmax when it has none.
 """
 
 
-DEFAULT_BLEND_V2_GAMMA = 1.0
-"""blend-v2 gives the span-gain distribution weight coverage ** gamma (chosen on dev seeds)."""
+DEFAULT_BLEND_V2_GAMMA = 0.0
+"""blend-v2 gives the span-gain distribution weight coverage ** gamma. Chosen on the dev seeds
+(bench/attribution_truth.py --dev) from 0, 0.5, 1 and 2: every gamma > 0 (influence mixed in)
+lowered the mean LOCO rho, so at 0 span-gain decides whenever it has evidence."""
 
 
 class Engine(Protocol):
@@ -151,8 +153,8 @@ def compute_adaptive_blend_scores(
     verbatim is paid by span evidence, one whose gain they do not hold (a paraphrase, a new
     format) by influence. Without any span evidence the result is q_influence alone (w = 0).
     """
-    if not 0.0 <= coverage <= 1.0 or not gamma > 0:
-        raise AttributionError(f"need coverage in [0, 1] and gamma > 0, got {coverage}, {gamma}")
+    if not 0.0 <= coverage <= 1.0 or not gamma >= 0:
+        raise AttributionError(f"need coverage in [0, 1] and gamma >= 0, got {coverage}, {gamma}")
     q_infl = compute_standardised_softmax(influence)
     p_gain = compute_normalised(gain_spans)
     if p_gain.shape != q_infl.shape:
@@ -431,11 +433,13 @@ class LoraInfluenceV2Engine(LoraInfluenceEngine):
 class SpanGainEngine(_BaseEngine):
     """span-gain-v1: span-match-v1's hits, each worth the likelihood the adapter added there.
 
-    For the answer's tokens, gain = max(0, log p_adapter - log p_base) (the same model with
-    the adapter off), spread over each token's bytes. A hit (an n-gram or longest match found
-    in the records) is worth the gain of the bytes it covers, split evenly among the records
-    holding it; a record's score is the sum over its hits. Template text the base already
-    predicts earns nothing; a fact or a format that only fine-tuning taught earns the most.
+    For every token of prompt and answer, gain = max(0, log p_adapter - log p_base) (the same
+    model with the adapter off), spread over the token's bytes. A hit (an n-gram or longest
+    match of the prompt or of the answer found in the records) is worth the gain of the bytes
+    it covers, split evenly among the records holding it; a record's score is the sum over its
+    hits. Template text the base already predicts earns nothing; a fact, a name or a format
+    that only fine-tuning taught earns the most. The prompt counts because what the records
+    taught the model about the question shapes the answer (chosen on the dev seeds).
     """
 
     name = SPAN_GAIN
@@ -458,43 +462,62 @@ class SpanGainEngine(_BaseEngine):
     def score_with_coverage(
         self, prompt: str, output: str
     ) -> tuple[np.ndarray, float, dict[str, Any]]:
-        """Scores per record, the share of the gain covered by hits, and the evidence."""
+        """Scores per record, the share of the gain covered by hits, and the evidence.
+
+        Hits are searched in the prompt and in the output (separately: no hit crosses from one
+        to the other); each token's gain is taken where it stands, prompt tokens given the
+        prompt before them, output tokens given the prompt and the output before them.
+        """
         from aichain.gpu_worker.attribution.token_gain import (
             compute_byte_weights,
             compute_gain_coverage,
-            compute_output_logprobs,
+            compute_sequence_logprobs,
             compute_weighted_span_scores,
         )
 
-        data = output.encode("utf-8")
-        hits = self.span.index.dense_spans(
-            data, self.span.min_span, max_occurrences=self.span.max_occurrences
-        )
-        adapted, base, lengths = compute_output_logprobs(
+        logprobs = compute_sequence_logprobs(
             self.model, self.tokenizer, prompt, output, int(self.features.params["max_length"])
         )
-        weights = compute_byte_weights(np.maximum(adapted - base, 0.0), lengths, len(data))
         n_records = len(self.features.records)
-        scores = compute_weighted_span_scores(hits, weights, n_records)
-        coverage = compute_gain_coverage(hits, weights)
-        prefix = np.concatenate([[0.0], np.cumsum(weights)])
-        details = {
+        scores = np.zeros(n_records, dtype=np.float64)
+        covered, total = 0.0, 0.0
+        details: dict[str, Any] = {
             "min_span": self.span.min_span,
             "max_occurrences": self.span.max_occurrences,
-            "token_gain": [float(x) for x in np.maximum(adapted - base, 0.0)],
-            "coverage": coverage,
-            "spans": [
-                [
-                    h.start,
-                    h.length,
-                    h.occurrences,
-                    float(prefix[h.start + h.length] - prefix[h.start]) / len(h.records),
-                    len(h.records),
-                    [int(r) for r in h.records[:EVIDENCE_SPAN_RECORDS]],
-                ]
-                for h in hits
-            ],
         }
+        for part, text in (("prompt", prompt), ("output", output)):
+            data = text.encode("utf-8")
+            adapted, base, lengths = logprobs[part]
+            gain = np.maximum(adapted - base, 0.0)
+            weights = compute_byte_weights(gain, lengths, len(data))
+            hits = (
+                self.span.index.dense_spans(
+                    data, self.span.min_span, max_occurrences=self.span.max_occurrences
+                )
+                if data
+                else []
+            )
+            scores += compute_weighted_span_scores(hits, weights, n_records)
+            part_total = float(weights.sum())
+            covered += compute_gain_coverage(hits, weights) * part_total
+            total += part_total
+            prefix = np.concatenate([[0.0], np.cumsum(weights)])
+            details[part] = {
+                "token_gain": [float(x) for x in gain],
+                "spans": [
+                    [
+                        h.start,
+                        h.length,
+                        h.occurrences,
+                        float(prefix[h.start + h.length] - prefix[h.start]) / len(h.records),
+                        len(h.records),
+                        [int(r) for r in h.records[:EVIDENCE_SPAN_RECORDS]],
+                    ]
+                    for h in hits
+                ],
+            }
+        coverage = min(1.0, covered / total) if total > 0 else 0.0
+        details["coverage"] = coverage
         return scores, coverage, details
 
     def score(self, prompt: str, output: str) -> tuple[np.ndarray, dict[str, Any]]:
@@ -515,8 +538,8 @@ class AdaptiveBlendEngine(_BaseEngine):
         gamma: float = DEFAULT_BLEND_V2_GAMMA,
     ) -> None:
         """Blend of two engines over the same features."""
-        if not gamma > 0:
-            raise AttributionError(f"blend-v2 gamma must be positive, got {gamma}")
+        if not gamma >= 0:
+            raise AttributionError(f"blend-v2 gamma must be at least 0, got {gamma}")
         self.features = influence.features
         self.influence = influence
         self.gain = gain

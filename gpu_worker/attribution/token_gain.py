@@ -40,20 +40,33 @@ def compute_output_logprobs(
     adapter disabled. Only the output's last `max_length - 1` tokens are kept (as the
     influence engine does); the prompt is cut from the left to fit.
     """
+    whole = compute_sequence_logprobs(model, tokenizer, prompt, output, max_length)
+    return whole["output"]
+
+
+def compute_sequence_logprobs(
+    model: Any, tokenizer: Any, prompt: str, output: str, max_length: int = 256
+) -> dict[str, tuple[np.ndarray, np.ndarray, list[int]]]:
+    """{"prompt": ..., "output": ...}: (adapted, base, byte lengths) of each part's tokens.
+
+    One forward pass with the adapter on and one with it off over [BOS] prompt output (cut as
+    compute_query_sequence cuts it). A prompt token is predicted from the tokens before it, so
+    the first token of the sequence has no log-probability and is left out of "prompt".
+    """
     import torch
 
     from aichain.gpu_worker.attribution.sequences import compute_query_sequence
 
     seq = compute_query_sequence(tokenizer, prompt, output, max_length)
     ids = torch.tensor([seq.ids], dtype=torch.long, device=next(model.parameters()).device)
-    targets = ids[0, seq.context :]
+    targets = ids[0, 1:]
     was_training = model.training
     model.eval()
     try:
         with torch.no_grad():
-            adapted = model(input_ids=ids).logits[0, seq.context - 1 : -1].float()
+            adapted = model(input_ids=ids).logits[0, :-1].float()
             with model.disable_adapter():
-                base = model(input_ids=ids).logits[0, seq.context - 1 : -1].float()
+                base = model(input_ids=ids).logits[0, :-1].float()
     finally:
         model.train(was_training)
 
@@ -61,8 +74,17 @@ def compute_output_logprobs(
         logp = torch.log_softmax(logits, dim=-1)
         return logp.gather(1, targets[:, None])[:, 0].double().cpu().numpy()
 
-    out_ids = [int(x) for x in targets.tolist()]
-    return picked(adapted), picked(base), compute_token_byte_lengths(tokenizer, out_ids)
+    lora, plain = picked(adapted), picked(base)
+    split = seq.context - 1  # targets[split:] are the output's tokens
+    out_ids = [int(x) for x in targets[split:].tolist()]
+    prompt_ids = [int(x) for x in targets[:split].tolist()]
+    prompt_lengths = compute_token_byte_lengths(tokenizer, prompt_ids)
+    if tokenizer.bos_token_id is None and prompt_ids:
+        prompt_lengths = compute_token_byte_lengths(tokenizer, [int(ids[0, 0]), *prompt_ids])[1:]
+    return {
+        "prompt": (lora[:split], plain[:split], prompt_lengths),
+        "output": (lora[split:], plain[split:], compute_token_byte_lengths(tokenizer, out_ids)),
+    }
 
 
 def compute_byte_weights(

@@ -192,7 +192,7 @@ def test_span_match_credits_every_record_sharing_a_span_and_lists_them(trained) 
     # Every record of the contributor shares its "(theme: " filler (>= 8 bytes) at least.
     same = [i for i, r in enumerate(records) if r.contributor == planted.contributor]
     assert all(scores[i] > 0 for i in same)
-    assert int(np.argmax(scores)) == 13
+    assert records[int(np.argmax(scores))].contributor == planted.contributor
     rebuilt = np.zeros(len(records))
     for start, length, occurrences, weight, holders, listed in details["spans"]:
         assert 0 <= start and length >= details["min_span"] and occurrences >= holders >= 1
@@ -226,3 +226,29 @@ def test_blend_pays_records_with_verbatim_evidence_reranked_by_influence(trained
     index = {r.record_id: i for i, r in enumerate(records)}
     assert all(span[index[e.record_id]] > 0 for e in result.top if e.weight_ppm > 0)
     assert result.top[0].contributor == records[21].contributor
+
+
+def test_span_gain_credits_hits_of_prompt_and_output_with_the_adapters_gain(trained) -> None:
+    adapter, model, tokenizer, records = trained
+    engine = load_engine(adapter, "span-gain-v1", model=model, tokenizer=tokenizer)
+    planted = records[13]
+    scores, details = engine.score(planted.text[:40], planted.text[40:90])
+    assert set(details) >= {"prompt", "output", "coverage"} and 0 < details["coverage"] <= 1
+    rebuilt = np.zeros(len(records))
+    for part in ("prompt", "output"):
+        for _start, _length, _occ, credit, holders, listed in details[part]["spans"]:
+            assert credit >= 0 and len(listed) == min(holders, 16)
+            if holders <= 16:
+                rebuilt[listed] += credit
+        assert all(g >= 0 for g in details[part]["token_gain"])
+    np.testing.assert_allclose(rebuilt, scores, rtol=1e-9, atol=1e-12)
+    assert records[int(np.argmax(scores))].contributor == planted.contributor
+
+
+def test_blend_v2_without_span_evidence_is_influence_v2(trained) -> None:
+    adapter, model, tokenizer, _ = trained
+    blend = load_engine(adapter, "blend-v2", model=model, tokenizer=tokenizer)
+    scores, details = blend.score("\u2603\u2603", "\u2603\u2603 qqqq")
+    assert details["span_weight"] == 0.0 and details["coverage"] == 0.0
+    infl = np.array(details["influence_scores"])
+    assert np.array_equal(np.argsort(-scores, kind="stable"), np.argsort(-infl, kind="stable"))

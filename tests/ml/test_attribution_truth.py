@@ -181,6 +181,9 @@ def test_adaptive_blend_follows_coverage() -> None:
     assert w == 0.5 and half.sum() == pytest.approx(1.0)
     no_span, w = compute_adaptive_blend_scores(infl, np.zeros(3), coverage=1.0, gamma=1.0)
     assert w == 0.0 and int(np.argmax(no_span)) == 0
+    # gamma 0 (the default): span-gain decides whenever it has any evidence
+    tiny_cover, w = compute_adaptive_blend_scores(infl, gain, coverage=0.01, gamma=0.0)
+    assert w == 1.0 and int(np.argmax(tiny_cover)) == 2
     with pytest.raises(AttributionError, match="coverage"):
         compute_adaptive_blend_scores(infl, gain, coverage=1.5, gamma=1.0)
 
