@@ -149,7 +149,11 @@ def run_ante(
             f"maximum number of characters is {params.max_memo_characters} but received "
             f"{len(tx.memo)} characters"
         )
-    key_count = sum(info.key_count for info in tx.signer_infos)
+    key_count = (  # multisig members count each; member_signatures is set only for multisigs
+        sum(info.key_count for info in tx.signer_infos)
+        if tx.member_signatures
+        else len(tx.signer_infos)
+    )
     if max(key_count, len(tx.signatures)) > params.tx_sig_limit:
         raise TooManySignaturesError(
             f"signatures: {max(key_count, len(tx.signatures))} (multisig members count each), "

@@ -89,12 +89,15 @@ class DecodedTx:
     memo: str
     timeout_height: int
     fee_amount: tuple[coin_pb2.Coin, ...] = ()
-    """The fee coins exactly as sent (what an amino-JSON sign doc carries)."""
+    """The fee coins exactly as sent, which an amino-JSON sign doc carries (set only when a
+    signer uses amino JSON)."""
     member_signatures: tuple[tuple[bytes, ...], ...] = ()
-    """Per signer: a multisig's member signatures (in member order), else empty."""
+    """Per signer: a multisig's member signatures (in member order); empty when no signer is
+    a multisig."""
     unordered: bool = False
     timeout_timestamp: tuple[int, int] | None = None
-    """The body's timeout timestamp (seconds, nanos) if set; covered by amino-JSON docs."""
+    """The body's timeout timestamp (seconds, nanos) if set, which amino-JSON docs cover (read
+    only when a signer uses amino JSON)."""
 
 
 def tx_hash(raw: bytes) -> bytes:
@@ -153,11 +156,19 @@ def decode_tx(raw: bytes, router: Router, simulate: bool = False) -> DecodedTx:
         raise UnauthorizedError(
             f"wrong number of signatures; expected {len(infos)}, got {len(signatures)}"
         )
-    members = tuple(
-        _decode_member_signatures(info, sig, simulate)
-        for info, sig in zip(infos, signatures, strict=True)
-    )
-    if any(_uses_amino_json(info) for info in infos):
+    multisig = amino = False
+    for info in infos:  # one pass: most txs have one direct-mode single signer
+        if info.multisig is not None:
+            multisig = True
+        if info.mode != SIGN_MODE_DIRECT or info.member_modes:
+            amino = amino or _uses_amino_json(info)
+    members: tuple[tuple[bytes, ...], ...] = ()
+    if multisig:
+        members = tuple(
+            _decode_member_signatures(info, sig, simulate)
+            for info, sig in zip(infos, signatures, strict=True)
+        )
+    if amino:
         _check_amino_json_signable(body, [m for _, m in msgs])
     if len(infos) != len(signers):
         raise UnauthorizedError(
@@ -186,12 +197,12 @@ def decode_tx(raw: bytes, router: Router, simulate: bool = False) -> DecodedTx:
         payer=payer,
         memo=body.memo,
         timeout_height=body.timeout_height,
-        fee_amount=tuple(auth.fee.amount),
+        fee_amount=tuple(auth.fee.amount) if amino else (),
         member_signatures=members,
         unordered=body.unordered,
         timeout_timestamp=(
             (body.timeout_timestamp.seconds, body.timeout_timestamp.nanos)
-            if body.HasField("timeout_timestamp")
+            if amino and body.HasField("timeout_timestamp")
             else None
         ),
     )
