@@ -48,6 +48,9 @@ from aichain.modules.slashing.module import SlashingModule
 from aichain.modules.staking.hooks import MultiHooks
 from aichain.modules.staking.keeper import Keeper as StakingKeeper
 from aichain.modules.staking.module import StakingModule
+from aichain.modules.upgrade.keeper import Keeper as UpgradeKeeper
+from aichain.modules.upgrade.keeper import UpgradeHandler
+from aichain.modules.upgrade.module import UpgradeModule
 
 DEFAULT_CONFIG = AppConfig()
 """App settings when none are given (no minimum gas price: tests and benchmarks)."""
@@ -55,6 +58,7 @@ DEFAULT_CONFIG = AppConfig()
 ORDERS = Orders(
     # genutil last: its gentxs need accounts, balances and staking params in place.
     init_genesis=(
+        "upgrade",
         "auth",
         "bank",
         "mint",
@@ -67,6 +71,7 @@ ORDERS = Orders(
         "genutil",
     ),
     export_genesis=(
+        "upgrade",
         "auth",
         "bank",
         "mint",
@@ -78,8 +83,10 @@ ORDERS = Orders(
         "gov",
         "genutil",
     ),
+    # upgrade first: at a plan's height nothing else may run on an out-of-date binary;
     # mint before distribution: distribution pays out this block's provision with the fees.
     begin_block=(
+        "upgrade",
         "mint",
         "distribution",
         "slashing",
@@ -94,6 +101,7 @@ ORDERS = Orders(
     # staking last: it hands CometBFT the validator set after every change of the block;
     # gov before it, so a staking change a proposal executes is in force for that set.
     end_block=(
+        "upgrade",
         "auth",
         "bank",
         "mint",
@@ -107,6 +115,10 @@ ORDERS = Orders(
     ),
 )
 """The module orders of genesis import and export, begin-block and end-block."""
+
+UPGRADE_HANDLERS: dict[str, UpgradeHandler] = {}
+"""Upgrade name -> what this binary runs at that upgrade's height (its state migrations). A
+binary built for an upgrade registers it here; without one, the node halts at the height."""
 
 MODULE_ACCOUNTS = collect_module_accounts(
     [  # type: ignore[list-item]
@@ -163,6 +175,7 @@ def new_app(
     datanet = DatanetKeeper(keys.issue("datanet"), bank, auth)
     modelreg = ModelregKeeper(keys.issue("modelreg"), bank, auth, datanet)
     gov = GovKeeper(keys.issue("gov"), auth, bank, staking, distribution)
+    upgrade = UpgradeKeeper(keys.issue("upgrade"), UPGRADE_HANDLERS)
     staking.set_hooks(MultiHooks([DistributionHooks(distribution), SlashingHooks(slashing)]))
     keepers = AppKeepers(auth, bank, staking, distribution)
     extra = [factory(keys.issue(name), keepers, authority) for name, factory in extra_modules]
@@ -179,6 +192,7 @@ def new_app(
         DatanetModule(datanet, authority),
         ModelregModule(modelreg, authority),
         GovModule(gov, authority),
+        UpgradeModule(upgrade, authority, ORDERS.init_genesis),
         *extra,
     ]
     manager = ModuleManager(modules, with_extra_modules(ORDERS, [m.name for m in extra]))

@@ -68,6 +68,7 @@ def test_each_order_lists_every_module_exactly_once() -> None:
             "datanet",
             "modelreg",
             "gov",
+            "upgrade",
         ]  # fmt: skip
     )
     for order in (ORDERS.init_genesis, ORDERS.export_genesis, ORDERS.begin_block, ORDERS.end_block):
@@ -76,6 +77,7 @@ def test_each_order_lists_every_module_exactly_once() -> None:
     assert ORDERS.end_block[-1] == "staking"
     assert ORDERS.end_block.index("gov") < ORDERS.end_block.index("staking")
     assert ORDERS.begin_block.index("mint") < ORDERS.begin_block.index("distribution")
+    assert ORDERS.begin_block[0] == "upgrade"
 
 
 @pytest.mark.parametrize(

@@ -30,14 +30,21 @@ from aichain.cli.main import cli
 RARE = ("auth", "bank", "datanet", "distribution", "mint", "modelreg", "slashing", "staking")
 """Modules whose param changes are rare by default: the short run makes them common."""
 
-GOV_RARE = ("gov/update-params", "gov/update-model-params", "gov/fund-from-community-pool")
-"""Governance's authority messages, rare by default too."""
+AUTHORITY_RARE = (
+    "gov/update-params",
+    "gov/update-model-params",
+    "gov/fund-from-community-pool",
+    "upgrade/software-upgrade",
+    "upgrade/cancel-upgrade",
+    "distribution/community-pool-spend",
+)
+"""Other authority messages, rare by default too."""
 
 SHORT = SimConfig(
     seed=11,
     blocks=120,
     export_at=75,
-    weights={**{f"{m}/update-params": 8 for m in RARE}, **{op: 8 for op in GOV_RARE}},
+    weights={**{f"{m}/update-params": 8 for m in RARE}, **{op: 8 for op in AUTHORITY_RARE}},
 )
 """The CI configuration: under a second (about half a millisecond per operation), room for
 every module's operations."""

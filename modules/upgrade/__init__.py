@@ -1,0 +1,1 @@
+"""The upgrade module: software-upgrade plans that governance schedules and operators follow."""
