@@ -402,7 +402,7 @@ class BaseApp:
                 self.snapshots.start(pending.height, options.snapshot_keep_recent)
         if len(self._verified) > DECODE_CACHE_LIMIT:
             self._verified.clear()
-        log.info("committed height=%d app_hash=%s", pending.height, pending.app_hash.hex().upper())
+        log.debug("committed height=%d app_hash=%s", pending.height, pending.app_hash.hex().upper())
         retain = compute_retain_height(pending.height, options, self.root.earliest)
         return abci.ResponseCommit(retain_height=retain)
 
