@@ -55,7 +55,7 @@ def free_base_port(nodes: int) -> int:
     rng = random.Random()
     for _ in range(200):
         base = rng.randrange(200, 320) * 100
-        ports = [base + 100 * i + off for i in range(nodes) for off in (56, 57, 58, 90)]
+        ports = [base + 100 * i + off for i in range(nodes) for off in (17, 56, 57, 61, 90)]
         try:
             for port in ports:
                 with socket.socket() as s:
