@@ -26,6 +26,10 @@ the value at version V is the latest write at or below V (a reverse scan of the 
 
 from __future__ import annotations
 
+from aichain.app.store.keyparts import KeyPartError as KeyError_
+from aichain.app.store.keyparts import length_prefixed as _addr
+from aichain.app.store.keyparts import read_u64, u64
+
 STORE_KEY = "datanet"
 """The datanet module's store key (prefix b"datanet/" in the root store)."""
 
@@ -59,33 +63,6 @@ WEIGHTS = b"\x0d"
 """Versioned collection: contributor weight by (datanet, contributor)."""
 CLAIMS = b"\x0e"
 """Collection: a contributor's reward state by (datanet, version, contributor)."""
-
-MAX_U64 = 2**64 - 1
-"""Largest id, version, position or counter a key holds."""
-
-
-class KeyError_(ValueError):  # noqa: N801 - not the builtin KeyError
-    """A key part is out of range or a stored key is malformed (a bug, never user input)."""
-
-
-def u64(n: int) -> bytes:
-    """n as 8 big-endian bytes. Raises KeyError_ outside [0, 2^64)."""
-    if not 0 <= n <= MAX_U64:
-        raise KeyError_(f"u64 key part out of range: {n}")
-    return n.to_bytes(8, "big")
-
-
-def read_u64(raw: bytes) -> int:
-    """An 8-byte big-endian integer. Raises KeyError_ on another length."""
-    if len(raw) != 8:
-        raise KeyError_(f"expected 8 bytes, got {len(raw)}")
-    return int.from_bytes(raw, "big")
-
-
-def _addr(address: bytes) -> bytes:
-    if not 1 <= len(address) <= 255:
-        raise KeyError_(f"address of {len(address)} bytes")
-    return bytes([len(address)]) + address
 
 
 def datanet_key(datanet_id: int) -> bytes:

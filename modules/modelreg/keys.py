@@ -14,6 +14,10 @@ u64 = 8-byte big-endian; addr = len(1) | address bytes.
 
 from __future__ import annotations
 
+from aichain.app.store.keyparts import KeyPartError as KeyError_
+from aichain.app.store.keyparts import length_prefixed as _addr
+from aichain.app.store.keyparts import read_u64, u64
+
 STORE_KEY = "modelreg"
 """The modelreg module's store key."""
 
@@ -33,33 +37,6 @@ UNBONDING = b"\x06"
 """Queue: unbonding workers by completion time."""
 WEIGHTS = b"\x07"
 """Collection: model id by weights hash."""
-
-MAX_U64 = 2**64 - 1
-"""Largest id or time a key holds."""
-
-
-class KeyError_(ValueError):  # noqa: N801 - not the builtin KeyError
-    """A key part out of range (a bug, never user input)."""
-
-
-def u64(n: int) -> bytes:
-    """n as 8 big-endian bytes. Raises KeyError_ outside [0, 2^64)."""
-    if not 0 <= n <= MAX_U64:
-        raise KeyError_(f"u64 key part out of range: {n}")
-    return n.to_bytes(8, "big")
-
-
-def read_u64(raw: bytes) -> int:
-    """An 8-byte big-endian integer."""
-    if len(raw) != 8:
-        raise KeyError_(f"expected 8 bytes, got {len(raw)}")
-    return int.from_bytes(raw, "big")
-
-
-def _addr(address: bytes) -> bytes:
-    if not 1 <= len(address) <= 255:
-        raise KeyError_(f"address of {len(address)} bytes")
-    return bytes([len(address)]) + address
 
 
 def model_key(model_id: int) -> bytes:
