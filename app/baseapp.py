@@ -583,7 +583,7 @@ class BaseApp:
 
 
 def _block_info(req: abci.RequestFinalizeBlock) -> BlockInfo:
-    """The block facts modules may read (proposer, last commit votes, evidence)."""
+    """The block facts modules may read (proposer, last commit votes, evidence, hash)."""
     votes = tuple(
         VoteInfo(v.validator.address, v.validator.power, v.block_id_flag == BLOCK_ID_FLAG_COMMIT)
         for v in req.decided_last_commit.votes
@@ -600,7 +600,9 @@ def _block_info(req: abci.RequestFinalizeBlock) -> BlockInfo:
         )
         for m in req.misbehavior
     )
-    return BlockInfo(req.proposer_address, req.decided_last_commit.round, votes, misbehavior)
+    return BlockInfo(
+        req.proposer_address, req.decided_last_commit.round, votes, misbehavior, req.hash
+    )
 
 
 def _abci_validator_update(update: ValidatorUpdate) -> abci.ValidatorUpdate:

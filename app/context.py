@@ -47,6 +47,9 @@ class BlockInfo:
     last_commit_round: int = 0
     votes: tuple[VoteInfo, ...] = ()
     misbehavior: tuple[Misbehavior, ...] = ()
+    hash: bytes = b""
+    """This block's hash (RequestFinalizeBlock.hash); a module that needs the previous
+    block's hash in CheckTx too keeps it in its own store (attribution's assignment seed)."""
 
 
 @dataclass(frozen=True, slots=True)
