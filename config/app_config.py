@@ -12,6 +12,7 @@ from aichain.app.ante import parse_min_gas_prices
 from aichain.app.baseapp import DEFAULT_QUERY_GAS_LIMIT, AppConfig
 from aichain.app.store.errors import PruningConfigError
 from aichain.app.store.options import StoreOptions, parse_store_options
+from aichain.node.ratelimit import DEFAULT_BURST, DEFAULT_RATE, RateLimit
 
 DEFAULT_INDEX_EVENTS = (
     "message.action",
@@ -68,6 +69,15 @@ class AppToml:
     check_tx_runs_messages: bool = True
     """`check-tx-runs-messages`: CheckTx also runs the messages, so a tx that would fail
     (insufficient funds...) is refused before it costs a fee (docs/decisions.md)."""
+    rate_limit_rps: int = DEFAULT_RATE
+    """`rate-limit.requests-per-second`: requests one client address may sustain on the gRPC
+    server and, separately, on the REST gateway (0 = no limit)."""
+    rate_limit_burst: int = DEFAULT_BURST
+    """`rate-limit.burst`: requests one client address may send at once (its bucket's size)."""
+
+    def rate_limit(self) -> RateLimit:
+        """The per-client limit of the public servers. Raises ValueError when invalid."""
+        return RateLimit(self.rate_limit_rps, self.rate_limit_burst)
 
     def to_app_config(self) -> AppConfig:
         """The BaseApp settings these imply. Raises ValueError on a bad gas price."""
@@ -114,6 +124,10 @@ def write_app_toml(path: Path, cfg: AppToml) -> None:
             "enabled-unsafe-cors": cfg.api_enabled_unsafe_cors,
         },
         "abci": {"address": cfg.abci_address},
+        "rate-limit": {
+            "requests-per-second": cfg.rate_limit_rps,
+            "burst": cfg.rate_limit_burst,
+        },
         "min-retain-blocks": cfg.min_retain_blocks,
         "node-cache-size": cfg.node_cache_size,
         "pruning": {
@@ -146,7 +160,12 @@ def write_app_toml(path: Path, cfg: AppToml) -> None:
         "# query-gas-limit: gas one gRPC/ABCI query may use (reads are charged as in a tx);\n"
         "#   0 = unlimited.\n"
         "# node-cache-size: MiB of authenticated-tree nodes kept in memory (0 = no cache); 256\n"
-        "#   holds every internal node of a state of about 1.5 million keys.\n\n"
+        "#   holds every internal node of a state of about 1.5 million keys.\n"
+        "# rate-limit: a token bucket per client address (loopback included) on the gRPC\n"
+        "#   server and on the REST gateway, each its own: burst requests at once, then\n"
+        "#   requests-per-second sustained; beyond it REST answers 429 with Retry-After and\n"
+        "#   gRPC RESOURCE_EXHAUSTED. requests-per-second = 0 turns the limit off. Behind a\n"
+        "#   reverse proxy all clients share its address: limit there (docs/security.md).\n\n"
     )
     path.write_text(header + tomli_w.dumps(doc))
 
@@ -192,10 +211,25 @@ def read_app_toml(path: Path) -> AppToml:
         check_tx_runs_messages=bool(doc.get("check-tx-runs-messages", True)),
         query_gas_limit=int(doc.get("query-gas-limit", default.query_gas_limit)),
         index_events=_index_events(doc.get("index-events", list(default.index_events))),
+        rate_limit_rps=_int(doc, "rate-limit", "requests-per-second", default.rate_limit_rps),
+        rate_limit_burst=_int(doc, "rate-limit", "burst", default.rate_limit_burst),
     )
     try:
         cfg.to_store_options()
     except ValueError as exc:
         raise ValueError(f"{path}: {exc}") from None
     parse_min_gas_prices(cfg.minimum_gas_prices)
+    try:
+        cfg.rate_limit()
+    except ValueError as exc:
+        raise ValueError(f"{path}: {exc}") from None
     return cfg
+
+
+def _int(doc: dict[str, object], section: str, key: str, default: int) -> int:
+    """An integer setting [section] key. Raises ValueError naming it when it is not one."""
+    table = doc.get(section, {})
+    value = table.get(key, default) if isinstance(table, dict) else default
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ValueError(f"{section}.{key} must be a whole number, got {value!r}")
+    return value

@@ -44,6 +44,7 @@ from aichain.app.errors import AppError, InvalidRequestError, to_abci
 from aichain.client.rpc import RPCError
 from aichain.client.txsearch import search_txs
 from aichain.node import cosmos_convert as conv
+from aichain.node.ratelimit import ClientLimiter, grpc_peer_host, is_gateway, retry_after_seconds
 
 log = logging.getLogger("aichain.grpc")
 
@@ -587,12 +588,59 @@ class TendermintService(tm_grpc.ServiceServicer):
 # --- the server -----------------------------------------------------------------------------
 
 
+class RateLimitInterceptor(grpc.ServerInterceptor):
+    """Refuses a call with RESOURCE_EXHAUSTED (and a `retry-after` trailer, in seconds) when
+    its client address has used up its token bucket (node/ratelimit.py). Calls carrying the
+    node's own REST gateway token pass: the gateway limited their clients already."""
+
+    def __init__(self, limiter: ClientLimiter) -> None:
+        self.limiter = limiter
+
+    def intercept_service(self, continuation: Any, handler_call_details: Any) -> Any:
+        """The method's handler, wrapped to charge the caller's bucket first."""
+        handler = continuation(handler_call_details)
+        if handler is None or is_gateway(handler_call_details.invocation_metadata):
+            return handler
+        if handler.request_streaming and handler.response_streaming:
+            kind, behavior = grpc.stream_stream_rpc_method_handler, handler.stream_stream
+        elif handler.request_streaming:
+            kind, behavior = grpc.stream_unary_rpc_method_handler, handler.stream_unary
+        elif handler.response_streaming:
+            kind, behavior = grpc.unary_stream_rpc_method_handler, handler.unary_stream
+        else:
+            kind, behavior = grpc.unary_unary_rpc_method_handler, handler.unary_unary
+        limiter = self.limiter
+
+        def limited(request: Any, context: grpc.ServicerContext) -> Any:
+            client = grpc_peer_host(context.peer())
+            wait = limiter.check(client)
+            if wait > 0:
+                context.set_trailing_metadata((("retry-after", str(retry_after_seconds(wait))),))
+                context.abort(grpc.StatusCode.RESOURCE_EXHAUSTED, limiter.message(client, wait))
+            return behavior(request, context)
+
+        return kind(
+            limited,
+            request_deserializer=handler.request_deserializer,
+            response_serializer=handler.response_serializer,
+        )
+
+
 def start_grpc_server(
-    app: BaseApp, address: str, rpc: NodeRPC | None, *, max_workers: int = 8
+    app: BaseApp,
+    address: str,
+    rpc: NodeRPC | None,
+    *,
+    max_workers: int = 8,
+    limiter: ClientLimiter | None = None,
 ) -> GrpcServer:
-    """Binds address (port 0: any free port), starts serving and returns the server."""
+    """Binds address (port 0: any free port), starts serving and returns the server.
+
+    limiter, when given, rate-limits every call per client address (RateLimitInterceptor)."""
+    interceptors = [RateLimitInterceptor(limiter)] if limiter and limiter.limit.enabled else []
     server = grpc.server(
         futures.ThreadPoolExecutor(max_workers=max_workers, thread_name_prefix="grpc"),
+        interceptors=interceptors,
         options=[("grpc.so_reuseport", 0)],  # a second node on the same port must fail
     )
     services = list(query_services(list(app.router.queries)))

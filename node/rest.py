@@ -29,6 +29,13 @@ from google.api import annotations_pb2
 from google.protobuf import descriptor, descriptor_pool, json_format, symbol_database
 from google.protobuf.message import Message
 
+from aichain.node.ratelimit import (
+    GATEWAY_HEADER,
+    GATEWAY_TOKEN,
+    ClientLimiter,
+    retry_after_seconds,
+)
+
 log = logging.getLogger("aichain.rest")
 
 HEIGHT_HEADER = "x-cosmos-block-height"
@@ -248,15 +255,25 @@ async def build_request(route: Route, request: web.Request) -> Message:
 class Gateway:
     """The aiohttp application: one handler per route, each a call to the node's gRPC."""
 
-    def __init__(self, grpc_target: str, routes: Sequence[Route], cors: bool = False) -> None:
+    def __init__(
+        self,
+        grpc_target: str,
+        routes: Sequence[Route],
+        cors: bool = False,
+        limiter: ClientLimiter | None = None,
+    ) -> None:
         self.grpc_target = grpc_target
         self.routes = tuple(routes)
         self.cors = cors
+        self.limiter = limiter
         self.channel: grpc.aio.Channel | None = None
 
     def make_app(self) -> web.Application:
         """The aiohttp application serving every route."""
-        app = web.Application(client_max_size=MAX_BODY_BYTES, middlewares=[self._errors])
+        middlewares = [self._errors]
+        if self.limiter is not None and self.limiter.limit.enabled:
+            middlewares.insert(0, self._rate_limit)
+        app = web.Application(client_max_size=MAX_BODY_BYTES, middlewares=middlewares)
         by_grpc = {r.grpc_path: r for r in self.routes}
         # grpc-gateway tries the last registered pattern first (auth's bech32/{address_string}
         # wins over bech32/{address_bytes}); aiohttp tries the first, so add them reversed.
@@ -275,6 +292,23 @@ class Gateway:
     async def _close(self, _app: web.Application) -> None:
         if self.channel is not None:
             await self.channel.close()
+
+    @web.middleware
+    async def _rate_limit(self, request: web.Request, handler: Any) -> web.StreamResponse:
+        """429 with Retry-After (seconds) once the client's address has used its bucket, before
+        the request is read or sent on (node/ratelimit.py)."""
+        assert self.limiter is not None
+        client = request.remote or "unknown"
+        wait = self.limiter.check(client)
+        if wait <= 0:
+            return await handler(request)
+        response = error_response(
+            grpc.StatusCode.RESOURCE_EXHAUSTED, self.limiter.message(client, wait)
+        )
+        response.headers["Retry-After"] = str(retry_after_seconds(wait))
+        if self.cors:
+            response.headers["Access-Control-Allow-Origin"] = "*"
+        return response
 
     @web.middleware
     async def _errors(self, request: web.Request, handler: Any) -> web.StreamResponse:
@@ -302,7 +336,7 @@ class Gateway:
                 message = await build_request(route, request)
             except RestError as exc:
                 return error_response(exc.code, exc.message)
-            metadata = []
+            metadata = [(GATEWAY_HEADER, GATEWAY_TOKEN)]
             height = request.headers.get(HEIGHT_HEADER)
             if height is not None:
                 metadata.append((HEIGHT_HEADER, height))
@@ -405,12 +439,14 @@ def start_rest_server(
     address: str,
     grpc_port: int,
     cors: bool = False,
+    limiter: ClientLimiter | None = None,
 ) -> HttpThread:
     """Starts the gateway on address (tcp://HOST:PORT or HOST:PORT; port 0 picks one),
-    proxying to the gRPC server on 127.0.0.1:grpc_port."""
+    proxying to the gRPC server on 127.0.0.1:grpc_port; limiter, when given, rate-limits
+    each client address (429 with Retry-After)."""
     host, port = parse_listen(address)
     routes = routes_of(served_methods(app_query_paths, services))
-    gateway = Gateway(f"127.0.0.1:{grpc_port}", routes, cors)
+    gateway = Gateway(f"127.0.0.1:{grpc_port}", routes, cors, limiter)
     return HttpThread(gateway.make_app, host, port, "REST gateway").start()
 
 

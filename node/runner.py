@@ -18,6 +18,7 @@ import os
 import signal
 import tomllib
 from pathlib import Path
+from typing import Any
 
 from aichain.abci.address import parse_address
 from aichain.abci.errors import FatalAppError
@@ -81,6 +82,21 @@ def _is_loopback(host: str) -> bool:
         return False
 
 
+def add_rate_limit_metrics(registry: Any, *limiters: Any) -> None:
+    """aichain_grpc_rate_limited_total and aichain_rest_rate_limited_total: requests refused
+    by each server's per-client rate limit (node/ratelimit.py)."""
+    from aichain.node.metrics import Gauge
+
+    for limiter, name in zip(limiters, ("grpc", "rest"), strict=True):
+        registry.add(
+            Gauge(
+                f"{name}_rate_limited_total",
+                f"Requests the {limiter.server} refused by its per-client rate limit.",
+                lambda limiter=limiter: float(limiter.refused),
+            )
+        )
+
+
 def run_node(home: Home, abci_only: bool = False, abci_address: str = "") -> int:
     """Runs the node until stopped; returns the exit status.
 
@@ -92,11 +108,17 @@ def run_node(home: Home, abci_only: bool = False, abci_address: str = "") -> int
     except Exception as exc:  # a read-only, full or missing disk: say where (tests/e2e faults)
         raise OSError(f"cannot open the app database in {home.data_dir}: {exc}") from exc
     rpc_addr = rpc_address(home)
+    from aichain.node.ratelimit import ClientLimiter
+
+    grpc_limiter = ClientLimiter(app_toml.rate_limit(), "gRPC server")
+    rest_limiter = ClientLimiter(app_toml.rate_limit(), "REST gateway")
     grpc_server = None
     if app_toml.grpc_enable:
         from aichain.node.grpc_server import start_grpc_server
 
-        grpc_server = start_grpc_server(app, app_toml.grpc_address, CometRPC(rpc_addr))
+        grpc_server = start_grpc_server(
+            app, app_toml.grpc_address, CometRPC(rpc_addr), limiter=grpc_limiter
+        )
         from aichain.node.blob_service import add_blob_service
 
         add_blob_service(grpc_server, home.root / "blobs")  # the content store, by hash
@@ -113,6 +135,7 @@ def run_node(home: Home, abci_only: bool = False, abci_address: str = "") -> int
             app_toml.api_address,
             grpc_server.port,
             app_toml.api_enabled_unsafe_cors,
+            rest_limiter,
         )
     rest = "off" if rest_server is None else f"http://{rest_server.host}:{rest_server.port}"
     served_app, metrics_server = app, None
@@ -122,6 +145,7 @@ def run_node(home: Home, abci_only: bool = False, abci_address: str = "") -> int
 
         registry = Registry()
         served_app = InstrumentedApp(app, AppMetrics(registry, app))
+        add_rate_limit_metrics(registry, grpc_limiter, rest_limiter)
         host, port = parse_listen(app_toml.telemetry_address)
         metrics_server = HttpThread(lambda: metrics_app(registry), host, port, "metrics").start()
     metrics = (
