@@ -45,6 +45,26 @@ def encode_frame(message: Message) -> bytes:
     return encode_varint(len(payload)) + payload
 
 
+def _response_tags() -> dict[str, bytes]:
+    """Response oneof field name -> the wire tag of that field (length-delimited)."""
+    oneof = abci_pb.Response.DESCRIPTOR.oneofs_by_name["value"]
+    return {f.name: encode_varint(f.number << 3 | 2) for f in oneof.fields}
+
+
+RESPONSE_TAGS = _response_tags()
+"""The tag bytes that open each kind of Response's one field."""
+
+
+def encode_response_frame(part: tuple[str, Message]) -> bytes:
+    """The frame of Response{kind: inner} for part = (kind, inner), byte for byte what
+    `encode_frame(Response(kind=inner))` writes, without copying inner into a Response (a
+    block's results are large) or serialising it twice."""
+    kind, inner = part
+    body = inner.SerializeToString()
+    head = RESPONSE_TAGS[kind] + encode_varint(len(body))
+    return encode_varint(len(head) + len(body)) + head + body
+
+
 def _read_length(buf: bytearray, pos: int, max_frame_size: int) -> tuple[int, int] | None:
     """Parse a varint at pos: (length, payload start), or None when more bytes are needed."""
     value = 0

@@ -229,16 +229,27 @@ def call_guarded(app: object, kind: str, req: Message) -> Message:
     return resp
 
 
-def respond_guarded(app: object, request: abci_pb.Request) -> abci_pb.Response:
-    """The Response to one Request (Echo and Flush included); raises FatalAppError."""
+_FLUSH = abci_pb.ResponseFlush()
+"""The (empty) answer to every Flush."""
+
+
+def respond_guarded_parts(app: object, request: abci_pb.Request) -> tuple[str, Message]:
+    """The Response to one Request as (oneof field, inner response), not yet wrapped in a
+    Response (the server frames it without copying it: `framing.encode_response_frame`);
+    Echo and Flush included. Raises FatalAppError."""
     kind = request.WhichOneof("value")
-    if kind == "echo":
-        return abci_pb.Response(echo=abci_pb.ResponseEcho(message=request.echo.message))
     if kind == "flush":
-        return abci_pb.Response(flush=abci_pb.ResponseFlush())
+        return kind, _FLUSH
+    if kind == "echo":
+        return kind, abci_pb.ResponseEcho(message=request.echo.message)
     if kind not in ROUTES:
         raise FatalAppError(str(kind), "unknown request kind")
-    resp = call_guarded(app, kind, getattr(request, kind))
+    return kind, call_guarded(app, kind, getattr(request, kind))
+
+
+def respond_guarded(app: object, request: abci_pb.Request) -> abci_pb.Response:
+    """The Response to one Request (Echo and Flush included); raises FatalAppError."""
+    kind, resp = respond_guarded_parts(app, request)
     response = abci_pb.Response()
     getattr(response, kind).CopyFrom(resp)
     return response

@@ -13,6 +13,7 @@ from aichain.abci.errors import (
 )
 from aichain.abci.framing import (
     encode_frame,
+    encode_response_frame,
     encode_varint,
     request_decoder,
     response_decoder,
@@ -123,3 +124,32 @@ def test_messages_before_a_malformed_frame_are_popped_first() -> None:
     assert decoder.pop() == _requests()[0]
     with pytest.raises(MessageDecodeError):
         decoder.pop()
+
+
+def _populated_responses() -> dict[str, object]:
+    """One inner response per Response kind, the common ones with content in them."""
+    oneof = abci_pb.Response.DESCRIPTOR.oneofs_by_name["value"]
+    inner = {f.name: f.message_type._concrete_class() for f in oneof.fields}
+    inner["check_tx"] = abci_pb.ResponseCheckTx(code=5, log="x" * 300, gas_wanted=7, data=b"d")
+    inner["exception"] = abci_pb.ResponseException(error="boom")
+    block = abci_pb.ResponseFinalizeBlock(app_hash=b"h" * 32)
+    for i in range(200):  # a body longer than 16 KiB: a three-byte length varint
+        result = block.tx_results.add(code=i % 3, gas_used=i, log="l" * 80)
+        result.events.add(type="transfer").attributes.add(key="amount", value=str(i), index=True)
+    inner["finalize_block"] = block
+    return inner
+
+
+@pytest.mark.parametrize("kind", sorted(_populated_responses()))
+def test_encode_response_frame_is_byte_for_byte_encode_frame_of_the_response(kind: str) -> None:
+    inner = _populated_responses()[kind]
+    wrapped = abci_pb.Response()
+    getattr(wrapped, kind).CopyFrom(inner)
+    framed = encode_response_frame((kind, inner))  # type: ignore[arg-type]
+    assert framed == encode_frame(wrapped)
+    assert response_decoder().feed(framed) == [wrapped]
+
+
+def test_encode_response_frame_refuses_an_unknown_kind() -> None:
+    with pytest.raises(KeyError):
+        encode_response_frame(("no_such_kind", abci_pb.ResponseFlush()))

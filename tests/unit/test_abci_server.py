@@ -157,6 +157,32 @@ def test_pipelined_requests_are_answered_in_order_and_flush_last() -> None:
     run(body)
 
 
+def test_a_pipelined_write_is_answered_in_order_with_the_exact_response_bytes() -> None:
+    """CometBFT writes CheckTx requests in ~4 KiB batches ending in a Flush; the server answers
+    a batch with one write: every response, in request order, then the Flush, exactly the
+    frames of the Responses (no request dropped, merged or reordered)."""
+
+    async def body() -> None:
+        async with serving(f"unix://{unix_path()}") as server:
+            path = parse_address(server.bound_address).path
+            reader, writer = await asyncio.open_unix_connection(path)
+            txs = [f"tx-{i:03d}".encode() * (1 + i % 7) for i in range(300)]
+            for batch in (txs[:13], txs[13:100], txs[100:]):
+                writer.write(b"".join(encode_frame(check_tx(tx)) for tx in batch))
+                writer.write(encode_frame(FLUSH))
+            expected = b""
+            for batch in (txs[:13], txs[13:100], txs[100:]):
+                for tx in batch:
+                    resp = abci_pb.Response(check_tx=abci_pb.ResponseCheckTx(code=0, data=tx))
+                    expected += encode_frame(resp)
+                expected += encode_frame(abci_pb.Response(flush=abci_pb.ResponseFlush()))
+            got = await reader.readexactly(len(expected))
+            assert got == expected
+            writer.close()
+
+    run(body)
+
+
 ROLE_REQUESTS = {
     "consensus": abci_pb.Request(process_proposal=abci_pb.RequestProcessProposal()),
     "mempool": check_tx(b"m"),
