@@ -160,7 +160,8 @@ def init_localnet(
 ) -> Localnet:
     """Creates N node homes with a shared genesis and full-mesh peers. Raises LocalnetError.
 
-    params overrides module params in genesis, e.g. {"staking": {"unbonding_time": "10s"}}.
+    params overrides module params in genesis, e.g. {"staking": {"unbonding_time": "10s"}};
+    a dotted name reaches a nested section's params ("gov.model_track": app_state.gov.model_track).
     """
     if validators < 1:
         raise LocalnetError("a localnet needs at least one validator (--validators N, N >= 1)")
@@ -278,7 +279,9 @@ def _write_genesis(
     if params:
         genesis = json.loads(first.genesis.read_text())
         for module, values in sorted(params.items()):
-            section = genesis["app_state"].setdefault(module, {})
+            section = genesis["app_state"]
+            for part in module.split("."):
+                section = section.setdefault(part, {})
             section.setdefault("params", {}).update(values)
         write_genesis(first, genesis)
     if has_staking():

@@ -1,8 +1,10 @@
 """End to end on a real 4-validator localnet (gentx genesis, equal stakes), driven by the CLI:
 a parameter change passes and is in force at once; a vetoed proposal burns its deposit; a
 proposal without quorum is rejected; a proposal whose second message fails applies neither;
-a delegator's own vote overrides its validator's for its stake. Every proposal is submitted
-first and voted on, then one voting period (set short in genesis) is waited out."""
+a delegator's own vote overrides its validator's for its stake; a model activated on the model
+track pays its voters (in proportion to their power) and refuses a validator that did not
+vote. Every proposal is submitted first and voted on, then one voting period (set short in
+genesis) is waited out."""
 
 from __future__ import annotations
 
@@ -40,6 +42,8 @@ GOV_PARAMS = {
 }
 TX = ("--fees", "20000uaic", "--gas", "400000", "-y", "--keyring-backend", "test",
       "--chain-id", CHAIN_ID)  # fmt: skip
+MODEL_REWARD = 2_000
+"""The participation reward of a model proposal (genesis), shared by val1 and val2."""
 DELEGATION = SELF_DELEGATION // 2
 """What the faucet delegates to node3's validator (its vote then weighs a third of node3's)."""
 
@@ -48,7 +52,9 @@ DELEGATION = SELF_DELEGATION // 2
 def net(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Localnet]:
     root = tmp_path_factory.mktemp("gov")
     init_localnet(root, 4, chain_id=CHAIN_ID, base_port=free_base_port(4),
-                  params={"gov": GOV_PARAMS})  # fmt: skip
+                  params={"gov": GOV_PARAMS, "modelreg": {"owner_activation": False},
+                          "gov.model_track": {"participation_reward": [
+                              {"denom": "uaic", "amount": str(MODEL_REWARD)}]}})  # fmt: skip
     net = load_localnet(root)
     start_localnet(net)
     try:
@@ -122,6 +128,23 @@ def test_proposals_pass_veto_fail_quorum_fail_execution_and_delegators_override(
     faucet = json.loads(run_cli("keys", "show", "faucet", "--home", n0.home, "--keyring-backend",
                                 "test", "--output", "json").stdout)["address"]  # fmt: skip
 
+    # the model track: faucet registers a base model; only governance may activate it
+    registered = cli(n0, "tx", "modelreg", "register-base", "faucet", "tiny", "--weights-hash",
+                     "ab" * 32, "--architecture", "gpt2", "--parameters", "1000", "--license",
+                     "MIT", *TX)  # fmt: skip
+    assert registered["code"] == 0, registered
+    funded = cli(n0, "tx", "gov", "fund-participation-pool", "faucet", "10000uaic", *TX)
+    assert funded["code"] == 0, funded
+    model_id = max(int(m["id"]) for m in cli(n0, "query", "modelreg", "models")["models"])
+    activate = {"@type": "/aichain.modelreg.v1.MsgActivateModel",
+                "authority": default_authority(), "model_id": str(model_id)}  # fmt: skip
+    track = tmp_path / "model.json"
+    track.write_text(json.dumps({"messages": [activate], "title": "Activate tiny",
+                                 "summary": "model vote", "metadata": "",
+                                 "deposit": f"{DEPOSIT}uaic", "track": "model"}))  # fmt: skip
+    assert cli(n0, "tx", "gov", "submit-proposal", "faucet", str(track), *TX)["code"] == 0
+    model_vote = max(int(p["id"]) for p in cli(n0, "query", "gov", "proposals")["proposals"])
+
     val0 = n0.operator
     start = balance(n0, val0)
     passes = submit(n0, "val0", tmp_path / "p1.json", [change], "Fewer unbonding entries")
@@ -135,6 +158,8 @@ def test_proposals_pass_veto_fail_quorum_fail_execution_and_delegators_override(
         vote(spec, key, vetoed, "no_with_veto")
         vote(spec, key, fails, "yes")
     vote(n2, "val2", fails, "yes")
+    vote(n1, "val1", model_vote, "yes")
+    vote(n2, "val2", model_vote, "yes")
     vote(n3, "val3", no_quorum, "yes")  # 1/4 of the stake: below the 1/3 quorum
     vote(n3, "val3", overridden, "yes")
     vote(n0, "faucet", overridden, "no")
@@ -165,3 +190,18 @@ def test_proposals_pass_veto_fail_quorum_fail_execution_and_delegators_override(
     bad = run_cli("tx", "gov", "vote", "val0", str(passes), "yes", *TX, "--home", n0.home,
                   "--node", n0.rpc, check=False)  # fmt: skip
     assert bad.returncode != 0 and "gov/3" in bad.stderr + bad.stdout
+
+    activated = wait_status(n0, model_vote, "PROPOSAL_STATUS_PASSED", timeout)
+    assert activated["status"] == "PROPOSAL_STATUS_PASSED", activated
+    model = cli(n0, "query", "modelreg", "model", str(model_id))
+    assert model["status"] == "MODEL_STATUS_ACTIVE", model
+    # val1 and val2 voted with equal power: each earns half the reward, claimed with a tx
+    for spec, key in ((n1, "val1"), (n2, "val2")):
+        before = balance(spec, spec.operator)
+        claimed = cli(spec, "tx", "gov", "claim-reward", key, str(model_vote), *TX)
+        assert claimed["code"] == 0, claimed
+        assert balance(spec, spec.operator) == before - 20_000 + MODEL_REWARD // 2
+    # val3 did not vote on it: its claim is refused with the gov module's registered error
+    refused = run_cli("tx", "gov", "claim-reward", "val3", str(model_vote), *TX, "--home",
+                      n3.home, "--node", n3.rpc, check=False)  # fmt: skip
+    assert refused.returncode != 0 and "gov/103" in refused.stderr + refused.stdout
