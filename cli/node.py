@@ -33,8 +33,8 @@ def init(moniker: str, chain_id: str, overwrite: bool, home: Path) -> None:
     \b
     Example (a private network of one validator):
       aichain init mynode --chain-id my-chain --home ./node
-      aichain keys add alice --home ./node
-      aichain genesis add-account alice 1000000000uaic --home ./node
+      aichain keys add alice --keyring-backend file --home ./node
+      aichain genesis add-account alice 1000000000uaic --keyring-backend file --home ./node
       aichain start --home ./node
     """
     from aichain.node.home import CometBFTNotFoundError
@@ -110,17 +110,34 @@ def add_account(address_or_key: str, coins: str, home: Path, keyring_backend: st
     default="info",
     show_default=True,
 )
-def start(home: Path, abci_only: bool, abci_address: str, log_level: str) -> None:
+@click.option(
+    "--allow-test-keyring",
+    is_flag=True,
+    envvar="AICHAIN_ALLOW_TEST_KEYRING",
+    help="Start even though the home keeps private keys unprotected (keys in the plaintext "
+    "'test' keyring, or validator/node key files other users can read) and its P2P reaches "
+    "beyond loopback: for test networks only. Localnets (P2P on loopback) are never refused.",
+)
+def start(
+    home: Path, abci_only: bool, abci_address: str, log_level: str, allow_test_keyring: bool
+) -> None:
     """Run the node: the app (ABCI + gRPC) and, unless --abci-only, a supervised CometBFT.
 
-    Ctrl-C stops both cleanly; running it again resumes the same chain.
+    Ctrl-C stops both cleanly; running it again resumes the same chain. A home that keeps
+    private keys unprotected (the 'test' keyring) is refused unless it is a localnet (P2P on
+    loopback only) or --allow-test-keyring is given: docs/security.md.
     """
     from aichain.node.home import CometBFTNotFoundError, Home
+    from aichain.node.keyguard import UnsafeKeysError, check_start_keys
     from aichain.node.runner import run_node
 
     h = Home(home)
     if not h.is_initialised():
         fail(f"{home} is not a node home; run `aichain init MONIKER --home {home}` first")
+    try:
+        check_start_keys(h, allow_test_keyring)
+    except UnsafeKeysError as exc:
+        fail(str(exc))
     logging.basicConfig(
         level=log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )

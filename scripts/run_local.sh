@@ -24,4 +24,6 @@ if [ ! -f "$HOME_DIR/config/genesis.json" ]; then
   "$AICHAIN" genesis collect-gentxs --home "$HOME_DIR"
 fi
 echo "==> demo key: $("$AICHAIN" keys show demo --address --keyring-backend test --home "$HOME_DIR")"
-exec "$AICHAIN" start --home "$HOME_DIR"
+# a local demo chain: its keys live in the plaintext test keyring on purpose, and its P2P
+# keeps CometBFT's default (all interfaces), so tell `start` the test keyring is meant
+exec "$AICHAIN" start --home "$HOME_DIR" --allow-test-keyring
