@@ -24,12 +24,13 @@ from aichain.abci.application import Application
 from aichain.abci.errors import ABCIError, FatalAppError, FrameError
 from aichain.abci.framing import (
     DEFAULT_MAX_FRAME_SIZE,
+    FrameDecoder,
     encode_frame,
     encode_response_frame,
     request_decoder,
 )
 from aichain.abci.guards import respond_guarded_parts
-from aichain.abci.roles import MAX_CONNECTIONS, RoleRefused, RoleTable
+from aichain.abci.roles import MAX_CONNECTIONS, ROLE_OF_REQUEST, Role, RoleRefused, RoleTable
 
 LOGGER = logging.getLogger("aichain.abci")
 
@@ -41,6 +42,35 @@ WRITE_HIGH_WATER = 4 << 20
 
 OnFatal = Callable[[FatalAppError], None]
 """Called once per fatal application error, on the event loop thread."""
+
+ObserveQueue = Callable[[str, int], None]
+"""`app.observe_abci_queue(connection, waiting)`, when the app has it: called with the number of
+requests one read brought on that connection (consensus, mempool, query, snapshot; "unbound"
+before its first role-bound request) before the server answers them, and with 0 after."""
+
+
+def _pop_all(
+    decoder: FrameDecoder[abci_pb.Request],
+) -> tuple[list[abci_pb.Request], FrameError | None]:
+    """Every whole request buffered in decoder, and the error that stopped decoding, if any
+    (the requests before a malformed frame are still answered, then the connection closes)."""
+    requests = []
+    try:
+        while (request := decoder.pop()) is not None:
+            requests.append(request)
+    except FrameError as exc:
+        return requests, exc
+    return requests, None
+
+
+def _connection_of(role: Role | None, requests: list[abci_pb.Request]) -> str:
+    """The connection's role name (or that of the first role-bound request it brought)."""
+    if role is None:
+        for request in requests:
+            role = ROLE_OF_REQUEST.get(request.WhichOneof("value") or "")
+            if role is not None:
+                break
+    return role.value if role is not None else "unbound"
 
 
 class ABCIServer:
@@ -160,16 +190,24 @@ class ABCIServer:
         decoder = request_decoder(self._max_frame_size)
         roles = self._roles
         app = self._app
+        observe: ObserveQueue | None = getattr(app, "observe_abci_queue", None)
         answered: list[bytes] = []  # frames of the requests answered since the last write
         try:
             while data := await reader.read(READ_CHUNK):
                 decoder.push(data)
+                requests, broken = _pop_all(decoder)
+                if observe is not None and requests:
+                    observe(_connection_of(roles.role_of(task), requests), len(requests))
                 flush = False
-                while (request := decoder.pop()) is not None:
+                for request in requests:
                     kind = request.WhichOneof("value")
                     roles.admit(task, kind)
                     answered.append(encode_response_frame(respond_guarded_parts(app, request)))
                     flush = flush or kind == "flush"
+                if observe is not None and requests:
+                    observe(_connection_of(roles.role_of(task), requests), 0)
+                if broken is not None:
+                    raise broken
                 # One write for every request this read brought (CometBFT's client sends them
                 # in ~4 KiB writes, each ending in a Flush): one syscall and one wake-up of its
                 # reader instead of one per response.

@@ -80,6 +80,16 @@ class Gauge(Counter):
         return [("", (), self.read())]
 
 
+class LabelledGauge(Counter):
+    """A value per label set, set as it changes."""
+
+    kind = "gauge"
+
+    def set(self, value: float, *label_values: str) -> None:
+        """Sets the series of label_values."""
+        self.values[label_values] = value
+
+
 def _escape(value: str) -> str:
     return value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
 
@@ -133,6 +143,37 @@ class AppMetrics:
             )
         )
         self.block_txs: Summary = registry.add(Summary("block_txs", "Transactions per block."))
+        self.queue_depth: LabelledGauge = registry.add(
+            LabelledGauge(
+                "abci_queue_depth",
+                "Requests read from an ABCI connection and not yet answered (the mempool "
+                "connection's: CheckTx requests CometBFT pipelined, waiting for the app).",
+                ("connection",),
+            )
+        )
+        self.read_batch: Summary = registry.add(
+            Summary(
+                "abci_read_requests",
+                "Requests one socket read brought, per ABCI connection (answered in one write).",
+                ("connection",),
+            )
+        )
+        latest = getattr(app.root, "latest", None)
+        if latest is not None:
+            registry.add(
+                Gauge(
+                    "store_read_cache_hits_total",
+                    "Reads of committed state answered by the read cache in front of RocksDB.",
+                    lambda: float(latest.hits),
+                )
+            )
+            registry.add(
+                Gauge(
+                    "store_read_cache_misses_total",
+                    "Reads of committed state that went to RocksDB.",
+                    lambda: float(latest.misses),
+                )
+            )
         registry.add(
             Gauge("height", "Height of the last committed block.", lambda: app.root.last_height)
         )
@@ -177,6 +218,14 @@ class InstrumentedApp:
         with self._metrics.registry.lock:
             self._metrics.phase_seconds.observe(time.perf_counter() - start, phase)
         return resp
+
+    def observe_abci_queue(self, connection: str, waiting: int) -> None:
+        """The ABCI server's report: `waiting` requests read from `connection` before it
+        answers them (0 once answered)."""
+        with self._metrics.registry.lock:
+            self._metrics.queue_depth.set(waiting, connection)
+            if waiting:
+                self._metrics.read_batch.observe(waiting, connection)
 
     def check_tx(self, req: abci_pb.RequestCheckTx) -> abci_pb.ResponseCheckTx:
         """CheckTx, timed and counted by result (recheck apart)."""

@@ -30,6 +30,7 @@ from aichain.app.store.nodes import (
 )
 from aichain.app.store.options import StoreOptions
 from aichain.app.store.prove import build_proof
+from aichain.app.store.readcache import ReadCache
 from aichain.app.store.tree import NodeReader, TreeUpdate, compute_update, get_value, iter_leaves
 
 META_PREFIX = b"\x00meta/"
@@ -83,6 +84,8 @@ class RootStore:
 
     def __init__(self, backend: BatchStore, options: StoreOptions | None = None) -> None:
         self.backend = backend
+        self.latest = ReadCache(backend)
+        """The committed state branches read through (memoised reads, refreshed by commit)."""
         self.reader = NodeReader(backend)
         self.options = options or StoreOptions()
         self._staged: tuple[int, int, int, TreeUpdate] | None = None
@@ -117,10 +120,11 @@ class RootStore:
                 )
             self.root = decode_root(record)
         self.reader.forget()
+        self.latest.clear()
 
     def branch(self) -> CacheStore:
-        """A fresh write-back branch over the committed state."""
-        return CacheStore(self.backend)
+        """A fresh write-back branch over the committed state (reads memoised in `latest`)."""
+        return CacheStore(self.latest)
 
     # --- blocks ---------------------------------------------------------------------
 
@@ -172,6 +176,7 @@ class RootStore:
             earliest = target
         writes[EARLIEST_KEY] = earliest.to_bytes(8, "big")
         self.backend.write_batch(writes)
+        self.latest.refresh(writes)
         branch.discard()
         self.last_height = height
         self.last_app_hash = app_hash
