@@ -5,9 +5,9 @@ VENV := .venv
 PY := $(VENV)/bin/python
 export AICHAIN_HOME ?= $(HOME)/.aichain
 
-.PHONY: setup venv cometbft buf protos run test lint lint-protos bench clean
+.PHONY: setup venv cometbft buf protos explorer run test lint lint-protos bench clean
 
-setup: venv cometbft buf protos
+setup: venv cometbft buf protos explorer
 
 venv:
 	@scripts/setup_venv.sh
@@ -24,10 +24,15 @@ lint-protos: venv buf
 protos: venv
 	@$(PY) scripts/gen_protos.py
 
+# the explorer's charting library (npm, cached); with --browser, chromium + playwright for its test
+explorer: venv
+	@scripts/install_explorer.sh
+
 run: setup
 	@scripts/run_local.sh
 
 test: setup
+	@scripts/install_explorer.sh --browser
 	@$(PY) -m pytest tests
 
 lint: venv

@@ -26,6 +26,7 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "blob": ("aichain.cli.blob", "blob"),
     "sim": ("aichain.cli.sim", "sim"),
     "bench": ("aichain.cli.bench", "bench"),
+    "explorer": ("aichain.cli.explorer", "explorer"),
 }
 """Command name -> (module, attribute) of its click command, loaded on first use."""
 
@@ -45,6 +46,7 @@ SHORT_HELP: dict[str, str] = {
     "blob": "The content store: put and get bytes by their sha256.",
     "sim": "Simulate the chain in-process: random operations, invariants every block.",
     "bench": "Measure a real node: committed tx/s under load, against CometBFT's kvstore.",
+    "explorer": "Serve the block explorer web page for a running node (loopback).",
 }
 """One-line help shown by `aichain --help` without importing the sub-command."""
 

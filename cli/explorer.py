@@ -1,0 +1,55 @@
+"""`aichain explorer`: the block explorer web page over a running node, on loopback."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from aichain.cli.common import home_option
+
+
+@click.command("explorer")
+@click.option("--node", "rpc", default=None,
+              help="CometBFT RPC of the node [default: the home's rpc.laddr].")  # fmt: skip
+@click.option("--rest", default=None,
+              help="REST gateway of the node [default: the home's api.address].")  # fmt: skip
+@click.option("--listen", default=None,
+              help="Where to serve the page, tcp://127.0.0.1:PORT [default: app.toml "
+                   "[explorer] address, else tcp://127.0.0.1:26680].")  # fmt: skip
+@home_option
+def explorer(rpc: str | None, rest: str | None, listen: str | None, home: Path) -> None:
+    """Serve the block explorer for a running node until Ctrl-C.
+
+    Blocks, transactions, accounts, datanets, models, inferences with their attribution,
+    contributors' earnings, workers and disputes, governance; pages refresh as blocks arrive.
+    """
+    import threading
+    import tomllib
+
+    from aichain.config.app_config import read_app_toml
+    from aichain.node.explorer.settings import read_settings, start_explorer
+    from aichain.node.home import Home
+
+    h = Home(Path(home))
+    try:
+        settings = read_settings(h.app_toml)
+        if rpc is None:
+            rpc = "tcp://127.0.0.1:26657"
+            if h.config_toml.is_file():
+                doc = tomllib.loads(h.config_toml.read_text())
+                rpc = str(doc.get("rpc", {}).get("laddr", rpc))
+        if rest is None:
+            rest = read_app_toml(h.app_toml).api_address if h.app_toml.is_file() else (
+                "tcp://127.0.0.1:1317")  # fmt: skip
+        server = start_explorer(rest, rpc, listen or settings.address)
+    except (ValueError, OSError) as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"explorer: http://{server.host}:{server.port}/  (node {rpc}, REST {rest})")
+    click.echo("Ctrl-C stops it.")
+    try:
+        threading.Event().wait()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.stop()

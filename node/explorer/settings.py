@@ -1,0 +1,69 @@
+"""Where the explorer listens and what it reads: app.toml's [explorer] section, and starting
+it on its own thread beside the node (node/runner.py) or alone (`aichain explorer`)."""
+
+from __future__ import annotations
+
+import ipaddress
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+
+DEFAULT_ADDRESS = "tcp://127.0.0.1:26680"
+"""Where the explorer listens unless told otherwise (loopback)."""
+
+
+@dataclass(frozen=True, slots=True)
+class ExplorerSettings:
+    """app.toml's [explorer] section."""
+
+    enable: bool = False
+    """Serve the explorer from `aichain start` (off by default; `aichain explorer` runs it
+    alone)."""
+    address: str = DEFAULT_ADDRESS
+    """tcp://HOST:PORT it listens on; HOST must be a loopback address."""
+
+
+def read_settings(app_toml: Path) -> ExplorerSettings:
+    """The [explorer] section of app.toml (defaults when absent). Raises ValueError."""
+    try:
+        doc = tomllib.loads(app_toml.read_text()) if app_toml.is_file() else {}
+    except tomllib.TOMLDecodeError as exc:
+        raise ValueError(f"{app_toml}: {exc}") from None
+    section = doc.get("explorer", {})
+    if not isinstance(section, dict):
+        raise ValueError(f"{app_toml}: [explorer] must be a table")
+    settings = ExplorerSettings(
+        enable=bool(section.get("enable", False)),
+        address=str(section.get("address", DEFAULT_ADDRESS)),
+    )
+    parse_loopback(settings.address)
+    return settings
+
+
+def parse_loopback(address: str) -> tuple[str, int]:
+    """(host, port) of tcp://HOST:PORT or HOST:PORT on a loopback host. Raises ValueError."""
+    rest = address.removeprefix("tcp://")
+    host, sep, port = rest.rpartition(":")
+    host = host.strip("[]")
+    if not sep or not port.isdigit() or not host or int(port) > 65535:
+        raise ValueError(f"explorer address {address!r}: expected tcp://127.0.0.1:PORT")
+    try:
+        loopback = host == "localhost" or ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        loopback = False
+    if not loopback:
+        raise ValueError(
+            f"explorer address {address!r}: the explorer serves loopback only "
+            "(127.0.0.1 or ::1); put a reverse proxy in front to publish it"
+        )
+    return host, int(port)
+
+
+def start_explorer(rest: str, rpc: str, address: str = DEFAULT_ADDRESS):  # type: ignore[no-untyped-def]
+    """Serves the explorer over the node at rest/rpc on its own thread; returns the running
+    HttpThread (its .host/.port, .stop()). Raises ValueError or OSError."""
+    from aichain.node.explorer.server import explorer_app
+    from aichain.node.rest import HttpThread
+
+    host, port = parse_loopback(address)
+    return HttpThread(lambda: explorer_app(rest, rpc), host, port, "explorer").start()
