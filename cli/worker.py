@@ -102,6 +102,15 @@ def make_demo_datanet_cmd(
     "instead of HOME/blobs.",
 )
 @click.option("--prove", is_flag=True, help="datanet:ID@VERSION: prove the version first.")
+@click.option(
+    "--register", is_flag=True,
+    help="datanet:ID@VERSION: then put the adapter in the content store and register it in "
+    "modelreg with its provenance and --price, signed by --owner (docs/worker.md).",
+)  # fmt: skip
+@click.option("--owner", default=None, help="--register: keyring key of the model's owner.")
+@click.option("--name", "model_name", default=None, help="--register: model name [--out's].")
+@click.option("--price", default="1000", show_default=True, help="--register: uaic/request.")
+@click.option("--keyring-backend", type=click.Choice(["test", "file"]), default="test")
 @home_option
 @_device_option
 @output_option
@@ -125,6 +134,11 @@ def train_cmd(
     node: str | None,
     blob_grpc: str | None,
     prove: bool,
+    register: bool,
+    owner: str | None,
+    model_name: str | None,
+    price: str,
+    keyring_backend: str,
     home: Path,
     device: str,
     output: str,
@@ -152,6 +166,12 @@ def train_cmd(
         early_stop_patience=early_stop_patience,
         checkpoint_every=checkpoint_every,
     )
+    if register:  # refuse before any work (aichain.cli.worker_daemon)
+        from aichain.cli.worker_daemon import check_training_access
+
+        if not owner:
+            fail("--register needs --owner KEY (the account that will own the model)")
+        check_training_access(datanet, owner, node, home, keyring_backend)
     try:
         source = _datanet_source(datanet, node, blob_grpc, prove, home)
         result = train_adapter(
@@ -166,8 +186,18 @@ def train_cmd(
         )
     except (DatanetError, TrainingError, AdapterError, DeviceError, FileNotFoundError) as exc:
         fail(str(exc))
+    registered = {}
+    if register:
+        from aichain.cli.worker_daemon import register_after_training
+
+        registered = register_after_training(
+            result, owner=owner or "", name=model_name, price=price, datanet_spec=datanet,
+            node=node, home=home, keyring_backend=keyring_backend, grpc=blob_grpc,
+            base_model=base_model, gas_prices="0.025uaic",
+        )  # fmt: skip
     emit(
         {
+            **registered,
             "adapter_dir": str(result.adapter_dir),
             "adapter_sha256": result.adapter_sha256,
             "steps": result.steps,
@@ -278,6 +308,10 @@ def _register_optional_commands() -> None:
         from aichain.cli.worker_attribute import attribute
 
         worker.add_command(attribute)
+    from aichain.cli.worker_daemon import start_cmd, status_cmd, stop_cmd
+
+    for command in (start_cmd, status_cmd, stop_cmd):
+        worker.add_command(command)
 
 
 _register_optional_commands()
