@@ -26,6 +26,8 @@ from aichain.app.store.rocks import RocksStore
 from aichain.app.store.root import BatchStore, RootStore
 from aichain.app.store_keys import StoreKey, StoreKeys
 from aichain.app.tx import DecodedTx
+from aichain.modules.attribution.keeper import Keeper as AttributionKeeper
+from aichain.modules.attribution.module import AttributionModule
 from aichain.modules.auth.keeper import Keeper as AuthKeeper
 from aichain.modules.auth.module import AuthModule
 from aichain.modules.bank.keeper import Keeper as BankKeeper
@@ -67,6 +69,7 @@ ORDERS = Orders(
         "staking",
         "datanet",
         "modelreg",
+        "attribution",
         "gov",
         "genutil",
     ),
@@ -80,6 +83,7 @@ ORDERS = Orders(
         "staking",
         "datanet",
         "modelreg",
+        "attribution",
         "gov",
         "genutil",
     ),
@@ -96,6 +100,7 @@ ORDERS = Orders(
         "genutil",
         "datanet",
         "modelreg",
+        "attribution",
         "gov",
     ),
     # staking last: it hands CometBFT the validator set after every change of the block;
@@ -110,6 +115,7 @@ ORDERS = Orders(
         "genutil",
         "datanet",
         "modelreg",
+        "attribution",
         "gov",
         "staking",
     ),
@@ -129,6 +135,7 @@ MODULE_ACCOUNTS = collect_module_accounts(
         StakingModule,
         DatanetModule,
         ModelregModule,
+        AttributionModule,
         GovModule,
     ]
 )
@@ -174,6 +181,9 @@ def new_app(
     mint = MintKeeper(keys.issue("mint"), bank, staking)
     datanet = DatanetKeeper(keys.issue("datanet"), bank, auth)
     modelreg = ModelregKeeper(keys.issue("modelreg"), bank, auth, datanet)
+    attribution = AttributionKeeper(
+        keys.issue("attribution"), bank, auth, distribution, datanet, modelreg
+    )
     gov = GovKeeper(keys.issue("gov"), auth, bank, staking, distribution)
     upgrade = UpgradeKeeper(keys.issue("upgrade"), UPGRADE_HANDLERS)
     staking.set_hooks(MultiHooks([DistributionHooks(distribution), SlashingHooks(slashing)]))
@@ -191,6 +201,7 @@ def new_app(
         GenutilModule(auth, staking),
         DatanetModule(datanet, authority),
         ModelregModule(modelreg, authority),
+        AttributionModule(attribution, authority),
         GovModule(gov, authority),
         UpgradeModule(upgrade, authority, ORDERS.init_genesis),
         *extra,

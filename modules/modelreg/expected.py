@@ -26,6 +26,11 @@ class BankKeeper(Protocol):
     ) -> None:
         """Pays coins out of a module account."""
 
+    def send_coins_from_module_to_module(
+        self, ctx: Context, sender_module: str, recipient_module: str, coins: Sequence[Coin]
+    ) -> None:
+        """Moves coins between module accounts (a slashed bond to the slasher's account)."""
+
     def burn_coins(self, ctx: Context, module: str, coins: Sequence[Coin]) -> None:
         """Burns coins a module account holds."""
 

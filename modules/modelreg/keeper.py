@@ -380,6 +380,27 @@ class Keeper(ViewKeeper):
         self._set_worker(ctx, worker)
         ctx.emit("worker_jailed", ("operator", worker.operator), ("until", str(until)))
 
+    def slash_worker_bond(
+        self, ctx: Context, operator: bytes, amount: int, to_module: str | None = None
+    ) -> int:
+        """Cuts up to amount from a worker's bond (inference settlement: a lost challenge, a
+        missed request, a vote not revealed) and returns what was cut: the coins go to the
+        module account to_module (which pays the winner and burns the rest), or are burned
+        when it is None. Raises WorkerNotFoundError."""
+        worker = self.require_worker(ctx, operator)
+        cut = min(max(amount, 0), int(worker.bond or "0"))
+        if cut == 0:
+            return 0
+        worker.bond = str(int(worker.bond) - cut)
+        self._set_worker(ctx, worker)
+        coins = [Coin(self.get_params(ctx).bond_denom, cut)]
+        if to_module is None:
+            self.bank.burn_coins(ctx, MODULE, coins)
+        else:
+            self.bank.send_coins_from_module_to_module(ctx, MODULE, to_module, coins)
+        ctx.emit("worker_slashed", ("operator", worker.operator), ("amount", str(cut)))
+        return cut
+
     def unjail_worker(self, ctx: Context, operator: bytes) -> None:
         """Returns a jailed worker to service after its jail time. Raises
         WorkerNotFoundError, InvalidStatusError."""

@@ -67,6 +67,7 @@ def test_each_order_lists_every_module_exactly_once() -> None:
             "genutil",
             "datanet",
             "modelreg",
+            "attribution",
             "gov",
             "upgrade",
         ]  # fmt: skip
@@ -179,6 +180,7 @@ def test_every_declared_module_account_exists_from_genesis_with_its_permissions(
         "mint",
         "datanet",
         "modelreg",
+        "attribution",
         "gov",
         "gov_participation",
     }

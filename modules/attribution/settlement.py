@@ -1,0 +1,136 @@
+"""Settlement at the close of a challenge window, claims, and prepaid balances.
+
+The payouts were computed when the result was stored (results.py); settling moves them:
+worker, owner and lineage shares become claimable earnings of their accounts, the data share
+moves to the datanet module account and is credited to the records' contributors through
+datanet's accumulators (O(K)), the community share joins the community pool and the burn
+share is burned."""
+
+from __future__ import annotations
+
+from aichain.app.context import Context
+from aichain.attribution.v1 import attribution_pb2 as pb
+from aichain.modules.attribution import events, keys
+from aichain.modules.attribution.errors import (
+    InsufficientPrepaidError,
+    InvalidAmountError,
+    NothingToClaimError,
+)
+from aichain.modules.attribution.state import AttributionState, bech32
+from aichain.modules.attribution.view import ANSWERED, MODULE, SETTLED
+
+DATANET_MODULE = "datanet"
+"""The datanet module account, which holds what contributors have not claimed."""
+
+EARNING_ROLES = frozenset({"worker", "owner", "lineage"})
+"""Payout roles that become claimable earnings in this module."""
+
+
+class Settlement:
+    """Maturity (end-block), settling one inference, MsgClaim, prepaid funding."""
+
+    def __init__(self, state: AttributionState) -> None:
+        self.state = state
+
+    def process_matured(self, ctx: Context) -> None:
+        """Settles every answered inference whose challenge window closed by this block."""
+        for height, inference_id in self.state.due(ctx, keys.MATURITY):
+            self.state.dequeue(ctx, keys.MATURITY, height, inference_id)
+            inference = self.state.get_inference(ctx, inference_id)
+            if inference is not None and inference.request.status == ANSWERED:
+                self.settle(ctx, inference)
+
+    def settle(self, ctx: Context, inference: pb.Inference) -> None:
+        """Moves an inference's payouts (see the module docstring); status SETTLED."""
+        request = inference.request
+        paid = pooled = burned = 0
+        data: dict[tuple[int, int], list[tuple[int, int]]] = {}
+        for payout in inference.payouts:
+            amount = int(payout.amount)
+            if payout.role in EARNING_ROLES:
+                self.state.mature_earning(ctx, payout.recipient, request.model_id, amount)
+                paid += amount
+            elif payout.role == "data":
+                data.setdefault((payout.datanet_id, payout.version), []).append(
+                    (payout.record_id, amount)
+                )
+            elif payout.role == "community":
+                pooled += amount
+            elif payout.role == "burn":
+                burned += amount
+        data_total = sum(a for credits in data.values() for _, a in credits)
+        if data_total:
+            self.state.bank.send_coins_from_module_to_module(
+                ctx, MODULE, DATANET_MODULE, self.state.coins(ctx, data_total)
+            )
+        revenue: dict[int, int] = {}
+        for (datanet_id, version), credits in sorted(data.items()):
+            self.state.datanet.credit_records(ctx, datanet_id, version, credits)
+            revenue[datanet_id] = revenue.get(datanet_id, 0) + sum(a for _, a in credits)
+        for datanet_id, amount in sorted(revenue.items()):
+            self.state.add_datanet_revenue(ctx, datanet_id, amount)
+        self.state.to_community_pool(ctx, pooled)
+        self.state.burn(ctx, burned)
+        fee = int(request.fee)
+        self.state.add_totals(ctx, paid=paid + data_total, pooled=pooled, burned=burned, held=-fee)
+        self.state.modelreg.record_usage(ctx, request.model_id, 1, fee)
+        request.status = SETTLED
+        self.state.set_inference(ctx, inference)
+        events.emit_settled(ctx, request.id, fee)
+
+    def release_pending(self, ctx: Context, inference: pb.Inference) -> None:
+        """Drops an inference's held earnings (its result was found false)."""
+        for payout in inference.payouts:
+            if payout.role in EARNING_ROLES:
+                self.state.add_pending(ctx, payout.recipient, -int(payout.amount))
+
+    def claim(self, ctx: Context, claimant: bytes) -> int:
+        """Pays an account its matured worker, owner and lineage earnings. Raises
+        NothingToClaimError."""
+        earning = self.state.get_earning(ctx, claimant)
+        amount = int(earning.claimable or "0")
+        if amount == 0:
+            raise NothingToClaimError(
+                f"{bech32(claimant)} has no matured earnings (pending {earning.pending or '0'} "
+                "wait for their challenge windows; data shares are claimed with "
+                "`aichain tx datanet claim`)"
+            )
+        self.state.pay(ctx, claimant, amount)
+        earning.claimable = "0"
+        earning.claimed = str(int(earning.claimed or "0") + amount)
+        self.state.set_earning(ctx, claimant, earning)
+        events.emit_claimed(ctx, bech32(claimant), amount)
+        return amount
+
+    def fund_prepaid(self, ctx: Context, requester: bytes, model_id: int, amount: int) -> int:
+        """Adds to a prepaid balance; returns it. Raises ModelNotFoundError,
+        InvalidAmountError, InsufficientFundsError."""
+        self.state.modelreg.require_model(ctx, model_id)
+        if amount == 0:
+            raise InvalidAmountError("fund a positive amount")
+        self.state.escrow(ctx, requester, amount)
+        balance = self.state.get_prepaid(ctx, requester, model_id) + amount
+        ctx.kv(self.state.store_key).set(
+            keys.prepaid_key(requester, model_id), str(balance).encode()
+        )
+        events.emit_prepaid(ctx, bech32(requester), model_id, "fund", balance)
+        return balance
+
+    def withdraw_prepaid(self, ctx: Context, requester: bytes, model_id: int, amount: int) -> int:
+        """Takes back (part of) a prepaid balance; returns what is left. Raises
+        InvalidAmountError, InsufficientPrepaidError."""
+        balance = self.state.get_prepaid(ctx, requester, model_id)
+        if amount == 0:
+            raise InvalidAmountError("withdraw a positive amount")
+        if amount > balance:
+            raise InsufficientPrepaidError(
+                f"prepaid balance for model {model_id} is {balance}, below {amount}"
+            )
+        self.state.pay(ctx, requester, amount)
+        key = keys.prepaid_key(requester, model_id)
+        if balance - amount:
+            ctx.kv(self.state.store_key).set(key, str(balance - amount).encode())
+        else:
+            ctx.kv(self.state.store_key).delete(key)
+        events.emit_prepaid(ctx, bech32(requester), model_id, "withdraw", balance - amount)
+        return balance - amount
