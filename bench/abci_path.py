@@ -9,15 +9,15 @@ fills) with a Flush after each write, then on the consensus connection a Finaliz
 RECHECK, then Flush), then a second FinalizeBlock + Commit with the rest.
 
 Wall time is printed per phase (noisy on a shared machine). For repeatable figures run it
-twice under callgrind, at N and 2N txs, and divide the difference of the two instruction totals
-by N (the process's startup and genesis cancel out; the client is a child process and is not
-traced):
+twice under callgrind, at N and 2N txs with the same genesis (--accounts), and divide the
+difference of the two instruction totals by N (the process's startup and genesis cancel out;
+the client is a child process and is not traced):
 
     valgrind --tool=callgrind --callgrind-out-file=/tmp/cg.%p \
-        .venv/bin/python bench/abci_path.py --txs 400
-    (same with --txs 800)   ->  (I_800 - I_400) / 400 instructions per tx
+        .venv/bin/python bench/abci_path.py --accounts 1200 --txs 300
+    (same with --txs 600)   ->  (I_600 - I_300) / 300 instructions per tx
 
-Signed txs are cached in the temp dir by N so that signing is not counted either.
+Signed txs are cached in the temp dir by --accounts so that signing is not counted either.
 
     .venv/bin/python bench/abci_path.py [--txs 2000] [--block 0.7] [--no-telemetry]
 """
@@ -154,7 +154,9 @@ def serve(args: argparse.Namespace, tmp: Path) -> None:
     from aichain.app.baseapp import AppConfig
     from aichain.node.gc_tuning import tune_gc
 
-    addrs, txs = signed_txs(args.txs, Path(tempfile.gettempdir()))
+    accounts = max(args.accounts, args.txs)
+    addrs, txs = signed_txs(accounts, Path(tempfile.gettempdir()))
+    txs = txs[: args.txs]
     app = open_app(tmp / "data", AppConfig(min_gas_prices=parse_min_gas_prices("0.025uaic")))
     served: object = app
     if not args.no_telemetry:
@@ -233,6 +235,12 @@ def main() -> None:
         return
     parser = argparse.ArgumentParser()
     parser.add_argument("--txs", type=int, default=2000)
+    parser.add_argument(
+        "--accounts",
+        type=int,
+        default=1200,
+        help="funded senders in genesis (at least --txs); keep it fixed when differencing",
+    )
     parser.add_argument("--block", type=float, default=0.7)
     parser.add_argument("--no-telemetry", action="store_true")
     parser.add_argument("--profile", help="write the server side's cProfile stats here")

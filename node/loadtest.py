@@ -76,6 +76,9 @@ class Result:
     latencies: list[float]
     refusals: Counter[str] = field(default_factory=Counter)
     phases: dict[str, tuple[float, int]] = field(default_factory=dict)
+    cpu: dict[str, float] = field(default_factory=dict)
+    """CPU seconds (user + system) each process used during the run: app, cometbft,
+    generator (the app is CometBFT itself for the built-in kvstore)."""
 
     @property
     def tps(self) -> float:
@@ -97,6 +100,11 @@ class Result:
         if self.refusals:
             top = ", ".join(f"{n} x {why}" for why, n in self.refusals.most_common(3))
             out.append(f"  refused by CheckTx or RPC: {sum(self.refusals.values())} ({top})")
+        if self.cpu and self.committed:
+            per_tx = ", ".join(
+                f"{who} {seconds / self.committed * 1e6:,.0f}" for who, seconds in self.cpu.items()
+            )
+            out.append(f"  CPU per committed tx (us): {per_tx}")
         for phase, (seconds, count) in sorted(self.phases.items()):
             if count:
                 out.append(
@@ -136,7 +144,8 @@ def broadcast_all(rpc: str, shards: list[list[bytes]], out: mp.Queue) -> None:
         th.start()
     for th in threads:
         th.join()
-    out.put({"sent": sent, "refusals": dict(refusals)})
+    cpu = os.times()
+    out.put({"sent": sent, "refusals": dict(refusals), "cpu": cpu.user + cpu.system})
 
 
 def _reason(text: str) -> str:
@@ -170,8 +179,40 @@ def watch_blocks(rpc: str, from_height: int, expect: int, deadline: float) -> di
     return seen
 
 
-def drive(name: str, rpc: str, shards: list[list[bytes]], timeout: float = 900) -> Result:
-    """Runs the generator against a started chain and measures it."""
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds process pid has used so far (0 once it is gone)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (FileNotFoundError, ProcessLookupError):
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def child_pids(pid: int) -> list[int]:
+    """The processes whose parent is pid."""
+    out = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                ppid = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            except (FileNotFoundError, ProcessLookupError, IndexError, ValueError):
+                continue
+            if ppid == pid:
+                out.append(int(entry.name))
+    return out
+
+
+def drive(
+    name: str,
+    rpc: str,
+    shards: list[list[bytes]],
+    timeout: float = 900,
+    processes: dict[str, int] | None = None,
+) -> Result:
+    """Runs the generator against a started chain and measures it; processes (name -> pid)
+    are the chain's, whose CPU time during the run is reported."""
+    processes = processes or {}
+    cpu_before = {who: cpu_seconds(pid) for who, pid in processes.items()}
     client = CometRPC(rpc)
     start_height = client.latest_height() + 1
     total = sum(len(s) for s in shards)
@@ -185,6 +226,8 @@ def drive(name: str, rpc: str, shards: list[list[bytes]], timeout: float = 900) 
     watcher.start()
     report = queue.get(timeout=timeout)
     gen.join()
+    cpu = {who: cpu_seconds(pid) - cpu_before[who] for who, pid in processes.items()}
+    cpu["generator"] = float(report.get("cpu", 0.0))
     watcher.join()
     sent: dict[str, float] = report["sent"]
     committed = [h for h in sent if h in seen]
@@ -193,7 +236,7 @@ def drive(name: str, rpc: str, shards: list[list[bytes]], timeout: float = 900) 
     last = max((seen[h] for h in committed), default=first)
     return Result(
         name, total, len(sent), len(committed), last - first, latencies,
-        Counter(report["refusals"]),
+        Counter(report["refusals"]), cpu=cpu,
     )  # fmt: skip
 
 
@@ -286,19 +329,32 @@ def run_kvstore(
                 "error",
             ],
             log,
-        ):
+        ) as app:
             time.sleep(1.0)
-            return _run_comet(name, home, rpc, f"tcp://127.0.0.1:{port}", total, workers, log)
+            return _run_comet(
+                name, home, rpc, f"tcp://127.0.0.1:{port}", total, workers, log, app.pid
+            )
     return _run_comet(name, home, rpc, "kvstore", total, workers, log)
 
 
 def _run_comet(
-    name: str, home: Path, rpc: str, proxy: str, total: int, workers: int, log: Path
+    name: str,
+    home: Path,
+    rpc: str,
+    proxy: str,
+    total: int,
+    workers: int,
+    log: Path,
+    app_pid: int | None = None,
 ) -> Result:
     args = [find_cometbft(), "start", "--home", str(home), "--proxy_app", proxy]
     with process(args, log) as node:
         wait_height(rpc, 2, node, log)
-        return drive(name, rpc, kvstore_shards(total, workers, f"k{time.time_ns()}_"))
+        processes = {"cometbft": node.pid} if app_pid is None else {
+            "app": app_pid, "cometbft": node.pid
+        }  # fmt: skip
+        shards = kvstore_shards(total, workers, f"k{time.time_ns()}_")
+        return drive(name, rpc, shards, processes=processes)
 
 
 def run_aichain(
@@ -314,7 +370,9 @@ def run_aichain(
         wait_height(rpc, 2, node, log)
         shards = bank_send_shards(accounts, numbers, per_account, workers)
         before = scrape_phases(metrics)
-        result = drive("aichain node", rpc, shards)
+        comet = child_pids(node.pid)
+        processes = {"app": node.pid, **({"cometbft": comet[0]} if len(comet) == 1 else {})}
+        result = drive("aichain node", rpc, shards, processes=processes)
         after = scrape_phases(metrics)
     result.phases = {
         phase: (after[phase][0] - before.get(phase, (0.0, 0))[0],

@@ -24,5 +24,8 @@ def test_bench_load_compares_against_both_kvstores() -> None:
     for name in ("kvstore over the ABCI socket", "kvstore built into CometBFT", "aichain node"):
         assert re.search(rf"{name}: 40 of 40 txs committed", out), out
     assert "app check_tx: " in out and "app finalize_block: " in out
+    # CPU per committed tx of each process: the app and CometBFT apart over the socket
+    assert re.search(r"CPU per committed tx \(us\): app \d[\d,]*, cometbft \d", out), out
+    assert re.search(r"CPU per committed tx \(us\): cometbft \d[\d,]*, generator \d", out), out
     assert re.search(r"^ratio_to_kvstore_socket: \d+\.\d\d$", out, re.M), out
     assert out.strip().splitlines()[-1].startswith("ratio_to_kvstore_socket: ")
