@@ -7,7 +7,8 @@ Layout of a localnet root:
     nodeI/aichain.pid      pid of its `aichain start` while it runs (written by the node)
     nodeI/node.log         that process's output (CometBFT's own log is nodeI/logs/)
 
-Node I listens on base+100*I+{17 rest, 56 p2p, 57 rpc, 61 app metrics, 90 grpc}, and serves
+Node I listens on base+100*I+{17 rest, 56 p2p, 57 rpc, 61 app metrics, 90 grpc} (80: the
+explorer, off unless app.toml's [explorer] enable = true), and serves
 ABCI to its CometBFT on the unix socket run/abci.sock in its home. Genesis validators come from
 gentxs when the staking module is present (`aichain genesis gentx` + `collect-gentxs`, as simd
 does); otherwise every node's CometBFT key is written into genesis.json's validator list.
@@ -187,6 +188,8 @@ def init_localnet(
         )
         progress(f"node{i}: init")
         init_home(home, f"node{i}", chain_id, overwrite=True, app=app)
+        with Home(home).app_toml.open("a") as toml:  # `aichain explorer --home nodeI` port
+            toml.write(f'\n[explorer]\nenable = false\naddress = "tcp://127.0.0.1:{port + 80}"\n')
         configure_cometbft(
             Home(home),
             {

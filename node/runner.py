@@ -138,6 +138,9 @@ def run_node(home: Home, abci_only: bool = False, abci_address: str = "") -> int
             rest_limiter,
         )
     rest = "off" if rest_server is None else f"http://{rest_server.host}:{rest_server.port}"
+    from aichain.node.explorer.settings import start_for_node
+
+    explorer_server = start_for_node(home.app_toml, rest, rpc_addr)  # app.toml [explorer]
     served_app, metrics_server = app, None
     if app_toml.telemetry_enable:
         from aichain.node.metrics import AppMetrics, InstrumentedApp, Registry, metrics_app
@@ -170,6 +173,8 @@ def run_node(home: Home, abci_only: bool = False, abci_address: str = "") -> int
             )
         )
     finally:
+        if explorer_server is not None:
+            explorer_server.stop()
         if metrics_server is not None:
             metrics_server.stop()
         if rest_server is not None:

@@ -67,3 +67,23 @@ def start_explorer(rest: str, rpc: str, address: str = DEFAULT_ADDRESS):  # type
 
     host, port = parse_loopback(address)
     return HttpThread(lambda: explorer_app(rest, rpc), host, port, "explorer").start()
+
+
+def start_for_node(app_toml: Path, rest: str, rpc: str):  # type: ignore[no-untyped-def]
+    """`aichain start`'s hook: the explorer on its own thread when app.toml's [explorer] says
+    enable = true, else None. Never stops the node: a bad setting or a taken port is logged
+    and the explorer stays off."""
+    import logging
+
+    log = logging.getLogger("aichain.explorer")
+    try:
+        settings = read_settings(app_toml)
+        if not settings.enable:
+            return None
+        if rest == "off":
+            log.warning("the explorer needs the REST gateway (api.enable = true); it stays off")
+            return None
+        return start_explorer(rest, rpc, settings.address)
+    except (ValueError, OSError) as exc:
+        log.warning("explorer: %s; it stays off", exc)
+        return None

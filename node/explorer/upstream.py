@@ -17,6 +17,11 @@ log = logging.getLogger("aichain.explorer")
 TIMEOUT_S = 10.0
 """One upstream call's limit; a page shows an error rather than hanging."""
 
+SERIAL_PREFIXES = ("/cosmos/tx/", "/cosmos/base/tendermint/")
+"""REST routes the node answers by calling CometBFT itself; the explorer sends them one at a
+time, because concurrent ones were seen to stall for the full timeout (the node's gRPC tx
+service shares one CometBFT RPC connection between its threads)."""
+
 
 class UpstreamError(RuntimeError):
     """The node answered with an error (status and its message) or not at all."""
@@ -42,6 +47,7 @@ class Upstream:
         self.rest_url = http_url(rest)
         self.rpc_url = http_url(rpc)
         self._session: aiohttp.ClientSession | None = None
+        self._serial: asyncio.Lock | None = None
 
     @property
     def session(self) -> aiohttp.ClientSession:
@@ -57,6 +63,14 @@ class Upstream:
 
     async def rest(self, path: str, params: dict[str, str] | None = None) -> dict[str, Any]:
         """GET a REST route; its JSON. Raises UpstreamError with the gateway's status."""
+        if path.startswith(SERIAL_PREFIXES):
+            if self._serial is None:
+                self._serial = asyncio.Lock()
+            async with self._serial:
+                return await self._get(path, params)
+        return await self._get(path, params)
+
+    async def _get(self, path: str, params: dict[str, str] | None) -> dict[str, Any]:
         try:
             async with self.session.get(self.rest_url + path, params=params or {}) as resp:
                 text = await resp.text()

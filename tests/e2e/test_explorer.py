@@ -1,0 +1,397 @@
+"""The explorer in a real headless browser (Debian's chromium driven by Playwright) over a real
+one-validator localnet whose node serves it (app.toml [explorer] enable = true). The chain gets
+a transfer, a delegation, a datanet with an accepted and a rejected record and a published
+version, a base model and a proposal voted yes, all through the CLI; every page is opened, its
+figures are checked against what the CLI reports for the same objects, a live update is seen
+to arrive without a reload, bad input is refused, and a screenshot of each page is written to
+build/explorer-screenshots/ (or $AICHAIN_EXPLORER_SCREENSHOTS)."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import shutil
+import signal
+import subprocess
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from aichain.app.authority import default_authority
+from aichain.node.home import Home, configure_cometbft
+from aichain.node.localnet import (
+    Localnet,
+    NodeSpec,
+    init_localnet,
+    load_localnet,
+    start_localnet,
+    stop_localnet,
+    wait_for_height,
+)
+
+from .conftest import AICHAIN, REPO, free_base_port, free_port, run_cli
+
+pytestmark = pytest.mark.e2e
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+if importlib.util.find_spec("playwright") is None or not Path(CHROMIUM).exists():
+    if os.environ.get("CI"):
+        raise RuntimeError("the explorer test needs chromium and playwright (make test installs)")
+    pytest.skip("chromium/playwright not installed (scripts/install_explorer.sh --browser)",
+                allow_module_level=True)  # fmt: skip
+
+from playwright.sync_api import Page, expect, sync_playwright  # noqa: E402
+
+CHAIN_ID = "aichain-explorer"
+DEPOSIT = 1_000_000
+GOV_PARAMS = {
+    "voting_period": "600s",
+    "expedited_voting_period": "60s",
+    "min_deposit": [{"denom": "uaic", "amount": str(DEPOSIT)}],
+}
+TX = ("--fees", "20000uaic", "--gas", "400000", "-y", "--keyring-backend", "test")
+FAST = {
+    "consensus.timeout_propose": '"1s"',
+    "consensus.timeout_commit": '"300ms"',
+    "consensus.timeout_prevote": '"300ms"',
+    "consensus.timeout_precommit": '"300ms"',
+}
+"""One validator alone: short timeouts give a block every ~0.4 s."""
+SENT = 2_500_000
+DELEGATED = 3_000_000
+BOND = 1000
+SHOTS = Path(os.environ.get("AICHAIN_EXPLORER_SCREENSHOTS") or REPO / "build/explorer-screenshots")
+
+
+@dataclass
+class Chain:
+    """The running localnet, what was put on it, and where its explorer is."""
+
+    net: Localnet
+    spec: NodeSpec
+    url: str
+    faucet: str
+    alice: str
+    bob: str
+    transfer_hash: str
+
+
+def cli(spec: NodeSpec, *args: str) -> dict[str, Any]:
+    """An aichain command against the node, with its home; its JSON output."""
+    out = run_cli(*args, "--home", spec.home, "--node", spec.rpc, "--output", "json")
+    return json.loads(out.stdout)
+
+
+def tx(spec: NodeSpec, *args: str) -> dict[str, Any]:
+    """A transaction, checked to land."""
+    result = cli(spec, "tx", *args, *TX)
+    assert result.get("code", 0) == 0, result
+    return result
+
+
+def add_key(spec: NodeSpec, name: str) -> str:
+    """A new test-keyring key in the node's home; its address."""
+    out = run_cli("keys", "add", name, "--keyring-backend", "test", "--home", spec.home,
+                  "--output", "json")  # fmt: skip
+    return json.loads(out.stdout)["address"]
+
+
+def serve_explorer(spec: NodeSpec) -> str:
+    """Turns the node's [explorer] on, at a free loopback port; its URL."""
+    app_toml = Home(Path(spec.home)).app_toml
+    text = app_toml.read_text().split("\n[explorer]")[0]
+    port = free_port()
+    app_toml.write_text(text + f'\n[explorer]\nenable = true\naddress = "tcp://127.0.0.1:{port}"\n')
+    return f"http://127.0.0.1:{port}"
+
+
+def seed(net: Localnet, tmp: Path) -> tuple[str, str, str]:
+    """The state of the module docstring, through the CLI; (alice, bob, transfer hash)."""
+    spec = net.nodes[0]
+    alice, bob = add_key(spec, "alice"), add_key(spec, "bob")
+    sent = tx(spec, "bank", "send", "faucet", alice, f"{SENT}uaic")
+    tx(spec, "bank", "send", "faucet", bob, f"{SENT}uaic")
+    valoper = cli(spec, "query", "staking", "validators")["validators"][0]["operator_address"]
+    tx(spec, "staking", "delegate", "faucet", valoper, f"{DELEGATED}uaic")
+    tx(spec, "datanet", "create", "faucet", "facts", "--license", "CC-BY-4.0", "--bond",
+       str(BOND), "--max-record-size", "4096", "--description", "small true sentences")  # fmt: skip
+    for name, text in (("alice", "the colour of mars is rust-red."), ("bob", "buy now!!!")):
+        file = tmp / f"{name}.txt"
+        file.write_text(text)
+        tx(spec, "datanet", "contribute", name, "1", str(file))
+    tx(spec, "datanet", "review", "faucet", "1", "1", "accept")
+    tx(spec, "datanet", "review", "faucet", "1", "2", "reject", "--reason", "spam")
+    tx(spec, "datanet", "publish-version", "faucet", "1", "--append", "1",
+       "--changelog", "first facts")  # fmt: skip
+    tx(spec, "modelreg", "register-base", "faucet", "tiny", "--weights-hash", "ab" * 32,
+       "--architecture", "tiny-gpt", "--parameters", "1000", "--license", "MIT")  # fmt: skip
+    staking = cli(spec, "query", "staking", "params")["params"]
+    proposal = {
+        "messages": [{"@type": "/cosmos.staking.v1beta1.MsgUpdateParams",
+                      "authority": default_authority(), "params": {**staking, "max_entries": 6}}],
+        "title": "Fewer unbonding entries", "summary": "max_entries 7 -> 6", "metadata": "",
+        "deposit": f"{DEPOSIT}uaic",
+    }  # fmt: skip
+    path = tmp / "proposal.json"
+    path.write_text(json.dumps(proposal))
+    tx(spec, "gov", "submit-proposal", "val0", str(path))
+    tx(spec, "gov", "vote", "val0", "1", "yes")
+    return alice, bob, sent["txhash"]
+
+
+@pytest.fixture(scope="module")
+def chain(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Chain]:
+    root = tmp_path_factory.mktemp("explorer")
+    init_localnet(root, 1, chain_id=CHAIN_ID, base_port=free_base_port(1),
+                  params={"gov": GOV_PARAMS})  # fmt: skip
+    net = load_localnet(root)
+    spec = net.nodes[0]
+    configure_cometbft(Home(Path(spec.home)), FAST)
+    url = serve_explorer(spec)
+    start_localnet(net)
+    try:
+        wait_for_height(net, 2, timeout=90)
+        alice, bob, sent = seed(net, root)
+        yield Chain(net, spec, url, net.faucet, alice, bob, sent)
+    finally:
+        stop_localnet(net)
+
+
+@pytest.fixture(scope="module")
+def browser_page(chain: Chain) -> Iterator[tuple[Page, list[str]]]:
+    """One headless chromium tab for the module, and the page errors it logs."""
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    print(f"\nexplorer screenshots: {SHOTS}")
+    errors: list[str] = []
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True,
+                                    args=["--no-sandbox", "--disable-gpu"])  # fmt: skip
+        page = browser.new_page(viewport={"width": 1280, "height": 900})
+        page.set_default_timeout(15_000)
+        page.on("pageerror", lambda exc: errors.append(f"page error: {exc}"))
+        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+        yield page, errors
+        browser.close()
+
+
+def open_page(page: Page, chain: Chain, route: str, kind: str) -> None:
+    """Navigates to #/route and waits until that page has rendered."""
+    page.goto(f"{chain.url}/#/{route}")
+    expect(page.locator("body")).to_have_attribute("data-page", kind)
+    expect(page.locator("main h1, main .stats").first).to_be_visible()
+
+
+def shot(page: Page, name: str) -> None:
+    """Writes the page's screenshot (full height)."""
+    page.wait_for_timeout(300)  # let charts finish drawing
+    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+
+
+def by_id(page: Page, name: str):  # type: ignore[no-untyped-def]
+    return page.locator(f"[data-testid='{name}']")
+
+
+def uaic(amount: int) -> str:
+    return f"{amount:,} uaic"
+
+
+def test_home_shows_blocks_transactions_and_validators(chain: Chain, browser_page) -> None:
+    page, errors = browser_page
+    open_page(page, chain, "", "home")
+    expect(by_id(page, "chain-id")).to_have_text(CHAIN_ID)
+    validators = cli(chain.spec, "query", "staking", "validators")["validators"]
+    expect(by_id(page, "validator-count")).to_have_text(str(len(validators)))
+    expect(by_id(page, "txs")).to_contain_text("MsgSend")
+    expect(by_id(page, "txs")).to_contain_text("MsgVote")
+    expect(by_id(page, "validators")).to_contain_text(validators[0]["operator_address"])
+    assert page.locator("[data-testid='blocks'] tbody tr").count() >= 10
+    assert page.evaluate("typeof window.Chart") == "function", "Chart.js not served (make setup)"
+    shot(page, "01-home")
+    assert errors == []
+
+
+def test_live_update_arrives_without_a_reload(chain: Chain, browser_page) -> None:
+    page, errors = browser_page
+    open_page(page, chain, "", "home")
+    expect(page.locator("#live-dot")).not_to_have_class("dot off")
+    page.evaluate("window.__sameDocument = true")
+    before = page.evaluate("window.explorerState.blocksSeen")
+    sent = tx(chain.spec, "bank", "send", "faucet", chain.bob, "777uaic")
+    # the new tx appears in the latest-transactions table, pushed by the websocket
+    expect(by_id(page, "txs")).to_contain_text(sent["txhash"][:8], timeout=15_000)
+    assert page.evaluate("window.__sameDocument") is True  # no reload happened
+    assert page.evaluate("window.explorerState.blocksSeen") > before
+    height = int(by_id(page, "height").inner_text().replace(",", ""))
+    assert height >= int(sent["height"])
+    shot(page, "02-home-live")
+    assert errors == []
+
+
+def test_transaction_and_block_pages_decode_messages_events_and_fees(
+    chain: Chain, browser_page
+) -> None:
+    page, errors = browser_page
+    shown = cli(chain.spec, "query", "tx", chain.transfer_hash)
+    fee_events = [a["value"] for e in shown["events"] if e["type"] == "tx"
+                  for a in e["attributes"] if a["key"] == "fee"]  # fmt: skip
+    assert fee_events == ["20000uaic"]
+    open_page(page, chain, f"tx/{chain.transfer_hash}", "tx")
+    expect(by_id(page, "msg-type")).to_have_text("/cosmos.bank.v1beta1.MsgSend")
+    expect(by_id(page, "tx-fee")).to_have_text(uaic(20000))
+    expect(page.locator("main")).to_contain_text(chain.alice)  # the decoded message
+    expect(page.locator("main")).to_contain_text("coin_received")  # its events
+    shot(page, "03-tx")
+    open_page(page, chain, f"block/{shown['height']}", "block")
+    expect(by_id(page, "block-num-txs")).to_have_text("1")
+    expect(by_id(page, "block-txs")).to_contain_text("MsgSend")
+    shot(page, "04-block")
+    assert errors == []
+
+
+def test_account_page_matches_the_cli(chain: Chain, browser_page) -> None:
+    page, errors = browser_page
+    bal = cli(chain.spec, "query", "bank", "balances", chain.alice, "--denom", "uaic")
+    open_page(page, chain, f"account/{chain.alice}", "account")
+    expect(by_id(page, "balance")).to_have_text(uaic(int(bal["balance"]["amount"])))
+    expect(by_id(page, "account-txs")).to_contain_text("MsgContribute")
+    shot(page, "05-account")
+    delegations = cli(chain.spec, "query", "staking", "delegations", chain.faucet)
+    delegated = sum(int(d["balance"]["amount"]) for d in delegations["delegation_responses"])
+    assert delegated == DELEGATED
+    open_page(page, chain, f"account/{chain.faucet}", "account")
+    expect(by_id(page, "delegated")).to_have_text(uaic(delegated))
+    expect(by_id(page, "delegations")).to_contain_text("aicvaloper1")
+    shot(page, "06-account-delegator")
+    assert errors == []
+
+
+def test_datanet_pages_match_the_cli(chain: Chain, browser_page) -> None:
+    page, errors = browser_page
+    datanet = cli(chain.spec, "query", "datanet", "show", "1")
+    versions = cli(chain.spec, "query", "datanet", "versions", "1")["versions"]
+    history = cli(chain.spec, "query", "datanet", "history", "1")["entries"]
+    open_page(page, chain, "datanets", "datanets")
+    expect(by_id(page, "datanets")).to_contain_text("facts")
+    shot(page, "07-datanets")
+    open_page(page, chain, "datanet/1", "datanet")
+    expect(by_id(page, "record-count")).to_have_text(str(int(datanet["record_count"])))
+    expect(by_id(page, "version-count")).to_have_text(str(len(versions)))
+    expect(by_id(page, "history-count")).to_have_text(str(len(history)))
+    rows = page.locator("[data-testid='records'] tbody tr")
+    expect(rows).to_have_count(2)
+    expect(rows.nth(0)).to_contain_text("accepted")
+    expect(rows.nth(1)).to_contain_text("rejected")
+    expect(rows.nth(1)).to_contain_text("spam")
+    expect(by_id(page, "history")).to_contain_text("publish")
+    expect(by_id(page, "versions")).to_contain_text("first facts")
+    expect(page.locator("[data-testid='records-chart'] canvas")).to_have_count(1)
+    shot(page, "08-datanet")
+    assert errors == []
+
+
+def test_model_pages_show_status_lineage_and_usage(chain: Chain, browser_page) -> None:
+    page, errors = browser_page
+    model = cli(chain.spec, "query", "modelreg", "model", "1")
+    open_page(page, chain, "models", "models")
+    expect(by_id(page, "models")).to_contain_text(model["name"])
+    shot(page, "09-models")
+    open_page(page, chain, "model/1", "model")
+    status = model["status"].removeprefix("MODEL_STATUS_").lower()
+    expect(by_id(page, "model-status")).to_have_text(status)
+    expect(by_id(page, "lineage")).to_contain_text("1: tiny")
+    expect(by_id(page, "model-inferences")).to_have_text("0")
+    shot(page, "10-model")
+    assert errors == []
+
+
+def test_governance_pages_show_the_cli_tally(chain: Chain, browser_page) -> None:
+    page, errors = browser_page
+    tally = cli(chain.spec, "query", "gov", "tally", "1")["tally"]
+    yes = int(tally["yes_count"])
+    assert yes > 0
+    open_page(page, chain, "proposals", "proposals")
+    expect(by_id(page, "proposals")).to_contain_text("Fewer unbonding entries")
+    expect(by_id(page, "proposals")).to_contain_text(f"{yes:,}")
+    shot(page, "11-proposals")
+    open_page(page, chain, "proposal/1", "proposal")
+    expect(by_id(page, "tally-yes")).to_have_text(f"{yes:,}")
+    expect(by_id(page, "tally-no")).to_have_text(f"{int(tally['no_count']):,}")
+    expect(by_id(page, "votes")).to_contain_text("yes")
+    expect(page.locator("[data-testid='tally-chart'] canvas")).to_have_count(1)
+    shot(page, "12-proposal")
+    assert errors == []
+
+
+def test_inference_earnings_and_worker_pages_load_empty(chain: Chain, browser_page) -> None:
+    """No inference was made on this chain: the pages say so, whether or not the node serves
+    the attribution module's routes yet."""
+    page, errors = browser_page
+    for route, name in (("inferences", "13-inferences"), ("earnings", "14-earnings")):
+        open_page(page, chain, route, route)
+        expect(page.locator("main")).to_contain_text(
+            "no inferences yet" if route == "inferences" else "no "
+        )
+        shot(page, name)
+    open_page(page, chain, "workers", "workers")
+    expect(page.locator("main")).to_contain_text("no workers registered yet")
+    expect(page.locator("main")).to_contain_text("no disputes")
+    shot(page, "15-workers")
+    assert errors == []
+    open_page(page, chain, "inference/1", "inference")
+    expect(page.locator("main")).to_contain_text("no such inference")
+    errors.clear()  # the browser logs the 404 of that fetch itself
+
+
+def get(url: str) -> tuple[int, dict[str, Any]]:
+    try:
+        with urllib.request.urlopen(url, timeout=10) as resp:
+            return resp.status, json.loads(resp.read())
+    except urllib.error.HTTPError as exc:
+        return exc.code, json.loads(exc.read() or b"{}")
+
+
+def test_bad_input_is_refused_with_a_message(chain: Chain, browser_page) -> None:
+    page, errors = browser_page
+    status, body = get(f"{chain.url}/api/accounts/not-an-address")
+    assert status == 400 and "bech32 address" in body["message"]
+    status, body = get(f"{chain.url}/api/blocks/12a")
+    assert status == 400 and "non-negative integer" in body["message"]
+    status, body = get(f"{chain.url}/api/datanets/999")
+    assert status == 404 and body["message"]
+    open_page(page, chain, "datanet/999", "datanet")
+    expect(by_id(page, "error")).to_be_visible()
+    errors.clear()  # the browser logs the 404 of that fetch itself
+    bad = run_cli("explorer", "--home", chain.spec.home, "--listen", "tcp://0.0.0.0:26680",
+                  check=False)  # fmt: skip
+    assert bad.returncode != 0 and "loopback only" in bad.stderr
+
+
+def test_aichain_explorer_command_serves_the_same_chain(chain: Chain) -> None:
+    port = free_port()
+    proc = subprocess.Popen(
+        [AICHAIN, "explorer", "--home", chain.spec.home, "--listen", f"tcp://127.0.0.1:{port}"],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                status, body = get(f"http://127.0.0.1:{port}/api/overview")
+                break
+            except OSError:
+                assert proc.poll() is None, proc.stdout.read() if proc.stdout else ""
+                assert time.monotonic() < deadline, "aichain explorer did not start"
+                time.sleep(0.2)
+        assert status == 200 and body["status"]["chain_id"] == CHAIN_ID
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/vendor/chart.umd.js") as resp:
+            assert resp.status == 200 and b"Chart" in resp.read(4096)
+    finally:
+        os.kill(proc.pid, signal.SIGINT)
+        proc.wait(15)
