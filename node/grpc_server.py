@@ -66,6 +66,10 @@ DEFAULT_TX_LIMIT = 100
 MAX_PER_PAGE = 100
 """Largest page CometBFT's tx_search and validators return."""
 
+MAX_REQUEST_BYTES = 4 * 1024 * 1024
+"""Largest request message the server reads (gRPC's default, written down: a tx is at most
+1 MiB); a larger one is refused with RESOURCE_EXHAUSTED before a handler runs."""
+
 # CometBFT rejects some txs with an RPC error rather than a CheckTx result; the SDK turns
 # these into a TxResponse with its own codes, so clients see a code, not a transport error.
 _COMET_TX_ERRORS = (
@@ -641,7 +645,10 @@ def start_grpc_server(
     server = grpc.server(
         futures.ThreadPoolExecutor(max_workers=max_workers, thread_name_prefix="grpc"),
         interceptors=interceptors,
-        options=[("grpc.so_reuseport", 0)],  # a second node on the same port must fail
+        options=[
+            ("grpc.so_reuseport", 0),  # a second node on the same port must fail
+            ("grpc.max_receive_message_length", MAX_REQUEST_BYTES),
+        ],
     )
     services = list(query_services(list(app.router.queries)))
     server.add_generic_rpc_handlers(tuple(query_handlers(app)))
