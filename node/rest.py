@@ -8,7 +8,8 @@ where the rule says `body: "*"`), is sent to the node's own gRPC server on loopb
 `x-cosmos-block-height` header passed on as metadata, and the answer is written as proto3
 JSON with the proto field names and defaults included (the SDK gateway's marshaler options).
 Errors use the gateway's shape, `{"code": <gRPC code>, "message": ..., "details": []}`, with
-the HTTP status grpc-gateway maps each code to.
+the HTTP status grpc-gateway maps each code to. A client over its rate limit gets 429 with
+Retry-After before its request is read (node/ratelimit.py, app.toml [rate-limit]).
 """
 
 from __future__ import annotations
