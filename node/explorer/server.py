@@ -466,7 +466,6 @@ def explorer_app(rest: str, rpc: str, follow: bool = True) -> web.Application:
     follow=False skips the websocket follower (unit tests without a node)."""
     explorer = Explorer(Upstream(rest, rpc))
     app = web.Application(middlewares=[_security_headers])
-    app["explorer"] = explorer
 
     async def index(request: web.Request) -> web.FileResponse:
         return web.FileResponse(STATIC_DIR / "index.html")
