@@ -5,7 +5,6 @@ burst (RESOURCE_EXHAUSTED / 429 with Retry-After) and serving again once the buc
 from __future__ import annotations
 
 import json
-import time
 import urllib.error
 import urllib.request
 
@@ -187,10 +186,12 @@ def test_real_servers_refuse_a_burst_then_serve_again() -> None:
     """gRPC: a burst of 4 health checks passes, the 5th is RESOURCE_EXHAUSTED with a
     retry-after trailer; REST: 6 requests pass though each is a gRPC call (the gateway's own
     calls are not charged to gRPC's loopback bucket), the 7th is 429 with Retry-After; both
-    serve again once a token has come back."""
+    serve again once a token has come back (the limiters' clock is the test's, so a slow
+    machine cannot refill a bucket mid-burst)."""
     app = memory_app()
-    grpc_limiter = ClientLimiter(RateLimit(rate=4, burst=4), "gRPC server")
-    rest_limiter = ClientLimiter(RateLimit(rate=4, burst=6), "REST gateway")
+    clock = Clock()
+    grpc_limiter = ClientLimiter(RateLimit(rate=4, burst=4), "gRPC server", clock=clock)
+    rest_limiter = ClientLimiter(RateLimit(rate=4, burst=6), "REST gateway", clock=clock)
     server = start_grpc_server(app, "127.0.0.1:0", None, limiter=grpc_limiter)
     rest = start_rest_server(
         list(app.router.queries),
@@ -221,7 +222,7 @@ def test_real_servers_refuse_a_burst_then_serve_again() -> None:
             assert "per client on this node's REST gateway" in body["message"]
             assert rest_limiter.refused == 1 and grpc_limiter.refused == 1
 
-            time.sleep(0.3)  # a token every 0.25 s
+            clock.now += 0.25  # a token every 0.25 s
             check(health_pb2.HealthCheckRequest(), timeout=5)
             assert _rest_get(url)[0] == 200
     finally:
