@@ -233,9 +233,10 @@ def _detach(worker_home: Path, output: str) -> None:
 
 @click.command("status")
 @worker_home_option
+@node_option
 @home_option
 @output_option
-def status_cmd(worker_home: Path | None, home: Path, output: str) -> None:
+def status_cmd(worker_home: Path | None, node: str | None, home: Path, output: str) -> None:
     """Show the running worker: adapters and tiers, queue, throughput, results, earnings."""
     wh = _worker_home(home, worker_home)
     path = wh / STATUS_FILE
@@ -276,9 +277,12 @@ def _format_status(data: dict[str, Any]) -> str:
 @click.command("stop")
 @click.option("--timeout", type=click.FloatRange(1), default=60.0, show_default=True)
 @worker_home_option
+@node_option
 @home_option
 @output_option
-def stop_cmd(timeout: float, worker_home: Path | None, home: Path, output: str) -> None:
+def stop_cmd(
+    timeout: float, worker_home: Path | None, node: str | None, home: Path, output: str
+) -> None:
     """Stop the worker started from this home (by its pid file) and wait for it to exit."""
     wh = _worker_home(home, worker_home)
     pid = read_pid(wh)

@@ -23,7 +23,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from aichain.client.inference import encode_input  # noqa: F401  (the writer of the format)
+from aichain.client.inference import encode_input
 from aichain.modules.attribution.weights import PPM_TOTAL, compute_ppm_weights
 
 DEFAULT_MAX_TOKENS = 32
@@ -142,9 +142,8 @@ def build_result(
     )
 
 
-def compute_request_hash(model_id: int, prompt: str, max_tokens: int) -> str:
-    """sha256 hex of a prepaid request as the worker received it (what a receipt names)."""
-    doc = {"max_tokens": max_tokens, "model": str(model_id), "prompt": prompt}
-    return hashlib.sha256(
-        json.dumps(doc, sort_keys=True, separators=(",", ":")).encode()
-    ).hexdigest()
+def compute_request_hash(prompt: str, max_tokens: int) -> str:
+    """sha256 hex of a prepaid request's input bytes (`encode_input`): what a receipt names.
+    The worker puts those bytes in the content store, so the hash also fetches the input
+    (a committee re-runs a challenged prepaid result from it)."""
+    return hashlib.sha256(encode_input(prompt, max_tokens)).hexdigest()
