@@ -4,8 +4,9 @@ The `test` keyring backend (the CLI's default, handy for local chains) stores pr
 plain hex in HOME/keyring-test; CometBFT's validator and node keys are plain JSON files that
 must stay readable by their owner only. On a localnet that is fine: nothing of value is at
 stake. On a node that talks to other machines, a plaintext account key or a validator key
-other users can read is one copied file away from stolen funds or a double-signing slash, so
-`start` refuses such a home unless told it is meant (`--allow-test-keyring`).
+other users can read is one copied file away from stolen funds or a double-signing slash, and
+a validator or node key made from a small number (as test fixtures make them) is no secret at
+all; so `start` refuses such a home unless told it is meant (`--allow-test-keyring`).
 
 A home is a localnet when its CometBFT cannot reach beyond this machine: P2P listens on a
 loopback address and every persistent peer, seed and the external address (if set) are
@@ -14,9 +15,12 @@ loopback too. `aichain localnet` homes and the test fixtures' homes are so by co
 
 from __future__ import annotations
 
+import base64
 import ipaddress
+import json
 import tomllib
 from dataclasses import dataclass
+from pathlib import Path
 
 from aichain.node.home import Home
 
@@ -116,7 +120,34 @@ def find_key_problems(home: Home) -> list[KeyProblem]:
                     f"chmod 600 {path}",
                 )
             )
+        if is_test_grade_key_file(path):
+            problems.append(
+                KeyProblem(
+                    f"{path} holds a test key (its secret is a small number, as test fixtures "
+                    "make them, so anyone can rebuild it)",
+                    f"make a fresh one before this node joins a network: move {path.name} "
+                    f"away and run `cometbft init --home {home.root}` (it writes the missing "
+                    "key and keeps every other file; a validator key already in genesis or "
+                    "in the validator set must be rotated instead)",
+                )
+            )
     return problems
+
+
+TEST_KEY_ZERO_BYTES = 16
+"""A key whose 32-byte secret starts with this many zero bytes is a small number: a test
+key (a random key does so with probability 2^-128)."""
+
+
+def is_test_grade_key_file(path: Path) -> bool:
+    """Whether a CometBFT key file (priv_key.value: the ed25519 seed, then the public key)
+    holds a secret that is a small number. Unreadable files are not judged here."""
+    try:
+        value = json.loads(path.read_text())["priv_key"]["value"]
+        seed = base64.b64decode(value, validate=True)[:32]
+    except (OSError, ValueError, KeyError, TypeError):
+        return False
+    return len(seed) == 32 and not any(seed[:TEST_KEY_ZERO_BYTES])
 
 
 def check_start_keys(home: Home, allow_test_keys: bool) -> None:

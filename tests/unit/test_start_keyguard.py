@@ -4,7 +4,9 @@ or --allow-test-keyring is given (node/keyguard.py)."""
 
 from __future__ import annotations
 
+import base64
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -19,6 +21,7 @@ from aichain.node.keyguard import (
     compute_network_exposure,
     find_key_problems,
     is_loopback_host,
+    is_test_grade_key_file,
 )
 
 FAST_SCRYPT = ScryptParams(n=16, r=1, p=1)
@@ -35,9 +38,15 @@ def make_home(root: Path, p2p: str = EXPOSED_P2P) -> Home:
     home.genesis.write_text(json.dumps({"chain_id": "c"}))
     for name in ("priv_validator_key.json", "node_key.json"):
         path = home.config_dir / name
-        path.write_text("{}")
+        write_key_file(path, os.urandom(32))
         path.chmod(0o600)
     return home
+
+
+def write_key_file(path: Path, seed: bytes) -> None:
+    """A CometBFT key file's shape: priv_key.value is base64(seed || public key)."""
+    value = base64.b64encode(seed + bytes(32)).decode()
+    path.write_text(json.dumps({"priv_key": {"type": "tendermint/PrivKeyEd25519", "value": value}}))
 
 
 @pytest.mark.parametrize(
@@ -139,6 +148,48 @@ def test_validator_and_node_keys_readable_by_others_are_refused(tmp_path) -> Non
     assert f"chmod 600 {home.config_dir / 'node_key.json'}" in message
     (home.config_dir / "priv_validator_key.json").chmod(0o600)
     (home.config_dir / "node_key.json").chmod(0o600)
+    check_start_keys(home, allow_test_keys=False)
+
+
+def test_validator_and_node_keys_made_from_small_numbers_are_refused(tmp_path) -> None:
+    home = make_home(tmp_path / "h")
+    validator = home.config_dir / "priv_validator_key.json"
+    write_key_file(validator, (7).to_bytes(32, "big"))
+    write_key_file(home.config_dir / "node_key.json", bytes(16) + os.urandom(16))
+    with pytest.raises(UnsafeKeysError) as info:
+        check_start_keys(home, allow_test_keys=False)
+    message = str(info.value)
+    assert f"{validator} holds a test key" in message
+    assert "node_key.json holds a test key" in message
+    assert f"run `cometbft init --home {home.root}`" in message
+    write_key_file(validator, bytes(15) + b"\x01" + os.urandom(16))  # 15 zero bytes: not judged
+    write_key_file(home.config_dir / "node_key.json", os.urandom(32))
+    check_start_keys(home, allow_test_keys=False)
+
+
+@pytest.mark.parametrize(
+    "content",
+    ["", "{}", '{"priv_key": {"value": "not base64!"}}', '{"priv_key": {"value": "AAAA"}}'],
+)
+def test_key_files_that_do_not_parse_are_not_called_test_keys(tmp_path, content: str) -> None:
+    path = tmp_path / "priv_validator_key.json"
+    path.write_text(content)
+    assert not is_test_grade_key_file(path)
+
+
+def test_a_real_cometbft_home_passes(tmp_path) -> None:
+    """Keys from `aichain init` (CometBFT's own): mode 600, random, so even a networked home
+    with no test keyring starts."""
+    from aichain.node.home import CometBFTNotFoundError, find_cometbft
+    from aichain.node.init import init_home
+
+    try:
+        find_cometbft()
+    except CometBFTNotFoundError as exc:
+        pytest.skip(str(exc))
+    home = init_home(tmp_path / "h", "m", "aichain-guard")
+    assert compute_network_exposure(home.config_toml.read_text())  # P2P on 0.0.0.0
+    assert find_key_problems(home) == []
     check_start_keys(home, allow_test_keys=False)
 
 
