@@ -106,14 +106,15 @@ def parse_min_gas_prices(text: str) -> tuple[MinGasPrice, ...]:
 
 
 def compute_required_fee(gas_limit: int, price: MinGasPrice) -> int:
-    """The smallest fee in price.denom for gas_limit, rounded up."""
-    total = price.price * gas_limit
-    return -(-total.numerator // total.denominator)
+    """The smallest fee in price.denom for gas_limit, rounded up (integer arithmetic on the
+    price's numerator and denominator: the exact ceiling, without building a Fraction)."""
+    exact = price.price
+    return -(-(exact.numerator * gas_limit) // exact.denominator)
 
 
 def check_min_gas_price(tx: DecodedTx, prices: Sequence[MinGasPrice]) -> None:
     """Requires the fee to meet one of the minimum gas prices. Raises InsufficientFeeError."""
-    if not prices or all(p.price == 0 for p in prices):
+    if not prices or all(p.price.numerator == 0 for p in prices):
         return
     paid = {c.denom: c.amount for c in tx.fee}
     required = []

@@ -106,13 +106,21 @@ def bank_send_shards(
 
 _PHASE = re.compile(r'^aichain_abci_seconds_(sum|count)\{phase="([a-z_]+)"\} (\S+)$', re.M)
 
+_READS = re.compile(
+    r'^aichain_abci_read_requests_(sum|count)\{connection="([a-z]+)"\} (\S+)$', re.M
+)
+
 
 def scrape_phases(url: str) -> dict[str, tuple[float, int]]:
-    """phase -> (seconds, calls) so far, from the node's metrics endpoint."""
+    """phase -> (seconds, calls) so far, from the node's metrics endpoint; also
+    "reads:CONNECTION" -> (requests, socket reads) of each ABCI connection."""
     with urllib.request.urlopen(url, timeout=10) as response:
         text = response.read().decode()
     sums: dict[str, float] = {}
     counts: dict[str, int] = {}
+    for kind, conn, value in _READS.findall(text):
+        target = sums if kind == "sum" else counts
+        target["reads:" + conn] = float(value) if kind == "sum" else int(float(value))
     for kind, phase, value in _PHASE.findall(text):
         if kind == "sum":
             sums[phase] = float(value)

@@ -105,8 +105,14 @@ class Result:
                 f"{who} {seconds / self.committed * 1e6:,.0f}" for who, seconds in self.cpu.items()
             )
             out.append(f"  CPU per committed tx (us): {per_tx}")
+        for phase, (requests, reads) in sorted(self.phases.items()):
+            if phase.startswith("reads:") and reads:
+                out.append(
+                    f"  app {phase[6:]} connection: {requests:,.0f} requests in {reads:,} "
+                    f"socket reads, {requests / reads:.1f} a read"
+                )
         for phase, (seconds, count) in sorted(self.phases.items()):
-            if count:
+            if count and not phase.startswith("reads:"):
                 out.append(
                     f"  app {phase}: {count:,} calls, {seconds:.2f}s, "
                     f"{seconds / count * 1e6:,.0f} us each"
