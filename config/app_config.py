@@ -229,7 +229,9 @@ def read_app_toml(path: Path) -> AppToml:
 def _int(doc: dict[str, object], section: str, key: str, default: int) -> int:
     """An integer setting [section] key. Raises ValueError naming it when it is not one."""
     table = doc.get(section, {})
-    value = table.get(key, default) if isinstance(table, dict) else default
+    if not isinstance(table, dict):
+        raise ValueError(f"{section} must be a table ([{section}] with {key} = ...)")
+    value = table.get(key, default)
     if isinstance(value, bool) or not isinstance(value, int):
         raise ValueError(f"{section}.{key} must be a whole number, got {value!r}")
     return value

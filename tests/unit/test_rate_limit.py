@@ -162,6 +162,7 @@ def test_app_toml_has_a_default_limit_and_reads_its_settings(tmp_path) -> None:
         ("[rate-limit]\nburst = 1.5\n", "rate-limit.burst must be a whole number"),
         ("[rate-limit]\nrequests-per-second = -5\n", "use 0 \\(off\\) or a positive"),
         ("[rate-limit]\nrequests-per-second = 5\nburst = 0\n", "use at least 1"),
+        ("rate-limit = 5\n", "rate-limit must be a table"),
     ],
 )
 def test_bad_rate_limit_settings_name_the_file_and_key(tmp_path, section: str, message) -> None:
