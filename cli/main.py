@@ -22,11 +22,13 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "genesis": ("aichain.cli.node", "genesis"),
     "start": ("aichain.cli.node", "start"),
     "worker": ("aichain.cli.worker", "worker"),
+    "infer": ("aichain.cli.infer", "infer"),
     "localnet": ("aichain.cli.localnet", "localnet"),
     "blob": ("aichain.cli.blob", "blob"),
     "sim": ("aichain.cli.sim", "sim"),
     "bench": ("aichain.cli.bench", "bench"),
     "explorer": ("aichain.cli.explorer", "explorer"),
+    "demo": ("aichain.cli.demo", "demo"),
 }
 """Command name -> (module, attribute) of its click command, loaded on first use."""
 
@@ -42,11 +44,13 @@ SHORT_HELP: dict[str, str] = {
     "genesis": "Edit the genesis file (add-account).",
     "start": "Run the node: the app plus a supervised CometBFT child.",
     "worker": "Off-chain GPU worker: train, serve and attribute LoRA models.",
+    "infer": "Ask a model on chain; show the answer, the records behind it and who was paid.",
     "localnet": "Run a multi-validator network on this machine (init, start, status, stop).",
     "blob": "The content store: put and get bytes by their sha256.",
     "sim": "Simulate the chain in-process: random operations, invariants every block.",
     "bench": "Measure a real node: committed tx/s under load, against CometBFT's kvstore.",
     "explorer": "Serve the block explorer web page for a running node (loopback).",
+    "demo": "Run a local network with a worker and play the walkthrough (make run).",
 }
 """One-line help shown by `aichain --help` without importing the sub-command."""
 

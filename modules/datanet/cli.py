@@ -103,55 +103,67 @@ def create(from_key: str, name: str, license_: str, modality: str, curation: str
 @tx_datanet.command("contribute")
 @click.argument("from_key")
 @click.argument("datanet_id", type=int)
-@click.argument("file", required=False, type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("files", nargs=-1, type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--hash", "content_hash", default=None, help="Contribute a hash (with --size).")
 @click.option("--size", type=int, default=None)
 @click.option("--media-type", default="text/plain", show_default=True)
 @click.option("--metadata", default="", help="Free-form metadata (e.g. JSON).")
 @click.option("--blob-grpc", default=None, help="Store the bytes on this node (HOST:PORT).")
 @tx_options
-def contribute(from_key: str, datanet_id: int, file: Path | None, content_hash: str | None,
+def contribute(from_key: str, datanet_id: int, files: tuple[Path, ...], content_hash: str | None,
                size: int | None, media_type: str, metadata: str, blob_grpc: str | None,
                tx: TxFlags) -> None:  # fmt: skip
-    """Contribute FILE to DATANET_ID: its bytes go to the content store, its sha256 on chain."""
+    """Contribute FILES to DATANET_ID: their bytes go to the content store, their sha256 on
+    chain, one record each, all in one tx (each record escrows the datanet's bond)."""
     from aichain.client.blobs import BlobError, GrpcBlobStore, home_store
 
-    if file is not None:
-        if not file.is_file():
-            fail(f"FILE {file} does not exist")
-        data = file.read_bytes()
+    entries: list[tuple[str, int]] = []
+    if files:
+        if content_hash is not None or size is not None:
+            fail("give FILES, or --hash and --size, not both")
         try:
             store = GrpcBlobStore(blob_grpc) if blob_grpc else home_store(tx.home)
-            content_hash = store.put(data)
+            for file in files:
+                if not file.is_file():
+                    fail(f"FILE {file} does not exist")
+                data = file.read_bytes()
+                entries.append((store.put(data), len(data)))
         except BlobError as exc:
             fail(str(exc))
-        size = len(data)
     elif content_hash is None or size is None:
-        fail("give FILE, or --hash and --size of bytes already in the content store")
+        fail("give FILES, or --hash and --size of bytes already in the content store")
+    else:
+        entries.append((content_hash, size))
 
     def build(sender: bytes) -> list[Any]:
         return [_tx_pb2().MsgContribute(
-            contributor=_addr(sender), datanet_id=datanet_id, content_hash=content_hash,
-            size=size, media_type=media_type, metadata=metadata,
-        )]  # fmt: skip
+            contributor=_addr(sender), datanet_id=datanet_id, content_hash=digest,
+            size=length, media_type=media_type, metadata=metadata,
+        ) for digest, length in entries]  # fmt: skip
 
-    broadcast(from_key, build, f"contribute {content_hash} to datanet {datanet_id}", tx)
+    what = entries[0][0] if len(entries) == 1 else f"{len(entries)} records"
+    broadcast(from_key, build, f"contribute {what} to datanet {datanet_id}", tx)
 
 
 @tx_datanet.command("review")
 @click.argument("from_key")
 @click.argument("datanet_id", type=int)
-@click.argument("record_id", type=int)
+@click.argument("record_ids", metavar="RECORD_IDS")
 @click.argument("decision", type=click.Choice(["accept", "reject"]))
 @click.option("--reason", default="", help="Why (required to reject).")
 @tx_options
-def review(from_key: str, datanet_id: int, record_id: int, decision: str, reason: str,
+def review(from_key: str, datanet_id: int, record_ids: str, decision: str, reason: str,
            tx: TxFlags) -> None:  # fmt: skip
-    """Accept or reject a pending record (curators and the owner)."""
+    """Accept or reject pending records (curators and the owner): RECORD_IDS is one id or a
+    list like 1,2,5 (one tx, one review each)."""
     accept = decision == "accept"
+    ids = _ids(record_ids)
+    if not ids:
+        raise click.BadParameter("give a record id, or ids like 1,2,5", param_hint="RECORD_IDS")
     broadcast(from_key, lambda s: [_tx_pb2().MsgReview(
         curator=_addr(s), datanet_id=datanet_id, record_id=record_id, accept=accept,
-        reason=reason)], f"{decision} record {record_id}", tx)  # fmt: skip
+        reason=reason) for record_id in ids],
+        f"{decision} record{'s' if len(ids) > 1 else ''} {record_ids}", tx)  # fmt: skip
 
 
 @tx_datanet.command("withdraw")
