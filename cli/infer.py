@@ -25,11 +25,20 @@ from aichain.cli.common import (
 @click.argument("model_id", type=click.IntRange(1))
 @click.argument("prompt")
 @click.option("--from", "from_key", required=True, help="Keyring key paying the fee.")
-@click.option("--max-fee", type=click.IntRange(0), default=None,
-              help="Most uaic to escrow [default: the model's price].")  # fmt: skip
+@click.option(
+    "--max-fee",
+    type=click.IntRange(0),
+    default=None,
+    help="Most uaic to escrow [default: the model's price].",
+)
 @click.option("--max-tokens", type=click.IntRange(1, 4096), default=32, show_default=True)
-@click.option("--timeout", type=click.FloatRange(1), default=180.0, show_default=True,
-              help="Seconds to wait for the answer.")  # fmt: skip
+@click.option(
+    "--timeout",
+    type=click.FloatRange(1),
+    default=180.0,
+    show_default=True,
+    help="Seconds to wait for the answer.",
+)
 @click.option("--settled", is_flag=True, help="Wait until the payouts are credited.")
 @click.option("--grpc", default=None, help="Content store for large inputs and outputs.")
 @click.option("--gas-prices", default="0.025uaic", show_default=True)
@@ -64,9 +73,11 @@ def infer(
     except KeyringError as exc:
         fail(f"--from {from_key!r}: {exc}")
     client = InferenceClient(
-        resolve_node(node, home), key, blobs=GrpcBlobStore(resolve_grpc(grpc, home)),
+        resolve_node(node, home),
+        key,
+        blobs=GrpcBlobStore(resolve_grpc(grpc, home)),
         gas_prices=gas_prices,
-    )  # fmt: skip
+    )
     try:
         request_id = client.request(model_id, prompt, max_tokens=max_tokens, max_fee=max_fee)
         if output == "text":

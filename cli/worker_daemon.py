@@ -109,13 +109,19 @@ def _parse_adapter_dirs(values: tuple[str, ...]) -> dict[int, Path]:
 @click.option("--operator", required=True, help="Keyring key of the operator (bond, payouts).")
 @click.option("--worker-key", required=True, help="Keyring key of the hot key signing results.")
 @click.option(
-    "--model", "models", type=click.IntRange(1), multiple=True, required=True,
+    "--model",
+    "models",
+    type=click.IntRange(1),
+    multiple=True,
+    required=True,
     help="Registered adapter to serve (repeat).",
-)  # fmt: skip
+)
 @click.option(
-    "--adapter", "adapters", multiple=True,
+    "--adapter",
+    "adapters",
+    multiple=True,
     help="MODEL_ID=DIR: serve a local copy instead of fetching (checked against the registry).",
-)  # fmt: skip
+)
 @click.option("--grpc", default=None, help="Content store (a node's gRPC HOST:PORT).")
 @click.option("--base-model", default="tiny", show_default=True)
 @click.option("--device", type=click.Choice(["auto", "cpu", "cuda"]), default="auto")
@@ -171,11 +177,22 @@ def start_cmd(
     wh.mkdir(parents=True, exist_ok=True)
     _configure_logging(wh)
     config = DaemonConfig(
-        home=wh, node=resolve_node(node, home), blob_grpc=resolve_grpc(grpc, home),
-        operator=operator_key, hot=hot_key, models=models, adapter_dirs=adapter_dirs,
-        base_model=base_model, device=device, port=port, bond=bond, gas_price=gas_prices,
-        engine=engine, max_input_bytes=max_input_bytes, poll_s=poll_s,
-    )  # fmt: skip
+        home=wh,
+        node=resolve_node(node, home),
+        blob_grpc=resolve_grpc(grpc, home),
+        operator=operator_key,
+        hot=hot_key,
+        models=models,
+        adapter_dirs=adapter_dirs,
+        base_model=base_model,
+        device=device,
+        port=port,
+        bond=bond,
+        gas_price=gas_prices,
+        engine=engine,
+        max_input_bytes=max_input_bytes,
+        poll_s=poll_s,
+    )
     daemon = WorkerDaemon(config, GrpcBlobStore(config.blob_grpc))
     install_signal_handlers(daemon)
     pid_path = wh / PID_FILE
@@ -215,9 +232,12 @@ def _detach(worker_home: Path, output: str) -> None:
     command = [str(exe)] if exe.exists() else [sys.executable, "-m", "aichain.cli.main"]
     with (worker_home / "detached.out").open("ab") as out:
         proc = subprocess.Popen(
-            [*command, *args], stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
+            [*command, *args],
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
             stdin=subprocess.DEVNULL,
-        )  # fmt: skip
+        )
     deadline = time.monotonic() + 300
     while time.monotonic() < deadline:
         if proc.poll() is not None:

@@ -54,6 +54,73 @@ def encode_input(prompt: str, max_tokens: int = DEFAULT_MAX_TOKENS) -> bytes:
     ).encode()
 
 
+def make_receipt(
+    key: PrivateKey,
+    chain_id: str,
+    model_id: int,
+    prompt: str,
+    max_tokens: int,
+    price: int,
+    nonce: int,
+) -> tuple[bytes, bytes]:
+    """A signed prepaid receipt (receipt bytes, signature) for a request to a worker's
+    `/v1/prepaid/completions`: it names sha256 of the request's input bytes, the price and a
+    nonce never used before by this requester."""
+    import hashlib
+
+    from aichain.attribution.v1 import attribution_pb2
+    from aichain.modules.attribution.signing import sign_receipt
+
+    receipt = attribution_pb2.PrepaidReceipt(
+        chain_id=chain_id,
+        requester=account_address(key.address),
+        model_id=model_id,
+        request_hash=hashlib.sha256(encode_input(prompt, max_tokens)).hexdigest(),
+        price=str(price),
+        nonce=nonce,
+    ).SerializeToString()
+    return receipt, sign_receipt(key, receipt)
+
+
+def prepaid_completion(
+    url: str,
+    key: PrivateKey,
+    chain_id: str,
+    model_id: int,
+    prompt: str,
+    *,
+    price: int,
+    nonce: int,
+    max_tokens: int = DEFAULT_MAX_TOKENS,
+    timeout: float = 120.0,
+) -> tuple[int, dict[str, Any]]:
+    """POSTs a prepaid request (with a fresh signed receipt) to a worker at url; returns the
+    HTTP status and the JSON answer (the completion, or the refusal's error)."""
+    import urllib.error
+    import urllib.request
+
+    receipt, signature = make_receipt(key, chain_id, model_id, prompt, max_tokens, price, nonce)
+    body = json.dumps(
+        {
+            "model": str(model_id),
+            "prompt": prompt,
+            "max_tokens": max_tokens,
+            "receipt": base64.b64encode(receipt).decode(),
+            "receipt_signature": base64.b64encode(signature).decode(),
+        }
+    ).encode()
+    request = urllib.request.Request(
+        url.rstrip("/") + "/v1/prepaid/completions",
+        data=body,
+        headers={"Content-Type": "application/json"},
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
+            return response.status, json.loads(response.read())
+    except urllib.error.HTTPError as err:
+        return err.code, json.loads(err.read() or b"{}")
+
+
 @dataclass(frozen=True, slots=True)
 class AttributedRecord:
     """One record that shaped an answer, its weight, contributor and what it was paid."""
@@ -169,15 +236,18 @@ class InferenceClient:
         from aichain.attribution.v1 import query_pb2, tx_pb2
 
         params = self._query(
-            "attribution.v1.Query/Params", query_pb2.QueryParamsRequest(),
+            "attribution.v1.Query/Params",
+            query_pb2.QueryParamsRequest(),
             query_pb2.QueryParamsResponse,
-        ).params  # fmt: skip
+        ).params
         data = encode_input(prompt, max_tokens)
         fee = self.model_price(model_id) if max_fee is None else max_fee
         msg = tx_pb2.MsgRequestInference(
-            requester=self.address, model_id=model_id, max_fee=str(fee),
+            requester=self.address,
+            model_id=model_id,
+            max_fee=str(fee),
             timeout_height=timeout_height,
-        )  # fmt: skip
+        )
         if len(data) <= int(params.max_inline_input_bytes):
             msg.input_inline = data
         elif self.blobs is not None:
@@ -189,9 +259,13 @@ class InferenceClient:
             )
         try:
             result = sign_and_broadcast(
-                self.rpc, self.key, [msg], chain_id=self.chain_id(), fees=(),
+                self.rpc,
+                self.key,
+                [msg],
+                chain_id=self.chain_id(),
+                fees=(),
                 gas_prices=self.gas_prices,
-            )  # fmt: skip
+            )
         except (TxError, RPCError) as exc:
             raise InferenceError(str(exc)) from None
         if result.code != 0:
@@ -213,9 +287,10 @@ class InferenceClient:
         from aichain.attribution.v1 import query_pb2
 
         return self._query(
-            "attribution.v1.Query/Inference", query_pb2.QueryInferenceRequest(id=request_id),
+            "attribution.v1.Query/Inference",
+            query_pb2.QueryInferenceRequest(id=request_id),
             query_pb2.QueryInferenceResponse,
-        ).inference  # fmt: skip
+        ).inference
 
     def wait(
         self, request_id: int, *, timeout: float = 180.0, settled: bool = False, poll: float = 0.5
@@ -276,9 +351,15 @@ class InferenceClient:
                 contributor = ""
             key = (entry.datanet_id, entry.version, entry.record_id)
             records.append(
-                AttributedRecord(entry.datanet_id, entry.version, entry.record_id,
-                                 entry.weight_ppm, contributor, paid.get(key, 0))
-            )  # fmt: skip
+                AttributedRecord(
+                    entry.datanet_id,
+                    entry.version,
+                    entry.record_id,
+                    entry.weight_ppm,
+                    contributor,
+                    paid.get(key, 0),
+                )
+            )
         payouts = tuple(
             {
                 "role": p.role,

@@ -205,6 +205,27 @@ class ChainClient:
             return 0
         return int(answer.balance.amount or 0)
 
+    def account_pubkey(self, address: str) -> bytes:
+        """The account's compressed secp256k1 public key (b"" until it has signed a tx)."""
+        from cosmos.auth.v1beta1 import auth_pb2
+        from cosmos.auth.v1beta1 import query_pb2 as aq
+        from cosmos.crypto.secp256k1 import keys_pb2
+
+        try:
+            answer = self.query(
+                "/cosmos.auth.v1beta1.Query/Account",
+                aq.QueryAccountRequest(address=address),
+                aq.QueryAccountResponse,
+            )
+        except ChainError as exc:
+            if exc.unreachable:
+                raise
+            return b""
+        account = auth_pb2.BaseAccount.FromString(answer.account.value)
+        if not account.pub_key.type_url.endswith("secp256k1.PubKey"):
+            return b""
+        return bytes(keys_pb2.PubKey.FromString(account.pub_key.value).key)
+
     # --- modelreg and datanet -------------------------------------------------------------
 
     def model(self, model_id: int) -> Any:
@@ -212,9 +233,10 @@ class ChainClient:
         from aichain.modelreg.v1 import query_pb2 as mq
 
         return self.query(
-            "/aichain.modelreg.v1.Query/Model", mq.QueryModelRequest(id=model_id),
+            "/aichain.modelreg.v1.Query/Model",
+            mq.QueryModelRequest(id=model_id),
             mq.QueryModelResponse,
-        ).model  # fmt: skip
+        ).model
 
     def models(self) -> list[Any]:
         """Every registered model (all pages)."""
@@ -263,9 +285,10 @@ class ChainClient:
         from aichain.datanet.v1 import query_pb2 as dq
 
         return self.query(
-            "/aichain.datanet.v1.Query/Datanet", dq.QueryDatanetRequest(id=datanet_id),
+            "/aichain.datanet.v1.Query/Datanet",
+            dq.QueryDatanetRequest(id=datanet_id),
             dq.QueryDatanetResponse,
-        ).datanet  # fmt: skip
+        ).datanet
 
     def access(self, datanet_id: int, account: str) -> tuple[bool, str]:
         """Whether account may use the datanet, and how (public, owner, granted, paid)."""

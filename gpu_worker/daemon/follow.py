@@ -196,7 +196,7 @@ class BlockFollower:
                         "id": 1,
                         "method": "subscribe",
                         "params": {"query": SUBSCRIBE_QUERY},
-                    }  # fmt: skip
+                    }
                 )
             )
             self.connected = True
@@ -208,9 +208,13 @@ class BlockFollower:
                     self._poll_once(rpc)  # quiet chain or a silent socket: look anyway
                     continue
                 height = (
-                    message.get("result", {}).get("data", {}).get("value", {})
-                    .get("block", {}).get("header", {}).get("height")
-                )  # fmt: skip
+                    message.get("result", {})
+                    .get("data", {})
+                    .get("value", {})
+                    .get("block", {})
+                    .get("header", {})
+                    .get("height")
+                )
                 if height is not None:
                     self._report(int(height))
         finally:

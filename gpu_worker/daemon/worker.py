@@ -152,9 +152,10 @@ class WorkerDaemon:
 
     # --- start-up -----------------------------------------------------------------------
 
-    def start(self, server_class: type | None = None) -> None:
+    def start(self) -> None:
         """Loads adapters (refusing mismatched ones), registers or checks the worker,
         reconciles the journal, starts the endpoint and the block follower."""
+        from aichain.gpu_worker.daemon.prepaid import PrepaidHandler, PrepaidServer
         from aichain.gpu_worker.daemon.runtime import adapter_spec, build_runtime
 
         self.params = self._retry(self.chain.attribution_params, "read the attribution params")
@@ -179,8 +180,9 @@ class WorkerDaemon:
             engine=self.config.engine,
             top_k=max(1, min(10, int(self.params.max_attributions or 10))),
             max_batch=self.config.max_batch,
-            server_class=server_class,
+            server_class=PrepaidServer,
         )
+        self.runtime.server.http.prepaid = PrepaidHandler(self)
         self._check_base_models()
         self._register()
         self.reconcile()
@@ -289,12 +291,17 @@ class WorkerDaemon:
         existing = self._retry(lambda: self.chain.worker(self.operator), "read the worker")
         if existing is None:
             msg = mtx.MsgRegisterWorker(
-                operator=self.operator, hot_pubkey=self.config.hot.pubkey, models=models,
-                endpoint=endpoint, hardware=hardware, bond=self.config.bond,
-            )  # fmt: skip
+                operator=self.operator,
+                hot_pubkey=self.config.hot.pubkey,
+                models=models,
+                endpoint=endpoint,
+                hardware=hardware,
+                bond=self.config.bond,
+            )
             self.sender.send_and_wait([msg])
-            log.info("registered worker %s (bond %s) serving %s", self.operator,
-                     self.config.bond, models)  # fmt: skip
+            log.info(
+                "registered worker %s (bond %s) serving %s", self.operator, self.config.bond, models
+            )
             return
         if bytes(existing.hot_pubkey) != self.config.hot.pubkey:
             raise RuntimeError(
@@ -355,8 +362,14 @@ class WorkerDaemon:
     def tick(self) -> None:
         """One pass over every duty; a failing duty is logged and the others still run."""
         self.ticks += 1
-        for duty in (self.poll_requests, self.collect, self.flush, self.track, self.committee,
-                     self.report):  # fmt: skip
+        for duty in (
+            self.poll_requests,
+            self.collect,
+            self.flush,
+            self.track,
+            self.committee,
+            self.report,
+        ):
             try:
                 duty()
                 if not self.chain_ok:
@@ -365,8 +378,11 @@ class WorkerDaemon:
             except ChainError as exc:
                 if exc.unreachable:
                     if self.chain_ok:
-                        log.error("chain unreachable (%s); will retry every block or %.0fs",
-                                  exc, self.config.poll_s)  # fmt: skip
+                        log.error(
+                            "chain unreachable (%s); will retry every block or %.0fs",
+                            exc,
+                            self.config.poll_s,
+                        )
                     self.chain_ok = False
                     break
                 log.error("%s: chain error %s/%d: %s", duty.__name__, exc.codespace, exc.code, exc)
@@ -402,8 +418,10 @@ class WorkerDaemon:
                 for chunk in self.store.stream(request.input_hash):
                     size += len(chunk)
                     if size > limit:
-                        raise InputError(f"input blob {request.input_hash} is over the "
-                                         f"worker's limit of {limit} bytes")  # fmt: skip
+                        raise InputError(
+                            f"input blob {request.input_hash} is over the "
+                            f"worker's limit of {limit} bytes"
+                        )
                     chunks.append(chunk)
             except BlobNotFoundError:
                 raise InputError(
@@ -418,8 +436,12 @@ class WorkerDaemon:
         """Fetches the input and queues the generation; None when refused or deferred."""
         if request.model_id not in self.served:
             reason = self.refused_adapters.get(request.model_id)
-            self.refuse(key, request, f"model {request.model_id} is not served by this worker"
-                        + (f" ({reason})" if reason else ""))  # fmt: skip
+            self.refuse(
+                key,
+                request,
+                f"model {request.model_id} is not served by this worker"
+                + (f" ({reason})" if reason else ""),
+            )
             return None
         try:
             parsed = parse_input(self.read_input(request))
@@ -454,9 +476,11 @@ class WorkerDaemon:
         served = self.served[job.request.model_id]
         try:
             entries = compute_entries(
-                result.attribution, served.datanet_id, served.version,
+                result.attribution,
+                served.datanet_id,
+                served.version,
                 int(self.params.max_attributions or 10),
-            )  # fmt: skip
+            )
         except InputError as exc:
             self.refuse(job.key, job.request, str(exc))
             return None
@@ -480,24 +504,37 @@ class WorkerDaemon:
                 log.warning("request %d: output not stored (%s); retrying", job.request.id, exc)
                 continue
             body = build_result(
-                chain_id=self.chain.chain_id(), request_id=job.request.id, worker=self.operator,
-                model=served.model, base_weights_hash=self.base_hashes[job.request.model_id],
-                text=result.text, prompt_tokens=result.prompt_tokens,
-                completion_tokens=result.completion_tokens, method=self.runtime.engine,
-                evidence_hash=evidence_hash, entries=claim,
+                chain_id=self.chain.chain_id(),
+                request_id=job.request.id,
+                worker=self.operator,
+                model=served.model,
+                base_weights_hash=self.base_hashes[job.request.model_id],
+                text=result.text,
+                prompt_tokens=result.prompt_tokens,
+                completion_tokens=result.completion_tokens,
+                method=self.runtime.engine,
+                evidence_hash=evidence_hash,
+                entries=claim,
                 max_inline_output_bytes=int(self.params.max_inline_output_bytes),
-            )  # fmt: skip
+            )
             bundle = signing.make_bundle(self.config.hot, body)
             if self.journal.add_computed(
-                key, job.request.id, job.request.model_id, bundle.SerializeToString(),
+                key,
+                job.request.id,
+                job.request.model_id,
+                bundle.SerializeToString(),
                 job.request.fee,
-            ):  # fmt: skip
+            ):
                 self.answered_times.append(time.time())
                 log.info(
                     "answered request %d (model %d, %d+%d tokens, %d records) in %.2fs",
-                    job.request.id, job.request.model_id, result.prompt_tokens,
-                    result.completion_tokens, len(claim), time.monotonic() - job.started,
-                )  # fmt: skip
+                    job.request.id,
+                    job.request.model_id,
+                    result.prompt_tokens,
+                    result.completion_tokens,
+                    len(claim),
+                    time.monotonic() - job.started,
+                )
 
     def flush(self) -> None:
         """Broadcasts computed bundles in batches; a batch the chain refuses is split to find
@@ -548,8 +585,11 @@ class WorkerDaemon:
             if found is None:
                 sent = self.broadcast_at.setdefault(txhash, time.monotonic())
                 if time.monotonic() - sent > RESEND_AFTER_S:
-                    log.warning("tx %s not in a block after %.0fs; resending its results",
-                                txhash, RESEND_AFTER_S)  # fmt: skip
+                    log.warning(
+                        "tx %s not in a block after %.0fs; resending its results",
+                        txhash,
+                        RESEND_AFTER_S,
+                    )
                     for entry in entries:
                         if entry.request_id and self._answered_on_chain(entry.request_id):
                             self.journal.mark([entry.key], "done")
@@ -561,10 +601,16 @@ class WorkerDaemon:
             if found.code == 0:
                 self.journal.mark([e.key for e in entries], "done")
                 fees = sum(int(e.fee or 0) for e in entries)
-                log.info("settled %d results at height %d (tx %s, fees %d)",
-                         len(entries), found.height, txhash, fees)  # fmt: skip
-                self.journal.record("submitted", txhash=txhash, height=found.height,
-                                    results=len(entries), fees=fees)  # fmt: skip
+                log.info(
+                    "settled %d results at height %d (tx %s, fees %d)",
+                    len(entries),
+                    found.height,
+                    txhash,
+                    fees,
+                )
+                self.journal.record(
+                    "submitted", txhash=txhash, height=found.height, results=len(entries), fees=fees
+                )
             else:
                 for entry in entries:
                     self._refused_by_chain(entry, f"{found.codespace}/{found.code}: {found.log}")
@@ -591,8 +637,9 @@ class WorkerDaemon:
                 if mine.revealed:
                     if vote.state != "revealed":
                         self.journal.mark_vote(dispute.id, "revealed")
-                        log.info("vote on dispute %d revealed (agrees: %s)", dispute.id,
-                                 mine.agrees)  # fmt: skip
+                        log.info(
+                            "vote on dispute %d revealed (agrees: %s)", dispute.id, mine.agrees
+                        )
                     continue
                 if not self._vote_tx_pending(dispute.id):
                     self._send_reveal(dispute.id, vote.reveal)
@@ -606,8 +653,13 @@ class WorkerDaemon:
             return True
         del self.vote_txs[dispute_id]
         if found.code != 0:
-            log.error("vote tx for dispute %d failed: %s/%d %s", dispute_id, found.codespace,
-                      found.code, found.log)  # fmt: skip
+            log.error(
+                "vote tx for dispute %d failed: %s/%d %s",
+                dispute_id,
+                found.codespace,
+                found.code,
+                found.log,
+            )
         return False
 
     def _rerun(self, dispute: Any) -> None:
@@ -636,9 +688,13 @@ class WorkerDaemon:
         salt = os.urandom(32)
         output_hash = compute_output_hash(result.text)
         reveal = tx_pb2.MsgRevealVote(
-            voter=self.operator, dispute_id=dispute.id, attributions=entries,
-            output_hash=output_hash, evidence_hash=evidence_hash, salt=salt,
-        )  # fmt: skip
+            voter=self.operator,
+            dispute_id=dispute.id,
+            attributions=entries,
+            output_hash=output_hash,
+            evidence_hash=evidence_hash,
+            salt=salt,
+        )
         commitment = signing.commitment(
             dispute.id,
             self.config.operator.address,
@@ -651,15 +707,17 @@ class WorkerDaemon:
     def _send_commit(self, dispute_id: int, commitment: bytes) -> None:
         from aichain.attribution.v1 import tx_pb2
 
-        msg = tx_pb2.MsgCommitVote(voter=self.operator, dispute_id=dispute_id,
-                                   commitment=commitment)  # fmt: skip
+        msg = tx_pb2.MsgCommitVote(
+            voter=self.operator, dispute_id=dispute_id, commitment=commitment
+        )
         try:
             sent = self.sender.send([msg])
         except ChainError as exc:
             if exc.unreachable:
                 raise
-            log.error("commit on dispute %d refused: %s/%d %s", dispute_id, exc.codespace,
-                      exc.code, exc)  # fmt: skip
+            log.error(
+                "commit on dispute %d refused: %s/%d %s", dispute_id, exc.codespace, exc.code, exc
+            )
             return
         self.vote_txs[dispute_id] = sent.txhash
         log.info("committed a vote on dispute %d (tx %s)", dispute_id, sent.txhash)
@@ -674,8 +732,9 @@ class WorkerDaemon:
         except ChainError as exc:
             if exc.unreachable:
                 raise
-            log.error("reveal on dispute %d refused: %s/%d %s", dispute_id, exc.codespace,
-                      exc.code, exc)  # fmt: skip
+            log.error(
+                "reveal on dispute %d refused: %s/%d %s", dispute_id, exc.codespace, exc.code, exc
+            )
             return
         self.vote_txs[dispute_id] = sent.txhash
         log.info("revealed the vote on dispute %d (tx %s)", dispute_id, sent.txhash)
@@ -694,8 +753,12 @@ class WorkerDaemon:
             "claimed": answer.earning.claimed or "0",
         }
         if now != self.earnings:
-            log.info("earnings: claimable %s, pending %s, claimed %s (uaic)",
-                     now["claimable"], now["pending"], now["claimed"])  # fmt: skip
+            log.info(
+                "earnings: claimable %s, pending %s, claimed %s (uaic)",
+                now["claimable"],
+                now["pending"],
+                now["claimed"],
+            )
             self.journal.record("earnings", **now)
             self.earnings = now
 

@@ -97,9 +97,14 @@ class World:
 
     def worker_a(self, *args: str, check: bool = True) -> Any:
         return self.node.cli(
-            "worker", *args, "--worker-home", str(self.root / "worker-a"), "--output", "json",
+            "worker",
+            *args,
+            "--worker-home",
+            str(self.root / "worker-a"),
+            "--output",
+            "json",
             check=check,
-        )  # fmt: skip
+        )
 
     def journal(self, home: Path) -> dict[str, list[tuple[int, str, str]]]:
         """request id, state, reason of every journaled result, by state."""
@@ -136,7 +141,7 @@ def _setup_chain(world: World) -> None:
                 from_address=world.address("faucet"),
                 to_address=world.address(name),
                 amount=[coin_pb2.Coin(denom="uaic", amount=str(10**9))],
-            )  # fmt: skip
+            )
             for name in names
         ]
     )
@@ -151,7 +156,7 @@ def _setup_chain(world: World) -> None:
                 access_policy=dpb.ACCESS_POLICY_PUBLIC,
                 bond_per_record="0",
                 max_record_size=4096,
-            )  # fmt: skip
+            )
         ]
     )
     store = home_store(world.node.home)
@@ -166,7 +171,7 @@ def _setup_chain(world: World) -> None:
                     content_hash=store.put(data),
                     size=len(data),
                     media_type="text/plain",
-                )  # fmt: skip
+                )
             )
         world.sender(name).send_and_wait(msgs)
     n = sum(len(t) for t in RECORDS.values())
@@ -177,7 +182,7 @@ def _setup_chain(world: World) -> None:
                 datanet_id=1,
                 append=list(range(1, n + 1)),
                 changelog="v1",
-            )  # fmt: skip
+            )
         ]
     )
 
@@ -194,11 +199,32 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     try:
         _setup_chain(w)
         trained = node.cli(
-            "worker", "train", "datanet:1@1", "--register", "--owner", "faucet",
-            "--name", "facts-lora", "--price", str(PRICE), "--out", str(root / "adapter"),
-            "--max-steps", "6", "--batch-size", "4", "--rank", "4", "--quiet",
-            "--device", "cpu", "--blob-grpc", node.grpc, "--output", "json",
-        )  # fmt: skip
+            "worker",
+            "train",
+            "datanet:1@1",
+            "--register",
+            "--owner",
+            "faucet",
+            "--name",
+            "facts-lora",
+            "--price",
+            str(PRICE),
+            "--out",
+            str(root / "adapter"),
+            "--max-steps",
+            "6",
+            "--batch-size",
+            "4",
+            "--rank",
+            "4",
+            "--quiet",
+            "--device",
+            "cpu",
+            "--blob-grpc",
+            node.grpc,
+            "--output",
+            "json",
+        )
         registered = json.loads(trained.stdout)
         w.model_id = int(registered["model_id"])
         yield w
@@ -215,10 +241,15 @@ def _start_worker_b(world: World) -> None:
     from aichain.gpu_worker.daemon.worker import DaemonConfig, WorkerDaemon
 
     config = DaemonConfig(
-        home=world.root / "worker-b", node=world.node.rpc, blob_grpc=world.node.grpc,
-        operator=world.key("op-b"), hot=world.key("hot-b"), models=(world.model_id,),
-        device="cpu", poll_s=0.5,
-    )  # fmt: skip
+        home=world.root / "worker-b",
+        node=world.node.rpc,
+        blob_grpc=world.node.grpc,
+        operator=world.key("op-b"),
+        hot=world.key("hot-b"),
+        models=(world.model_id,),
+        device="cpu",
+        poll_s=0.5,
+    )
     daemon = WorkerDaemon(config, GrpcBlobStore(world.node.grpc))
     daemon.start()
     world.worker_b = daemon
@@ -228,10 +259,21 @@ def _start_worker_b(world: World) -> None:
 
 def _start_worker_a(world: World) -> None:
     world.worker_a(
-        "start", "--detach", "--operator", "op-a", "--worker-key", "hot-a",
-        "--model", str(world.model_id), "--grpc", world.node.grpc, "--device", "cpu",
-        "--poll-s", "0.5",
-    )  # fmt: skip
+        "start",
+        "--detach",
+        "--operator",
+        "op-a",
+        "--worker-key",
+        "hot-a",
+        "--model",
+        str(world.model_id),
+        "--grpc",
+        world.node.grpc,
+        "--device",
+        "cpu",
+        "--poll-s",
+        "0.5",
+    )
 
 
 def _request_many(world: World, prompts: list[str], **extra: Any) -> list[tuple[int, str]]:
@@ -245,7 +287,7 @@ def _request_many(world: World, prompts: list[str], **extra: Any) -> list[tuple[
             model_id=world.model_id,
             max_fee=str(PRICE),
             **extra,
-        )  # fmt: skip
+        )
         for p in prompts
     ]
     for msg, prompt in zip(msgs, prompts, strict=True):
@@ -286,8 +328,9 @@ def test_workers_answer_settle_and_survive_a_restart(world: World) -> None:
     _start_worker_a(world)
     requests = first + second
     assert {w for _, w in requests} <= {a, b}
-    wait_for("ten results settled", lambda: all(_status(world, r) == 3 for r, _ in requests),
-             timeout=180)  # fmt: skip
+    wait_for(
+        "ten results settled", lambda: all(_status(world, r) == 3 for r, _ in requests), timeout=180
+    )
     for request_id, assigned in requests:
         inference = world.chain.inference(request_id)
         assert inference.worker == assigned
@@ -308,9 +351,19 @@ def test_workers_answer_settle_and_survive_a_restart(world: World) -> None:
 
 def test_infer_cli_shows_answer_records_and_payouts(world: World) -> None:
     out = world.node.cli(
-        "infer", str(world.model_id), "the season of java is", "--from", "requester",
-        "--max-tokens", "12", "--settled", "--grpc", world.node.grpc, "--output", "json",
-    )  # fmt: skip
+        "infer",
+        str(world.model_id),
+        "the season of java is",
+        "--from",
+        "requester",
+        "--max-tokens",
+        "12",
+        "--settled",
+        "--grpc",
+        world.node.grpc,
+        "--output",
+        "json",
+    )
     answer = json.loads(out.stdout)
     assert answer["status"] == "settled" and answer["text"]
     assert sum(r["weight_ppm"] for r in answer["records"]) == 10**6
@@ -322,9 +375,14 @@ def test_infer_cli_shows_answer_records_and_payouts(world: World) -> None:
     assert python_answer.status in ("answered", "settled") and python_answer.text is not None
     assert sum(r.weight_ppm for r in python_answer.records) == 10**6
     text = world.node.cli(
-        "infer", str(world.model_id), "the colour of mars is", "--from", "requester",
-        "--max-tokens", "8",
-    ).stdout  # fmt: skip
+        "infer",
+        str(world.model_id),
+        "the colour of mars is",
+        "--from",
+        "requester",
+        "--max-tokens",
+        "8",
+    ).stdout
     assert "records that shaped it" in text and "paid" in text
 
 
@@ -340,8 +398,11 @@ def test_a_lying_worker_is_challenged_and_slashed(world: World) -> None:
             (r for r in all_ids if r not in used),
             min(entries, key=lambda e: e.weight_ppm).record_id,
         )
-        return [attribution_pb2.AttributionEntry(datanet_id=1, version=1, record_id=target,
-                                                 weight_ppm=10**6)]  # fmt: skip
+        return [
+            attribution_pb2.AttributionEntry(
+                datanet_id=1, version=1, record_id=target, weight_ppm=10**6
+            )
+        ]
 
     world.worker_b.compute_claim = swap
     bond_before = int(world.chain.worker(b).bond)
@@ -363,7 +424,7 @@ def test_a_lying_worker_is_challenged_and_slashed(world: World) -> None:
                 bond="1000000",
                 reason="records swapped",
             )
-        ]  # fmt: skip
+        ]
     )
     dispute_id = tx_pb2.MsgChallengeResponse.FromString(done.responses[0]).dispute_id
     dispute = wait_for(
@@ -389,12 +450,90 @@ def test_a_worker_refuses_bytes_that_differ_from_the_registry(world: World) -> N
     data[-1] ^= 0xFF
     weights.write_bytes(bytes(data))
     out = world.node.cli(
-        "worker", "start", "--operator", "op-b", "--worker-key", "hot-b", "--model",
-        str(world.model_id), "--adapter", f"{world.model_id}={tampered}", "--grpc",
-        world.node.grpc, "--device", "cpu", "--worker-home", str(world.root / "worker-c"),
+        "worker",
+        "start",
+        "--operator",
+        "op-b",
+        "--worker-key",
+        "hot-b",
+        "--model",
+        str(world.model_id),
+        "--adapter",
+        f"{world.model_id}={tampered}",
+        "--grpc",
+        world.node.grpc,
+        "--device",
+        "cpu",
+        "--worker-home",
+        str(world.root / "worker-c"),
         check=False,
-    )  # fmt: skip
+    )
     assert out.returncode != 0
     assert "not the registered bytes" in out.stderr
     log = (world.root / "worker-c" / "worker.log").read_text()
     assert f"refusing to serve model {world.model_id}" in log
+
+
+def test_prepaid_requests_are_answered_at_once_and_settled_in_batches(world: World) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    from aichain.attribution.v1 import tx_pb2
+    from aichain.client.inference import make_receipt, prepaid_completion
+    from aichain.gpu_worker.daemon.prepaid import request_body
+
+    requester = world.address("requester")
+    world.sender("requester").send_and_wait(
+        [tx_pb2.MsgFundPrepaid(requester=requester, model_id=world.model_id, amount=str(5 * PRICE))]
+    )
+    url = world.worker_b.runtime.server.http.url
+    key, chain_id = world.key("requester"), world.chain.chain_id()
+
+    def ask(
+        nonce: int, prompt: str = "the season of kiln is", price: int = PRICE, model: int = 0
+    ) -> tuple[int, dict]:
+        return prepaid_completion(
+            url,
+            key,
+            chain_id,
+            model or world.model_id,
+            prompt,
+            price=price,
+            nonce=nonce,
+            max_tokens=8,
+        )
+
+    with ThreadPoolExecutor(3) as pool:
+        answers = list(pool.map(ask, (101, 102, 103)))
+    for status, body in answers:
+        assert status == 200, body
+        assert body["choices"][0]["text"] and body["settlement"]["status"] == "queued"
+        assert sum(r["weight_ppm"] for r in body["attribution"]["records"]) == 10**6
+    # refusals a requester can see, and the worker keeps serving
+    assert ask(101)[0] == 409  # replayed nonce
+    status, body = ask(104, price=PRICE - 1)
+    assert status == 402 and body["error"]["code"] == "price_too_low"
+    status, body = ask(105, model=999)
+    assert status == 404 and body["error"]["code"] == "model_not_found"
+    status, body = ask(106, prompt="x" * 5000)
+    assert status == 400 and body["error"]["code"] == "context_length_exceeded"
+    import urllib.error
+    import urllib.request
+
+    receipt, signature = make_receipt(key, chain_id, world.model_id, "hi", 8, PRICE, 107)
+    raw = request_body(world.model_id, "hi", 8, receipt[:-3] + b"\xff\xff\xff", signature)
+    req = urllib.request.Request(
+        url + "/v1/prepaid/completions", data=raw, headers={"Content-Type": "application/json"}
+    )
+    try:
+        urllib.request.urlopen(req, timeout=30)
+        raise AssertionError("a malformed receipt was accepted")
+    except urllib.error.HTTPError as err:
+        assert err.code in (400, 401)
+    # settled on chain: the prepaid balance pays exactly the three answered receipts
+    wait_for(
+        "prepaid settled",
+        lambda: world.chain.prepaid_balance(requester, world.model_id) == 2 * PRICE,
+    )
+    done = {r for r, *_ in world.journal(world.root / "worker-b").get("done", [])}
+    assert 0 in done
+    assert ask(108)[0] == 200  # still serving
