@@ -32,14 +32,44 @@ def record_label(entry: Mapping[str, Any]) -> str:
     )
 
 
-def compute_attribution_chart(inference: Mapping[str, Any]) -> dict[str, Any]:
+RecordKey = tuple[int, int]
+"""(datanet_id, record_id): a record, whatever version names it."""
+
+
+def record_keys(inferences: Iterable[Mapping[str, Any]]) -> list[RecordKey]:
+    """The records the inferences' attributions and data payouts name, sorted, once each."""
+    keys: set[RecordKey] = set()
+    for inference in inferences:
+        entries = list((inference.get("result") or {}).get("attributions") or ())
+        entries += [p for p in inference.get("payouts") or () if p.get("role") == "data"]
+        for entry in entries:
+            keys.add((_int(entry.get("datanet_id")), _int(entry.get("record_id"))))
+    return sorted(keys)
+
+
+def payout_recipient(payout: Mapping[str, Any], contributors: Mapping[RecordKey, str]) -> str:
+    """Who a payout is for: its recipient; for a data share (credited to the record, claimed
+    by its contributor) the record's contributor; else `(community)`, `(burn)`."""
+    recipient = str(payout.get("recipient") or "")
+    role = str(payout.get("role") or "")
+    if not recipient and role == "data":
+        key = (_int(payout.get("datanet_id")), _int(payout.get("record_id")))
+        recipient = contributors.get(key, "")
+    return recipient or f"({role or 'unknown'})"
+
+
+def compute_attribution_chart(
+    inference: Mapping[str, Any], contributors: Mapping[RecordKey, str] | None = None
+) -> dict[str, Any]:
     """An inference's attribution: records by weight (ppm) and who was paid what.
 
-    Returns {"records": [{label, datanet_id, version, record_id, weight_ppm, paid}],
-    "recipients": [{address, amount, roles}], "roles": {role: amount}, "total_ppm",
-    "total_paid"}; records by weight descending, then by label; recipients by amount
-    descending, then by address.
+    contributors maps (datanet_id, record_id) to the record's contributor, who is paid a data
+    share. Returns {"records": [{label, datanet_id, version, record_id, weight_ppm, paid,
+    contributor}], "recipients": [{address, amount, roles}], "roles": {role: amount},
+    "total_ppm", "total_paid"}; records by weight descending, then by label; recipients by
+    amount descending, then by address.
     """
+    contributors = contributors or {}
     result = inference.get("result") or {}
     paid_by_record: dict[tuple[int, int, int], int] = {}
     recipients: dict[str, dict[str, Any]] = {}
@@ -55,7 +85,7 @@ def compute_attribution_chart(inference: Mapping[str, Any]) -> dict[str, Any]:
         )
         if role == "data":
             paid_by_record[key] = paid_by_record.get(key, 0) + amount
-        address = str(payout.get("recipient") or "")
+        address = payout_recipient(payout, contributors)
         row = recipients.setdefault(address, {"address": address, "amount": 0, "roles": []})
         row["amount"] += amount
         if role and role not in row["roles"]:
@@ -75,6 +105,7 @@ def compute_attribution_chart(inference: Mapping[str, Any]) -> dict[str, Any]:
                 "record_id": key[2],
                 "weight_ppm": _int(entry.get("weight_ppm")),
                 "paid": paid_by_record.get(key, 0),
+                "contributor": contributors.get((key[0], key[2]), ""),
             }
         )
     records.sort(key=lambda r: (-r["weight_ppm"], r["datanet_id"], r["version"], r["record_id"]))
@@ -89,11 +120,14 @@ def compute_attribution_chart(inference: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def compute_earnings_series(
-    inferences: Iterable[Mapping[str, Any]], roles: frozenset[str] = frozenset({"data"})
+    inferences: Iterable[Mapping[str, Any]],
+    contributors: Mapping[RecordKey, str] | None = None,
+    roles: frozenset[str] = frozenset({"data"}),
 ) -> dict[str, Any]:
     """Each recipient's cumulative earnings over block height, from settled inferences' payouts.
 
-    Only payouts whose role is in roles count (contributors: "data"). Returns {"heights":
+    Only payouts whose role is in roles count (contributors: "data", each credited to the
+    contributor of its record as contributors maps it). Returns {"heights":
     [h...], "series": [{address, points: [[height, cumulative]], total}]}: one point per height
     at which that recipient was paid, series by total descending then address.
     """
@@ -104,7 +138,7 @@ def compute_earnings_series(
         for payout in inference.get("payouts") or ():
             if str(payout.get("role") or "") not in roles:
                 continue
-            address = str(payout.get("recipient") or "")
+            address = payout_recipient(payout, contributors or {})
             amounts = by_height.setdefault(address, {})
             amounts[height] = amounts.get(height, 0) + _int(payout.get("amount"))
             heights.add(height)

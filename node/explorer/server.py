@@ -19,10 +19,12 @@ from typing import Any
 from aiohttp import WSMsgType, web
 
 from aichain.node.explorer.aggregate import (
+    RecordKey,
     coin_amount,
     compute_attribution_chart,
     compute_earnings_series,
     compute_tally,
+    record_keys,
 )
 from aichain.node.explorer.upstream import Upstream, UpstreamError
 
@@ -39,6 +41,9 @@ DENOM = "uaic"
 
 LIST_LIMIT = 50
 """How many items a list page shows (newest first where the query can reverse)."""
+
+LOOKUPS = 16
+"""Record lookups in flight at once (to name the contributors paid by data shares)."""
 
 EARNINGS_SCAN = 1000
 """How many settled inferences the earnings plot reads at most (newest first)."""
@@ -86,7 +91,27 @@ class Explorer:
         self.up = upstream
         self.clients: set[web.WebSocketResponse] = set()
         self.latest: dict[str, Any] = {}
+        self.contributors: dict[RecordKey, str] = {}
+        """Record -> contributor, kept once read (a record's contributor never changes)."""
         self._follower: asyncio.Task[None] | None = None
+
+    async def resolve_contributors(self, inferences: list[dict[str, Any]]) -> dict[RecordKey, str]:
+        """The contributors of the records the inferences name (datanet record queries, at
+        most LOOKUPS at once, each record read once per explorer)."""
+        missing = [k for k in record_keys(inferences) if k not in self.contributors]
+        gate = asyncio.Semaphore(LOOKUPS)
+
+        async def lookup(key: RecordKey) -> None:
+            async with gate:
+                body = await self.up.optional(
+                    f"/aichain/datanet/v1/datanets/{key[0]}/records/{key[1]}"
+                )
+            record = (body or {}).get("record") or {}
+            if record.get("contributor"):
+                self.contributors[key] = str(record["contributor"])
+
+        await asyncio.gather(*(lookup(k) for k in missing))
+        return self.contributors
 
     # ---- live blocks -------------------------------------------------------------------
 
@@ -326,7 +351,8 @@ class Explorer:
         iid = _uint(request, "id")
         body = await self.up.rest(f"/aichain/attribution/v1/inferences/{iid}")
         inference = body.get("inference", body)
-        return {"inference": inference, "chart": compute_attribution_chart(inference)}
+        contributors = await self.resolve_contributors([inference])
+        return {"inference": inference, "chart": compute_attribution_chart(inference, contributors)}
 
     async def earnings(self, request: web.Request) -> dict[str, Any]:
         """GET /api/earnings: contributors' cumulative earnings over height, from the payouts
@@ -344,8 +370,9 @@ class Explorer:
             key = (body.get("pagination") or {}).get("next_key") or ""
             if not key:
                 break
+        contributors = await self.resolve_contributors(inferences)
         return {"served": True, "inferences": len(inferences),
-                **compute_earnings_series(inferences)}  # fmt: skip
+                **compute_earnings_series(inferences, contributors)}  # fmt: skip
 
     # ---- workers and disputes ----------------------------------------------------------
 

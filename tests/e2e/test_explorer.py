@@ -1,13 +1,17 @@
 """The explorer in a real headless browser (Debian's chromium driven by Playwright) over a real
 one-validator localnet whose node serves it (app.toml [explorer] enable = true). The chain gets
 a transfer, a delegation, a datanet with an accepted and a rejected record and a published
-version, a base model and a proposal voted yes, all through the CLI; every page is opened, its
-figures are checked against what the CLI reports for the same objects, a live update is seen
-to arrive without a reload, bad input is refused, and a screenshot of each page is written to
-build/explorer-screenshots/ (or $AICHAIN_EXPLORER_SCREENSHOTS)."""
+version, a base model and a proposal voted yes (through the CLI), then an adapter trained on
+the version, a bonded worker serving it, and one inference requested, answered with a signed
+result that attributes it to a record, and settled (signed here with the client code, as the
+worker does); every page is opened, its figures are checked against what the CLI (or REST) reports
+for the same objects, a live update is seen to arrive without a reload, bad input is refused,
+and a screenshot of each page is written to build/explorer-screenshots/
+(or $AICHAIN_EXPLORER_SCREENSHOTS)."""
 
 from __future__ import annotations
 
+import hashlib
 import importlib.util
 import json
 import os
@@ -56,6 +60,14 @@ GOV_PARAMS = {
     "expedited_voting_period": "60s",
     "min_deposit": [{"denom": "uaic", "amount": str(DEPOSIT)}],
 }
+ATTRIBUTION_PARAMS = {
+    "assignment_window_blocks": "20",
+    "min_timeout_blocks": "1",
+    "challenge_window_blocks": "3",
+}
+"""Short windows: a result settles three blocks after it lands."""
+PRICE = 1_000_000
+WORKER_BOND = 5_000_000
 TX = ("--fees", "20000uaic", "--gas", "400000", "-y", "--keyring-backend", "test")
 FAST = {
     "consensus.timeout_propose": '"1s"',
@@ -64,7 +76,7 @@ FAST = {
     "consensus.timeout_precommit": '"300ms"',
 }
 """One validator alone: short timeouts give a block every ~0.4 s."""
-SENT = 2_500_000
+SENT = 20_000_000
 DELEGATED = 3_000_000
 BOND = 1000
 SHOTS = Path(os.environ.get("AICHAIN_EXPLORER_SCREENSHOTS") or REPO / "build/explorer-screenshots")
@@ -77,6 +89,7 @@ class Chain:
     net: Localnet
     spec: NodeSpec
     url: str
+    rest: str
     faucet: str
     alice: str
     bob: str
@@ -146,11 +159,65 @@ def seed(net: Localnet, tmp: Path) -> tuple[str, str, str]:
     return alice, bob, sent["txhash"]
 
 
+def sha(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def seed_inference(spec: NodeSpec, worker: str) -> None:
+    """One answered and settled inference: alice's adapter (trained on datanet 1 v1) priced and
+    active, bob's worker serving it with a hot key held here, a user's request, the worker's
+    signed result naming record 1 (alice's), and the challenge window waited out."""
+    from aichain.app.coins import Coin
+    from aichain.app.crypto import PrivateKey, account_address
+    from aichain.attribution.v1 import attribution_pb2 as apb
+    from aichain.attribution.v1 import tx_pb2 as atx
+    from aichain.client.broadcast import sign_and_broadcast
+    from aichain.client.rpc import CometRPC
+    from aichain.modules.attribution.signing import make_bundle
+
+    user, hot = PrivateKey(b"\x11" * 32), PrivateKey(b"\x22" * 32)
+    tx(spec, "bank", "send", "faucet", account_address(user.address), "100000000uaic")
+    tx(spec, "modelreg", "activate", "faucet", "1")
+    tx(spec, "modelreg", "register-adapter", "alice", "facts-lora", "--base", "1",
+       "--weights-hash", sha("adapter"), "--manifest-hash", sha("manifest"),
+       "--config-hash", sha("config"), "--datanet", "1@1")  # fmt: skip
+    tx(spec, "modelreg", "activate", "alice", "2")
+    tx(spec, "modelreg", "set-price", "alice", "2", "--per-request", str(PRICE))
+    tx(spec, "modelreg", "register-worker", "bob", "--hot-key", hot.pubkey.hex(), "--model", "2",
+       "--endpoint", "http://127.0.0.1:1", "--bond", str(WORKER_BOND))  # fmt: skip
+    rpc = CometRPC(spec.rpc)
+    fees = (Coin("uaic", 50_000),)
+
+    def send(msg, gas: int) -> int:  # type: ignore[no-untyped-def]
+        res = sign_and_broadcast(rpc, user, [msg], chain_id=CHAIN_ID, fees=fees, gas=gas)
+        assert res.code == 0, res.log
+        return res.height
+
+    send(atx.MsgRequestInference(requester=account_address(user.address), model_id=2,
+                                 input_inline=b"what colour is mars?", max_fee=str(PRICE)),
+         400_000)  # fmt: skip
+    result = apb.InferenceResult(
+        chain_id=CHAIN_ID, request_id=1, worker=worker, model_id=2,
+        adapter_weights_hash=sha("adapter"), base_weights_hash="ab" * 32,
+        output_hash=sha("rust-red"), prompt_tokens=5, completion_tokens=3,
+        method="lora-influence-v1", evidence_hash=sha("evidence"),
+        attributions=[apb.AttributionEntry(datanet_id=1, version=1, record_id=1,
+                                           weight_ppm=1_000_000)],
+    )  # fmt: skip
+    submit = atx.MsgSubmitInference(submitter=account_address(user.address),
+                                    results=[make_bundle(hot, result)])  # fmt: skip
+    height = send(submit, 2_000_000)
+    deadline = time.monotonic() + 30
+    while rpc.latest_height() <= height + int(ATTRIBUTION_PARAMS["challenge_window_blocks"]) + 1:
+        assert time.monotonic() < deadline, "the challenge window did not close"
+        time.sleep(0.2)
+
+
 @pytest.fixture(scope="module")
 def chain(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Chain]:
     root = tmp_path_factory.mktemp("explorer")
     init_localnet(root, 1, chain_id=CHAIN_ID, base_port=free_base_port(1),
-                  params={"gov": GOV_PARAMS})  # fmt: skip
+                  params={"gov": GOV_PARAMS, "attribution": ATTRIBUTION_PARAMS})  # fmt: skip
     net = load_localnet(root)
     spec = net.nodes[0]
     configure_cometbft(Home(Path(spec.home)), FAST)
@@ -159,7 +226,9 @@ def chain(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Chain]:
     try:
         wait_for_height(net, 2, timeout=90)
         alice, bob, sent = seed(net, root)
-        yield Chain(net, spec, url, net.faucet, alice, bob, sent)
+        seed_inference(spec, bob)
+        rest = f"http://127.0.0.1:{spec.rpc_port - 57 + 17}"  # localnet: base+100*I+17
+        yield Chain(net, spec, url, rest, net.faucet, alice, bob, sent)
     finally:
         stop_localnet(net)
 
@@ -306,7 +375,8 @@ def test_model_pages_show_status_lineage_and_usage(chain: Chain, browser_page) -
     status = model["status"].removeprefix("MODEL_STATUS_").lower()
     expect(by_id(page, "model-status")).to_have_text(status)
     expect(by_id(page, "lineage")).to_contain_text("1: tiny")
-    expect(by_id(page, "model-inferences")).to_have_text("0")
+    usage = cli(chain.spec, "query", "modelreg", "usage", "1")
+    expect(by_id(page, "model-inferences")).to_have_text(str(int(usage.get("inferences", 0))))
     shot(page, "10-model")
     assert errors == []
 
@@ -329,22 +399,62 @@ def test_governance_pages_show_the_cli_tally(chain: Chain, browser_page) -> None
     assert errors == []
 
 
-def test_inference_earnings_and_worker_pages_load_empty(chain: Chain, browser_page) -> None:
-    """No inference was made on this chain: the pages say so, whether or not the node serves
-    the attribution module's routes yet."""
+def test_inference_pages_show_attribution_and_payouts(chain: Chain, browser_page) -> None:
     page, errors = browser_page
-    for route, name in (("inferences", "13-inferences"), ("earnings", "14-earnings")):
-        open_page(page, chain, route, route)
-        expect(page.locator("main")).to_contain_text(
-            "no inferences yet" if route == "inferences" else "no "
-        )
-        shot(page, name)
-    open_page(page, chain, "workers", "workers")
-    expect(page.locator("main")).to_contain_text("no workers registered yet")
-    expect(page.locator("main")).to_contain_text("no disputes")
-    shot(page, "15-workers")
-    assert errors == []
+    status, body = get(f"{chain.rest}/aichain/attribution/v1/inferences/1")
+    assert status == 200, body
+    payouts = body["inference"]["payouts"]
+    data = [p for p in payouts if p["role"] == "data"]
+    assert [(p["datanet_id"], p["record_id"]) for p in data] == [("1", "1")]
+    open_page(page, chain, "inferences", "inferences")
+    expect(page.locator("[data-testid='inferences'] tbody tr")).to_have_count(1)
+    shot(page, "13-inferences")
     open_page(page, chain, "inference/1", "inference")
+    expect(by_id(page, "inference-fee")).to_have_text(uaic(PRICE))
+    expect(by_id(page, "inference-paid")).to_have_text(uaic(sum(int(p["amount"]) for p in payouts)))
+    expect(by_id(page, "inference-records")).to_have_text("1")
+    row = page.locator("[data-testid='attribution'] tbody tr")
+    expect(row).to_have_count(1)
+    expect(row).to_contain_text("datanet 1 v1 #1")
+    expect(row.locator("a[title]")).to_have_attribute("title", chain.alice)  # the contributor
+    expect(row).to_contain_text(uaic(int(data[0]["amount"])))
+    expect(page.locator("[data-testid='payouts'] tbody tr")).to_have_count(len(payouts))
+    expect(page.locator("[data-testid='attribution-chart'] canvas")).to_have_count(1)
+    expect(page.locator("[data-testid='payout-chart'] canvas")).to_have_count(1)
+    shot(page, "14-inference")
+    assert errors == []
+
+
+def test_earnings_model_usage_and_workers_match_the_cli(chain: Chain, browser_page) -> None:
+    page, errors = browser_page
+    earned = cli(chain.spec, "query", "datanet", "earnings", "1", chain.alice)
+    assert int(earned["total"]) > 0
+    open_page(page, chain, "earnings", "earnings")
+    row = page.locator("[data-testid='earnings'] tbody tr")
+    expect(row).to_have_count(1)
+    expect(row.locator("a[title]")).to_have_attribute("title", chain.alice)
+    expect(row).to_contain_text(uaic(int(earned["total"])))
+    expect(page.locator("[data-testid='earnings-chart'] canvas")).to_have_count(1)
+    shot(page, "15-earnings")
+    usage = cli(chain.spec, "query", "modelreg", "usage", "2")
+    open_page(page, chain, "model/2", "model")
+    expect(by_id(page, "model-inferences")).to_have_text(str(int(usage.get("inferences", 0))))
+    expect(by_id(page, "model-revenue")).to_have_text(uaic(int(usage.get("revenue", 0))))
+    expect(by_id(page, "lineage")).to_contain_text("datanet 1 v1")  # the adapter's data
+    expect(by_id(page, "model-inferences-table")).to_contain_text("1,000,000 uaic")
+    shot(page, "16-model-adapter")
+    worker = cli(chain.spec, "query", "modelreg", "worker", chain.bob)
+    open_page(page, chain, "workers", "workers")
+    expect(by_id(page, "workers")).to_contain_text(uaic(int(worker["bond"])))
+    expect(page.locator("main")).to_contain_text("no disputes")
+    shot(page, "17-workers")
+    open_page(page, chain, f"worker/{chain.bob}", "worker")
+    expect(by_id(page, "worker-bond")).to_have_text(uaic(int(worker["bond"])))
+    expect(by_id(page, "worker-status")).to_have_text("active")
+    expect(page.locator("[data-testid='worker-inferences'] tbody tr")).to_have_count(1)
+    shot(page, "18-worker")
+    assert errors == []
+    open_page(page, chain, "inference/99", "inference")
     expect(page.locator("main")).to_contain_text("no such inference")
     errors.clear()  # the browser logs the 404 of that fetch itself
 

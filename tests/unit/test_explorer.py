@@ -18,16 +18,21 @@ from aichain.node.explorer.aggregate import (
     compute_attribution_chart,
     compute_earnings_series,
     compute_tally,
+    record_keys,
 )
 from aichain.node.explorer.server import explorer_app
 from aichain.node.explorer.settings import ExplorerSettings, parse_loopback, read_settings
 from aichain.node.rest import sdk_json
 
 ALICE, BOB, WORKER, OWNER = "aic1alice", "aic1bob", "aic1worker", "aic1owner"
+CONTRIBUTORS = {(1, 1): ALICE, (1, 2): BOB, (1, 3): ALICE}
+"""Record (datanet, id) -> its contributor."""
 
 
 def inference(iid: int, height: int, data: list[tuple[str, int, int, int]]) -> dict[str, Any]:
-    """An Inference as the REST gateway prints it: data = [(contributor, record, ppm, paid)]."""
+    """An Inference as the REST gateway prints it: data = [(contributor, record, ppm, paid)].
+    As settlement writes them, data shares name the record (its contributor claims them) and
+    community and burn shares name no recipient."""
     msg = pb.Inference(
         request=pb.InferenceRequest(id=iid, requester="aic1user", model_id=2, fee="1000"),
         result=pb.InferenceResult(
@@ -43,9 +48,10 @@ def inference(iid: int, height: int, data: list[tuple[str, int, int, int]]) -> d
         worker=WORKER,
         result_height=height,
         payouts=[pb.Payout(role="worker", recipient=WORKER, amount="500"),
-                 pb.Payout(role="owner", recipient=OWNER, amount="200")]
-        + [pb.Payout(role="data", recipient=who, amount=str(paid), datanet_id=1, version=1,
-                     record_id=r) for who, r, _, paid in data],
+                 pb.Payout(role="owner", recipient=OWNER, amount="200"),
+                 pb.Payout(role="community", amount="1")]
+        + [pb.Payout(role="data", amount=str(paid), datanet_id=1, version=1, record_id=r)
+           for _, r, _, paid in data],
     )  # fmt: skip
     return sdk_json(msg)
 
@@ -53,16 +59,21 @@ def inference(iid: int, height: int, data: list[tuple[str, int, int, int]]) -> d
 def test_compute_attribution_chart_orders_records_and_sums_payouts() -> None:
     inf = inference(7, 40, [(ALICE, 1, 250_000, 50), (BOB, 2, 600_000, 120),
                             (ALICE, 3, 150_000, 30)])  # fmt: skip
-    chart = compute_attribution_chart(inf)
+    chart = compute_attribution_chart(inf, CONTRIBUTORS)
     assert [r["record_id"] for r in chart["records"]] == [2, 1, 3]  # by weight, descending
     assert chart["records"][0] == {"label": "datanet 1 v1 #2", "datanet_id": 1, "version": 1,
-                                   "record_id": 2, "weight_ppm": 600_000, "paid": 120}  # fmt: skip
+                                   "record_id": 2, "weight_ppm": 600_000, "paid": 120,
+                                   "contributor": BOB}  # fmt: skip
     assert chart["total_ppm"] == PPM
-    assert chart["total_paid"] == 500 + 200 + 50 + 120 + 30
-    assert chart["roles"] == {"data": 200, "owner": 200, "worker": 500}
+    assert chart["total_paid"] == 500 + 200 + 1 + 50 + 120 + 30
+    assert chart["roles"] == {"community": 1, "data": 200, "owner": 200, "worker": 500}
     by_address = {r["address"]: r for r in chart["recipients"]}
     assert by_address[ALICE]["amount"] == 80 and by_address[ALICE]["roles"] == ["data"]
     assert [r["address"] for r in chart["recipients"]][0] == WORKER  # most paid first
+    assert by_address["(community)"]["amount"] == 1
+    unknown = compute_attribution_chart(inf, {})  # a record not looked up: named by its role
+    assert {r["address"] for r in unknown["recipients"]} == {WORKER, OWNER, "(community)",
+                                                             "(data)"}  # fmt: skip
 
 
 def test_compute_attribution_chart_of_an_unanswered_request_is_empty() -> None:
@@ -76,7 +87,8 @@ def test_compute_earnings_series_cumulates_data_payouts_by_height() -> None:
         inference(1, 10, [(ALICE, 1, 1_000_000, 20)]),
         inference(2, 10, [(ALICE, 3, 1_000_000, 5)]),
     ]
-    series = compute_earnings_series(infs)
+    assert record_keys(infs) == [(1, 1), (1, 2), (1, 3)]
+    series = compute_earnings_series(infs, CONTRIBUTORS)
     assert series["heights"] == [10, 30]
     assert series["series"] == [
         {"address": ALICE, "points": [[10, 25], [30, 35]], "total": 35},
@@ -139,6 +151,12 @@ def stand_in_gateway(inferences: list[dict[str, Any]] | None) -> web.Application
                 return web.json_response({"inference": inf})
         return web.json_response({"code": 5, "message": "inference not found"}, status=404)
 
+    async def record(request: web.Request) -> web.Response:
+        key = (int(request.match_info["dn"]), int(request.match_info["id"]))
+        record = {"datanet_id": str(key[0]), "id": str(key[1]), "contributor": CONTRIBUTORS[key]}
+        return web.json_response({"record": record})
+
+    app.router.add_get("/aichain/datanet/v1/datanets/{dn}/records/{id}", record)
     app.router.add_get("/aichain/attribution/v1/inferences", list_)
     app.router.add_get("/aichain/attribution/v1/inferences/{id}", one)
     return app
@@ -173,6 +191,7 @@ def test_api_inference_and_earnings_from_the_gateway() -> None:
     )
     assert s1 == s2 == s3 == 200
     assert one["chart"]["records"][0]["paid"] == 40 and one["chart"]["total_ppm"] == PPM
+    assert one["chart"]["records"][0]["contributor"] == BOB
     assert listing["served"] is True and len(listing["inferences"]) == 2
     assert earnings["served"] is True and earnings["inferences"] == 2
     assert [s["address"] for s in earnings["series"]] == [BOB, ALICE]

@@ -17,7 +17,7 @@ function el(tag, attrs, ...children) {
     else if (key === "testid") node.dataset.testid = value;
     else node.setAttribute(key, value);
   }
-  for (const child of children.flat()) {
+  for (const child of children.flat(Infinity)) {
     if (child === undefined || child === null || child === false) continue;
     node.append(child instanceof Node ? child : document.createTextNode(String(child)));
   }
@@ -39,6 +39,7 @@ const unixTime = (s) => (s && s !== "0" ? new Date(Number(s) * 1000).toISOString
 
 function addr(a) {
   if (!a) return el("span", { class: "muted" }, "-");
+  if (a.startsWith("(")) return el("span", { class: "muted" }, a); // (community), (burn)
   if (a.startsWith("aicvaloper")) return el("span", { class: "mono", title: a }, short(a, 14));
   return el("a", { href: `#/account/${a}`, class: "mono", title: a }, short(a, 12));
 }
@@ -350,14 +351,22 @@ async function pageInference(id) {
       card("Records that shaped the answer (weight, ppm)", barChart(c.records.map((r) => r.label), c.records.map((r) => r.weight_ppm), "weight ppm", "attribution-chart", true)),
       card("Who was paid", barChart(c.recipients.map((r) => short(r.address, 8)), c.recipients.map((r) => r.amount), DENOM, "payout-chart", true))),
     card("Attribution", table([
-      ["record", (r) => link(`#/datanet/${r.datanet_id}`, r.label)], ["weight", (r) => `${(r.weight_ppm / 10000).toFixed(2)} %`, "num"],
+      ["record", (r) => link(`#/datanet/${r.datanet_id}`, r.label)], ["contributor", (r) => addr(r.contributor)],
+      ["weight", (r) => `${(r.weight_ppm / 10000).toFixed(2)} %`, "num"],
       ["ppm", (r) => fmtInt(r.weight_ppm), "num"], ["paid to its contributor", (r) => uaic(r.paid), "num"],
     ], c.records, "no attribution entries", "attribution")),
     card("Payouts", table([
-      ["role", (p) => tag(p.role, "")], ["recipient", (p) => addr(p.recipient)], ["amount", (p) => uaic(p.amount), "num"],
+      ["role", (p) => tag(p.role, "")],
+      ["recipient", (p) => addr(p.recipient || (p.role === "data" ? contributorOf(c, p) : `(${p.role})`))],
+      ["amount", (p) => uaic(p.amount), "num"],
       ["for record", (p) => (p.role === "data" ? `datanet ${p.datanet_id} v${p.version} #${p.record_id}` : "")],
     ], i.payouts, "no payouts", "payouts")),
   ];
+}
+
+function contributorOf(chart, payout) {
+  const rec = chart.records.find((r) => String(r.datanet_id) === String(payout.datanet_id) && String(r.record_id) === String(payout.record_id));
+  return rec && rec.contributor ? rec.contributor : "(data)";
 }
 
 async function pageEarnings() {
