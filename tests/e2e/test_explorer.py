@@ -234,10 +234,13 @@ def chain(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Chain]:
 
 
 @pytest.fixture(scope="module")
-def browser_page(chain: Chain) -> Iterator[tuple[Page, list[str]]]:
+def browser_page(chain: Chain, request: pytest.FixtureRequest) -> Iterator[tuple[Page, list[str]]]:
     """One headless chromium tab for the module, and the page errors it logs."""
     SHOTS.mkdir(parents=True, exist_ok=True)
-    print(f"\nexplorer screenshots: {SHOTS}")
+    capture = request.config.pluginmanager.getplugin("capturemanager")
+    if capture is not None:  # shown even when output is captured
+        with capture.global_and_fixture_disabled():
+            print(f"\nexplorer screenshots: {SHOTS}")
     errors: list[str] = []
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, headless=True,

@@ -372,8 +372,11 @@ function contributorOf(chart, payout) {
 async function pageEarnings() {
   const d = await api("earnings");
   if (!d.served) return [el("h1", {}, "Contributors' earnings"), card(null, el("div", { class: "empty", testid: "earnings-empty" }, "no inferences yet (the attribution module is not served by this node)"))];
+  // each line starts at 0 just before its first payment and runs flat to the latest height
+  const last = Math.max(state.height || 0, ...d.heights);
   const datasets = d.series.slice(0, 10).map((s, i) => ({
-    label: short(s.address, 8), data: s.points.map(([x, y]) => ({ x, y })), stepped: true,
+    label: short(s.address, 8), stepped: true,
+    data: [{ x: s.points[0][0] - 1, y: 0 }, ...s.points.map(([x, y]) => ({ x, y })), { x: last, y: s.total }],
     borderColor: PALETTE[i % PALETTE.length], backgroundColor: PALETTE[i % PALETTE.length],
   }));
   return [
@@ -404,6 +407,7 @@ async function pageWorkers() {
     card("Compute providers", table([
       ["operator", (w) => el("a", { href: `#/worker/${w.operator}`, class: "mono" }, short(w.operator, 12))],
       ["status", (w) => tag(enumName(w.status, "WORKER_STATUS_"))], ["bond", (w) => uaic(w.bond), "num"],
+      ["jailed until", (w) => (w.jailed_until && w.jailed_until !== "0" ? unixTime(w.jailed_until) : "-")],
       ["models", (w) => (w.models || []).join(", ")], ["hardware", (w) => w.hardware || ""], ["endpoint", (w) => w.endpoint || ""],
     ], d.workers, "no workers registered yet", "workers")),
     card("Disputes", d.disputes_served ? disputeTable(d.disputes, "disputes")
@@ -417,7 +421,8 @@ async function pageWorker(address) {
   return [
     el("h1", {}, "Worker ", el("span", { class: "mono" }, w.operator)),
     el("div", { class: "stats" }, stat("status", enumName(w.status, "WORKER_STATUS_"), "worker-status"),
-      stat("bond", uaic(w.bond), "worker-bond"), stat("inferences", String(d.inferences.length)), stat("disputes", String(d.disputes.length))),
+      stat("bond", uaic(w.bond), "worker-bond"),
+      stat("jailed until", w.jailed_until && w.jailed_until !== "0" ? unixTime(w.jailed_until) : "-", "worker-jailed"), stat("inferences", String(d.inferences.length)), stat("disputes", String(d.disputes.length))),
     card(null, jsonBlock(w)),
     card("Inferences answered", inferenceTable(d.inferences, "worker-inferences")),
     card("Disputes", disputeTable(d.disputes, "worker-disputes")),
