@@ -1,4 +1,5 @@
-"""`aichain demo` (what `make run` runs): a local network, a worker, the walkthrough, an explorer."""
+"""`aichain demo` (what `make run` runs): a local network, a worker, the walkthrough, the
+explorer."""
 
 from __future__ import annotations
 
@@ -7,6 +8,9 @@ from pathlib import Path
 import click
 
 from aichain.cli.common import fail, home_option
+
+WORKER_PORT = 26670
+"""The worker's OpenAI-compatible endpoint on a standard-port demo (others take any port)."""
 
 
 @click.command("demo")
@@ -32,9 +36,8 @@ def demo(home: Path, validators: int, fresh: bool, skip_walkthrough: bool, exit_
     slashed. Each step prints the command that does it. Later runs resume the same chain;
     --fresh starts over. Ctrl-C stops every process it started.
     """
-    from aichain.client.walkthrough import WalkthroughError
+    from aichain.client.walkthrough import WalkthroughError, play, resume
     from aichain.node.demo import BASE_PORT, DemoError, banner, prepare, start, stop
-    from aichain.client.walkthrough import play, resume
 
     standard = base_port is None
     try:
@@ -45,7 +48,8 @@ def demo(home: Path, validators: int, fresh: bool, skip_walkthrough: bool, exit_
     workers: list[Path] = []
     try:
         try:
-            extra = resume(demo_net, workers) if skip_walkthrough else play(demo_net, workers)
+            extra = (resume(demo_net, workers) if skip_walkthrough
+                     else play(demo_net, workers, WORKER_PORT if standard else 0))  # fmt: skip
         except WalkthroughError as exc:
             fail(f"the walkthrough stopped: {exc}\n(the network is left as it was; "
                  "`make run FRESH=1` starts over)")  # fmt: skip

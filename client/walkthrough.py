@@ -14,6 +14,7 @@ paying by it; a false attribution challenged and slashed.
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import json
 import os
@@ -21,7 +22,7 @@ import shlex
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -34,6 +35,12 @@ CONTRIBUTORS = ("alice", "bob", "carol")
 ROLES = ("curator", "builder", "user", "worker", "worker-hot")
 FUNDING = 50_000_000_000
 """uaic each walkthrough account gets from the funded `demo` key."""
+PRICE = 1_000
+"""uaic per request the builder asks for the adapter."""
+LIAR_BOND = 10_000_000
+CHALLENGE_BOND = 1_000_000
+PROMPTS = ("Q: what is the season of rogibu? A:", "Fact: the rival of wera is")
+"""What the user asks: questions about the demo world the records describe."""
 RECORD_BOND = 2_000_000
 """Bond per contributed record (uaic): returned on acceptance, half burned on rejection."""
 
@@ -78,7 +85,9 @@ class Walkthrough:
 
     # --- running commands -----------------------------------------------------------------
 
-    def aichain(self, *args: str, json_out: bool = True, show: bool = True) -> Any:
+    def aichain(
+        self, *args: str, json_out: bool = True, show: bool = True, stream: bool = False
+    ) -> Any:
         """Runs `aichain ARGS` against the chain; prints the command; returns its JSON output.
 
         Raises WalkthroughError with the command's own error when it fails."""
@@ -88,7 +97,9 @@ class Walkthrough:
         if json_out:
             argv += ["--output", "json"]
         environ = {**os.environ, "AICHAIN_HOME": str(self.env.home)}
-        proc = subprocess.run(argv, capture_output=True, text=True, env=environ, timeout=600)
+        stderr = None if stream else subprocess.PIPE
+        proc = subprocess.run(argv, stdout=subprocess.PIPE, stderr=stderr, text=True,
+                              env=environ, timeout=1800)  # fmt: skip
         if proc.returncode != 0:
             detail = (proc.stderr or proc.stdout).strip().splitlines()
             raise WalkthroughError(
@@ -173,7 +184,6 @@ class Walkthrough:
         for record in manifest["records"]:
             name = CONTRIBUTORS[authors.index(record["contributor"]) % len(CONTRIBUTORS)]
             by_contributor[name].append(records / record["sha256"])
-        files = [path for name in CONTRIBUTORS for path in by_contributor[name]]
         junk = self.env.work / "junk.txt"
         junk.write_text("buy cheap watches!!! click here\n")
         for name in CONTRIBUTORS:
@@ -202,8 +212,9 @@ class Walkthrough:
         self.say(f"record {junk_id} rejected: carol got {returned:,} of its {RECORD_BOND:,} "
                  f"{DENOM} bond back, {RECORD_BOND - returned:,} burned")  # fmt: skip
         accepted = pending
-        self.tx("datanet", "review", "curator", str(datanet_id),
-                ",".join(str(r) for r in accepted), "accept", gas=150_000 * len(accepted))  # fmt: skip
+        ids = ",".join(str(r) for r in accepted)
+        self.tx("datanet", "review", "curator", str(datanet_id), ids, "accept",
+                gas=150_000 * len(accepted))  # fmt: skip
         self.say(f"{len(accepted)} records accepted: their bonds went back to the contributors")
 
         self.step("Version 1", "The curator publishes version 1: a Merkle root over its records.")
@@ -214,6 +225,233 @@ class Walkthrough:
         root = _find(version, "root") or _find(version, "version_root")
         self.say(f"version 1 of datanet {datanet_id}: {len(accepted)} records, root {root}")
         return datanet_id, accepted
+
+
+    def name_of(self, address: str) -> str:
+        """The walkthrough's name of an address (or the address)."""
+        return next((n for n, a in self.addresses.items() if a == address), address)
+
+    def model(self, datanet_id: int) -> int:
+        """The builder trains an adapter on version 1 and registers it; returns its model id."""
+        self.step(
+            "A model",
+            "The model builder trains a LoRA adapter on version 1 with the Model Factory (every "
+            "record's hash and the version root checked first), puts it in the content store "
+            "and registers it, with its provenance and a price per request.",
+        )
+        out = self.aichain("worker", "train", f"datanet:{datanet_id}@1",
+                           "--out", str(self.env.work / "adapter"), "--register",
+                           "--owner", "builder", "--price", str(PRICE), stream=True)  # fmt: skip
+        model_id = int(out["model_id"])
+        self.say(f"adapter registered as model {model_id} (base model {out['base_model_id']}), "
+                 f"trained {out['steps']} steps to loss {out['final_loss']}, provenance "
+                 f"datanet {datanet_id} version 1")  # fmt: skip
+        return model_id
+
+    def worker(self, model_id: int, grpc: str, port: int, worker_home: Path) -> str:
+        """The operator starts a worker daemon serving the model; returns its endpoint."""
+        self.step(
+            "A worker",
+            "The operator bonds a worker that serves the adapter: it follows the chain, answers "
+            "the requests assigned to it, signs results with its hot key, and sits on "
+            "challenge committees.",
+        )
+        out = self.aichain("worker", "start", "--operator", "worker", "--worker-key",
+                           "worker-hot", "--model", str(model_id), "--grpc", grpc,
+                           "--port", str(port), "--worker-home", str(worker_home),
+                           "--detach")  # fmt: skip
+        url = str(out.get("url", f"http://127.0.0.1:{port}"))
+        self.say(f"worker serving model {model_id} at {url}/v1 (OpenAI-compatible)")
+        return url
+
+    def ask(self, model_id: int, prompt: str) -> dict[str, Any]:
+        """The user asks; prints the answer, its records and who was paid."""
+        out: dict[str, Any] = self.aichain("infer", str(model_id), prompt, "--from", "user",
+                                           "--settled")  # fmt: skip
+        answer = " ".join(str(out.get("text") or "").split())
+        self.say(f"answer: {answer!r}")
+        by_person: dict[str, int] = {}
+        for record in out.get("records", []):
+            person = self.name_of(record["contributor"])
+            by_person[person] = by_person.get(person, 0) + int(record["weight_ppm"])
+        shares = ", ".join(f"{n} {w / 10_000:.1f}%" for n, w in
+                           sorted(by_person.items(), key=lambda kv: -kv[1]))  # fmt: skip
+        self.say(f"shaped by {len(out.get('records', []))} records: {shares}")
+        paid: dict[str, int] = {}
+        for payout in out.get("payouts", []):
+            if payout["role"] == "data":
+                continue
+            who = self.name_of(payout.get("recipient", "")) or payout["role"]
+            key = f"{payout['role']} ({who})" if payout.get("recipient") else payout["role"]
+            paid[key] = paid.get(key, 0) + int(payout["amount"])
+        data = sum(int(p["amount"]) for p in out.get("payouts", []) if p["role"] == "data")
+        self.say(f"fee {out.get('fee')} {DENOM}: data contributors {data}, "
+                 + ", ".join(f"{k} {v}" for k, v in paid.items()))
+        return out
+
+    def inference(self, model_id: int) -> list[dict[str, Any]]:
+        self.step(
+            "Inference",
+            "The user asks the model on chain. The fee is escrowed, the chain assigns the "
+            "worker, the worker answers with the records that shaped the answer (weights in "
+            "ppm), and when the challenge window closes the fee is split: worker, model owner "
+            "(and its lineage), the contributors of those records, the community pool.",
+        )
+        return [self.ask(model_id, prompt) for prompt in PROMPTS]
+
+    def claims(self, datanet_id: int) -> None:
+        self.step(
+            "Earnings and claims",
+            "Payouts accrue in accumulators (settling an answer costs the same for 3 "
+            "contributors or 100,000); each person claims when they like.",
+        )
+        for name in CONTRIBUTORS:
+            before = self.balance(name)
+            self.tx("datanet", "claim", name, str(datanet_id), show=name == CONTRIBUTORS[0])
+            gained = self.balance(name) - before + 20_000
+            self.say(f"{name} claimed {gained:,} {DENOM} from datanet {datanet_id}")
+        before = self.balance("worker")
+        self.tx("attribution", "claim", "worker")
+        self.say(f"the worker claimed {self.balance('worker') - before + 20_000:,} {DENOM}")
+
+    def fee_split(self, demo: Any, model_id: int) -> None:
+        from aichain.app.authority import default_authority
+
+        self.step(
+            "Governance",
+            "The community votes to give data contributors a bigger share: a proposal to "
+            "change the attribution module's fee split, voted by the validators.",
+        )
+        params = self.aichain("query", "attribution", "params", show=False)["params"]
+        old = {k: int(params[k]) for k in ("worker_bps", "data_bps")}
+        params = {**params, "worker_bps": old["worker_bps"] - 1_000,
+                  "data_bps": old["data_bps"] + 1_000}  # fmt: skip
+        proposal = self.env.work / "fee-split.json"
+        proposal.write_text(json.dumps({
+            "messages": [{"@type": "/aichain.attribution.v1.MsgUpdateParams",
+                          "authority": default_authority(), "params": params}],
+            "title": "More for the data", "summary": "data_bps +10 points, worker_bps -10",
+            "metadata": "", "deposit": f"10000000{DENOM}"}, indent=2))  # fmt: skip
+        self.say(f"(the proposal: {proposal})")
+        self.tx("gov", "submit-proposal", "user", str(proposal), gas=400_000)
+        proposals = self.aichain("query", "gov", "proposals", show=False)["proposals"]
+        proposal_id = max(int(p["id"]) for p in proposals)
+        for index, node in enumerate(demo.net.nodes):
+            home = () if index == 0 else ("--home", node.home)
+            self.tx("gov", "vote", f"val{index}", str(proposal_id), "yes", *home,
+                    show=index < 2)  # fmt: skip
+        self.say("waiting for the voting period to end...")
+
+        def decided() -> bool:
+            p = self.aichain("query", "gov", "proposal", str(proposal_id), show=False)
+            return str(_find(p, "status")) not in ("PROPOSAL_STATUS_VOTING_PERIOD",
+                                                  "PROPOSAL_STATUS_DEPOSIT_PERIOD")  # fmt: skip
+
+        wait_until(decided, 120, f"proposal {proposal_id} to be decided", poll=2)
+        status = _find(self.aichain("query", "gov", "proposal", str(proposal_id)), "status")
+        self.say(f"proposal {proposal_id}: {status}")
+        if status != "PROPOSAL_STATUS_PASSED":
+            raise WalkthroughError(f"the fee-split proposal did not pass: {status}")
+        now = self.aichain("query", "attribution", "params")["params"]
+        self.say(f"data share {old['data_bps'] / 100:.0f}% -> {int(now['data_bps']) / 100:.0f}%, "
+                 f"worker share {old['worker_bps'] / 100:.0f}% -> "
+                 f"{int(now['worker_bps']) / 100:.0f}%; the next answer pays by it:")  # fmt: skip
+        self.ask(model_id, PROMPTS[0])
+
+    def false_attribution(self, model_id: int, honest: dict[str, Any], chain_id: str) -> None:
+        self.step(
+            "A false attribution",
+            "A second worker joins and lies: it answers a request but credits records of a "
+            "contributor who had nothing to do with the answer. Bob challenges it with a bond; "
+            "a committee of other workers serving the model re-runs the inference and votes by "
+            "commit-reveal; the liar's bond is slashed and the challenger paid.",
+        )
+        for name in ("liar", "liar-hot"):
+            if name not in self.addresses:
+                self.addresses[name] = self.aichain("keys", "add", name, show=name == "liar")[
+                    "address"
+                ]
+        self.tx("bank", "send", self.env.funder, self.addresses["liar"], f"{FUNDING}{DENOM}",
+                show=False)  # fmt: skip
+        self.tx("modelreg", "register-worker", "liar", "--hot-key", "liar-hot", "--model",
+                str(model_id), "--endpoint", "http://127.0.0.1:9/", "--bond",
+                str(LIAR_BOND))  # fmt: skip
+        model = self.aichain("query", "modelreg", "model", str(model_id), show=False)
+        base = self.aichain("query", "modelreg", "model", str(model["base_model_id"]), show=False)
+        liar = self.addresses["liar"]
+        request = None
+        for attempt in range(12):
+            self.tx("attribution", "request", "user", str(model_id), "--input",
+                    PROMPTS[1], "--max-fee", str(PRICE), show=attempt == 0)  # fmt: skip
+            listed = self.aichain("query", "attribution", "inferences", "--requester",
+                                  self.addresses["user"], show=False)["inferences"]  # fmt: skip
+            newest = max(listed, key=lambda i: int(i["request"]["id"]))["request"]
+            if newest.get("assigned_worker") == liar:
+                request = newest
+                break
+            self.say(f"request {newest['id']} went to the honest worker (the chain picks by "
+                     "bond from the last block hash); asking again")  # fmt: skip
+        if request is None:
+            raise WalkthroughError("no request was assigned to the second worker in 12 tries")
+        self.say(f"request {request['id']} is assigned to the liar")
+        honest_entries = honest["records"]
+        victims = [r for r in self._records_of("carol")
+                   if r not in {e["record_id"] for e in honest_entries}]  # fmt: skip
+        entries = [{"datanet_id": str(e["datanet_id"]), "version": str(e["version"]),
+                    "record_id": str(victims[i % len(victims)]),
+                    "weight_ppm": e["weight_ppm"]}
+                   for i, e in enumerate(honest_entries[: len(victims)])]  # fmt: skip
+        total = sum(int(e["weight_ppm"]) for e in entries)
+        entries[0]["weight_ppm"] = int(entries[0]["weight_ppm"]) + 1_000_000 - total
+        text = "a made-up answer"
+        result = {
+            "chain_id": chain_id, "request_id": str(request["id"]), "worker": liar,
+            "model_id": str(model_id), "adapter_weights_hash": model["weights_hash"],
+            "base_weights_hash": base["weights_hash"],
+            "output_hash": hashlib.sha256(text.encode()).hexdigest(),
+            "output_inline": base64.b64encode(text.encode()).decode(),
+            "completion_tokens": "4", "method": "blend-v1",
+            "evidence_hash": hashlib.sha256(b"no evidence").hexdigest(), "attributions": entries,
+        }  # fmt: skip
+        path = self.env.work / "false-result.json"
+        path.write_text(json.dumps(result, indent=2))
+        self.say(f"(the forged result, every record carol's: {path})")
+        self.tx("attribution", "submit", "liar", str(path), "--hot-key", "liar-hot")
+        inference_id = str(request["id"])
+        bond_before = self._worker_bond(liar)
+        bob_before = self.balance("bob")
+        self.tx("attribution", "challenge", "bob", inference_id, "--bond", str(CHALLENGE_BOND),
+                "--reason", "these records are not what shaped it")  # fmt: skip
+        disputes = self.aichain("query", "attribution", "disputes", show=False)["disputes"]
+        dispute_id = max(int(d["id"]) for d in disputes)
+        self.say(f"dispute {dispute_id} opened; the committee re-runs the inference...")
+
+        def resolved() -> bool:
+            d = self.aichain("query", "attribution", "dispute", str(dispute_id), show=False)
+            return str(_find(d, "status")) not in ("DISPUTE_STATUS_COMMIT",
+                                                  "DISPUTE_STATUS_REVEAL")  # fmt: skip
+
+        wait_until(resolved, 240, f"dispute {dispute_id} to be resolved", poll=2)
+        dispute = self.aichain("query", "attribution", "dispute", str(dispute_id))["dispute"]
+        votes = ", ".join(f"{self.name_of(v['member'])}: "
+                          f"{'agrees' if v.get('agrees') else 'disagrees'}"
+                          for v in dispute.get("committee", []))  # fmt: skip
+        self.say(f"dispute {dispute_id}: {dispute['status']} (committee: {votes})")
+        if dispute["status"] != "DISPUTE_STATUS_UPHELD":
+            raise WalkthroughError(f"the challenge was not upheld: {dispute['status']}")
+        self.say(f"liar's bond {bond_before:,} -> {self._worker_bond(liar):,} {DENOM} "
+                 f"(slashed {dispute.get('slashed')}, burned {dispute.get('burned')}); bob got "
+                 f"{self.balance('bob') - bob_before + 20_000:,} {DENOM} back with his reward; "
+                 "the user's fee was refunded")  # fmt: skip
+
+    def _records_of(self, name: str) -> list[int]:
+        listed = self.aichain("query", "datanet", "records", "1", show=False)["records"]
+        return [int(r["id"]) for r in listed if r["contributor"] == self.addresses[name]
+                and r["status"] == "RECORD_STATUS_ACCEPTED"]  # fmt: skip
+
+    def _worker_bond(self, operator: str) -> int:
+        out = self.aichain("query", "modelreg", "worker", operator, show=False)
+        return int(_find(out, "bond") or 0)
 
 
 def _find(obj: Any, key: str) -> Any:
@@ -258,7 +496,15 @@ def demo_records(walk: Walkthrough) -> Path:
     return out / "records"
 
 
-def play(demo: Any, workers: list[Path]) -> dict[str, str]:
+def _worker_args(demo: Any, summary: dict[str, Any]) -> tuple[str, int, Path]:
+    from aichain.node.demo import app_address
+
+    grpc = app_address(demo.home, "grpc")
+    port = int(summary.get("worker_port", 0))
+    return grpc, port, demo.root / "worker"
+
+
+def play(demo: Any, workers: list[Path], worker_port: int = 0) -> dict[str, str]:
     """Plays the walkthrough on a started demo network (node/demo.py) unless it has played;
     returns the banner's extra lines (the worker's endpoint)."""
     from aichain.node.demo import read_done, record_done
@@ -271,15 +517,41 @@ def play(demo: Any, workers: list[Path]) -> dict[str, str]:
     work.mkdir(exist_ok=True)
     env = Env(home=demo.home, chain_id=demo.net.chain_id, work=work, funder="faucet")
     print(f"==> the walkthrough: every command below runs with AICHAIN_HOME={demo.home}")
+    started = time.monotonic()
     walk = Walkthrough(env)
     walk.accounts()
     records = demo_records(walk)
-    walk.datanet(records)
-    summary = {"addresses": walk.addresses}
+    datanet_id, _ = walk.datanet(records)
+    model_id = walk.model(datanet_id)
+    grpc, _, worker_home = _worker_args(demo, {})
+    workers.append(worker_home)
+    url = walk.worker(model_id, grpc, worker_port, worker_home)
+    answers = walk.inference(model_id)
+    walk.claims(datanet_id)
+    walk.fee_split(demo, model_id)
+    walk.false_attribution(model_id, answers[0], demo.net.chain_id)
+    summary = {"addresses": walk.addresses, "model_id": model_id, "datanet_id": datanet_id,
+               "worker_url": url, "worker_port": int(url.rsplit(":", 1)[-1].split("/")[0]),
+               "seconds": round(time.monotonic() - started)}  # fmt: skip
     record_done(demo, summary)
-    return {}
+    walk.step("Done", f"The walkthrough took {summary['seconds']} s. Everything keeps running: "
+              "try the commands above, or open the explorer.")  # fmt: skip
+    return {"Worker (OpenAI API)": f"{url}/v1"}
 
 
 def resume(demo: Any, workers: list[Path]) -> dict[str, str]:
     """Starts again the worker a previous run's walkthrough set up; the banner's extra lines."""
-    return {}
+    from aichain.node.demo import read_done
+
+    summary = read_done(demo)
+    if not summary or "model_id" not in summary:
+        return {}
+    grpc, port, worker_home = _worker_args(demo, summary)
+    env = Env(home=demo.home, chain_id=demo.net.chain_id, work=demo.root / "walkthrough",
+              echo=lambda line: None)  # fmt: skip
+    workers.append(worker_home)
+    out = Walkthrough(env).aichain("worker", "start", "--operator", "worker", "--worker-key",
+                                   "worker-hot", "--model", str(summary["model_id"]),
+                                   "--grpc", grpc, "--port", str(port), "--worker-home",
+                                   str(worker_home), "--detach")  # fmt: skip
+    return {"Worker (OpenAI API)": f"{out.get('url', summary.get('worker_url'))}/v1"}

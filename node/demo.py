@@ -207,6 +207,7 @@ def wait_for_interrupt(demo: Demo) -> None:
         stop_now = True
 
     signal.signal(signal.SIGTERM, handler)
+    signal.signal(signal.SIGINT, handler)  # also when started in the background (SIG_IGN)
     try:
         while not stop_now:
             pids = [p for p in demo.started_pids if is_alive(p)]
