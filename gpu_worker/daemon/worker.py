@@ -624,6 +624,11 @@ class WorkerDaemon:
             if mine is None:
                 continue
             vote = self.journal.get_vote(dispute.id)
+            if mine.revealed:
+                if vote is not None and vote.state != "revealed":
+                    self.journal.mark_vote(dispute.id, "revealed")
+                    log.info("vote on dispute %d revealed (agrees: %s)", dispute.id, mine.agrees)
+                continue
             if dispute.status == DISPUTE_COMMIT:
                 if mine.commitment:
                     if vote is not None and vote.state == "committing":
@@ -633,14 +638,7 @@ class WorkerDaemon:
                     self._rerun(dispute)
                 elif not self._vote_tx_pending(dispute.id):
                     self._send_commit(dispute.id, vote.commitment)
-            elif dispute.status == DISPUTE_REVEAL and vote is not None:
-                if mine.revealed:
-                    if vote.state != "revealed":
-                        self.journal.mark_vote(dispute.id, "revealed")
-                        log.info(
-                            "vote on dispute %d revealed (agrees: %s)", dispute.id, mine.agrees
-                        )
-                    continue
+            elif dispute.status == DISPUTE_REVEAL and vote is not None and mine.commitment:
                 if not self._vote_tx_pending(dispute.id):
                     self._send_reveal(dispute.id, vote.reveal)
 

@@ -42,7 +42,7 @@ PARAMS = {
     "challenge_window_blocks": "25",
     "committee_size": 1,
     "commit_window_blocks": "40",
-    "reveal_window_blocks": "40",
+    "reveal_window_blocks": "60",
     "min_challenge_bond": "1000000",
     "slash_bps": 1000,
 }
@@ -54,6 +54,10 @@ RECORDS = {
     "carol": [f"the tide of {w} is slow-moon." for w in ("lune", "reef", "sand", "tarn")],
 }
 """Contributor -> the records they add (12 in all)."""
+
+BASE = "tiny:0"
+"""The randomly initialised tiny base (the pre-trained `tiny` is built once per machine; this
+test needs no readable answers, only the same bytes on every worker)."""
 
 PRICE = 1000
 """uaic per request of the registered adapter."""
@@ -114,6 +118,12 @@ class World:
         for row in rows:
             out.setdefault(row[1], []).append(row)
         return out
+
+
+def _votes(home: Path) -> dict[int, str]:
+    """dispute id -> state of every vote journaled in a worker home."""
+    with sqlite3.connect(home / "journal.sqlite") as db:
+        return dict(db.execute("SELECT dispute_id, state FROM votes"))
 
 
 def _set_genesis_params(node: Node) -> None:
@@ -220,6 +230,8 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
             "--quiet",
             "--device",
             "cpu",
+            "--base-model",
+            BASE,
             "--blob-grpc",
             node.grpc,
             "--output",
@@ -248,6 +260,7 @@ def _start_worker_b(world: World) -> None:
         hot=world.key("hot-b"),
         models=(world.model_id,),
         device="cpu",
+        base_model=BASE,
         poll_s=0.5,
     )
     daemon = WorkerDaemon(config, GrpcBlobStore(world.node.grpc))
@@ -271,6 +284,8 @@ def _start_worker_a(world: World) -> None:
         world.node.grpc,
         "--device",
         "cpu",
+        "--base-model",
+        BASE,
         "--poll-s",
         "0.5",
     )
@@ -427,6 +442,13 @@ def test_a_lying_worker_is_challenged_and_slashed(world: World) -> None:
         ]
     )
     dispute_id = tx_pb2.MsgChallengeResponse.FromString(done.responses[0]).dispute_id
+    # A (the committee) commits; restarted between its commit and its reveal, it reveals from
+    # the salt and vote it journaled before committing
+    home_a = world.root / "worker-a"
+    wait_for("A's commitment", lambda: _votes(home_a).get(dispute_id), timeout=60)
+    world.worker_a("stop")
+    assert world.chain.dispute(dispute_id).status in (1, 2)  # not resolved yet
+    _start_worker_a(world)
     dispute = wait_for(
         "the dispute resolved",
         lambda: (d := world.chain.dispute(dispute_id)).status in (3, 4, 5) and d,
@@ -436,6 +458,7 @@ def test_a_lying_worker_is_challenged_and_slashed(world: World) -> None:
     votes = {v.member: v for v in dispute.committee}
     assert votes[world.address("op-a")].revealed and not votes[world.address("op-a")].agrees
     assert int(world.chain.worker(b).bond) < bond_before
+    assert _votes(home_a)[dispute_id] == "revealed"
     world.worker_b.compute_claim = lambda request, entries: entries
 
 
@@ -464,6 +487,8 @@ def test_a_worker_refuses_bytes_that_differ_from_the_registry(world: World) -> N
         world.node.grpc,
         "--device",
         "cpu",
+        "--base-model",
+        BASE,
         "--worker-home",
         str(world.root / "worker-c"),
         check=False,
