@@ -82,6 +82,11 @@ def read_pid(worker_home: Path) -> int | None:
         return None
     except PermissionError:
         return pid
+    try:  # a killed daemon nobody reaped yet is a zombie: not running
+        if Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] == "Z":
+            return None
+    except (OSError, IndexError):
+        pass
     return pid
 
 

@@ -2,10 +2,10 @@
 
 A datanet published on chain; `aichain worker train datanet:1@1 --register` trains the tiny
 adapter, puts it in the content store and registers it; two workers serve it: A through
-`aichain worker start --detach` (restarted mid-stream with `aichain worker stop`), B in this
+`aichain worker start --detach` (killed mid-stream with SIGKILL and restarted), B in this
 process (so the test can patch it to lie). Requests are answered and settled through the
 daemons; A's restart misses nothing and duplicates nothing; B, patched to swap its
-attribution, is challenged, A's committee vote disagrees and B is slashed; a worker given
+attribution, is challenged, A's committee vote disagrees and B is slashed (A stopped and restarted between its commit and its reveal); a worker given
 bytes that differ from the registry refuses that adapter; a request whose input is missing
 is refused by its worker and refunded at its timeout; `aichain infer` shows an answer, its
 records and what they were paid.
@@ -14,6 +14,8 @@ records and what they were paid.
 from __future__ import annotations
 
 import json
+import os
+import signal
 import sqlite3
 import threading
 import time
@@ -333,11 +335,12 @@ def test_workers_answer_settle_and_survive_a_restart(world: World) -> None:
     # log) while the others are served, and refunded at its timeout
     height = world.chain.latest_height()
     missing = _request_many(world, [""], input_hash="ab" * 32, timeout_height=height + 8)[0]
-    first = _request_many(world, [f"the season of {w} is" for w in ("java", "kiln", "loam")])
-    first += _request_many(world, ["the colour of mars is", "the tide of lune is"])
     missing_home = world.root / ("worker-a" if missing[1] == a else "worker-b")
     wait_for("the missing input refused", lambda: world.journal(missing_home).get("refused"))
-    world.worker_a("stop")
+    # mid-stream, A is killed (SIGKILL: no graceful flush) while its requests are in flight
+    first = _request_many(world, [f"the season of {w} is" for w in ("java", "kiln", "loam")])
+    first += _request_many(world, ["the colour of mars is", "the tide of lune is"])
+    os.kill(int((world.root / "worker-a" / "worker.pid").read_text()), signal.SIGKILL)
     second = _request_many(world, [f"the tide of {w} is" for w in ("reef", "sand", "tarn")])
     second += _request_many(world, ["the colour of opal is", "the season of mire is"])
     _start_worker_a(world)

@@ -428,3 +428,31 @@ def test_unreachable_chain_is_reported_as_such() -> None:
     with pytest.raises(ChainError) as caught:
         chain.latest_height()
     assert caught.value.unreachable and "cannot reach the node" in str(caught.value)
+
+
+# --- the daemon loop with the chain unreachable ---------------------------------------------
+
+
+def test_daemon_tick_reports_an_unreachable_chain_once_and_keeps_going(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    from aichain.gpu_worker.daemon.worker import DaemonConfig, WorkerDaemon
+
+    config = DaemonConfig(
+        home=tmp_path / "w",
+        node="tcp://127.0.0.1:1",
+        blob_grpc="127.0.0.1:1",
+        operator=PrivateKey(b"\x04" * 32),
+        hot=PrivateKey(b"\x05" * 32),
+        models=(1,),
+    )
+    daemon = WorkerDaemon(config, HomeBlobStore(tmp_path / "blobs"))
+    daemon.chain.timeout = 0.5
+    with caplog.at_level("INFO", logger="aichain.worker"):
+        daemon.tick()
+        daemon.tick()
+    unreachable = [r for r in caplog.records if "chain unreachable" in r.getMessage()]
+    assert len(unreachable) == 1 and unreachable[0].levelname == "ERROR"
+    status = json.loads((tmp_path / "w" / "status.json").read_text())
+    assert status["chain_reachable"] is False and status["pending_results"] == 0
+    assert daemon.ticks == 2
