@@ -157,6 +157,21 @@ class ChainClient:
                 raise
             return None
 
+    def inferences(self, model_id: int, limit: int = 100) -> list[Any]:
+        """The newest inferences (requests, answered or not) of a model (one page)."""
+        from cosmos.base.query.v1beta1 import pagination_pb2
+
+        _, q, _ = _attribution()
+        return list(
+            self.query(
+                "/aichain.attribution.v1.Query/Inferences",
+                q.QueryInferencesRequest(
+                    model_id=model_id, pagination=pagination_pb2.PageRequest(limit=limit)
+                ),
+                q.QueryInferencesResponse,
+            ).inferences
+        )
+
     def disputes(self, member: str, limit: int = 100) -> list[Any]:
         """The newest disputes whose committee includes member (one page)."""
         from cosmos.base.query.v1beta1 import pagination_pb2

@@ -68,6 +68,9 @@ REQUEST_PENDING = 1
 DISPUTE_COMMIT, DISPUTE_REVEAL = 1, 2
 """attribution.v1 DISPUTE_STATUS_COMMIT / _REVEAL."""
 
+TAKE_OVER_EVERY = 5
+"""Ticks between looks for orphaned requests (assignment window over, no result)."""
+
 RESEND_AFTER_S = 60.0
 """A broadcast tx not in a block after this long is looked into (and its results resent)."""
 
@@ -399,12 +402,34 @@ class WorkerDaemon:
             self.journal.record("refused", request_id=request.id, reason=reason)
 
     def poll_requests(self) -> None:
-        """Queues every assigned request the journal has not seen."""
-        for request in self.chain.pending_requests(self.operator):
+        """Queues every assigned request the journal has not seen, and every orphaned one (its
+        assignment window over without a result) of a model this worker serves."""
+        requests = list(self.chain.pending_requests(self.operator))
+        if self.ticks % TAKE_OVER_EVERY == 1:
+            requests += self.orphaned_requests()
+        for request in requests:
             key = request_key(request.id)
             if key in self.jobs or self.journal.has_result(key):
                 continue
             self._launch(key, request)
+
+    def orphaned_requests(self) -> list[Any]:
+        """Pending requests of served models whose assigned worker let the window pass (any
+        serving worker may answer them then; the chain takes the first result)."""
+        height = self.height or self.chain.latest_height()
+        out = []
+        for model_id in sorted(self.served):
+            for inference in self.chain.inferences(model_id):
+                request = inference.request
+                if (
+                    request.status == REQUEST_PENDING
+                    and request.assigned_worker != self.operator
+                    and 0 < request.assignment_end_height < height < request.timeout_height
+                ):
+                    out.append(request)
+        if out:
+            log.info("taking over %d requests whose assigned worker did not answer", len(out))
+        return out
 
     def read_input(self, request: Any) -> bytes:
         """The request's input bytes (inline, or from the content store, size-checked).

@@ -456,3 +456,43 @@ def test_daemon_tick_reports_an_unreachable_chain_once_and_keeps_going(
     status = json.loads((tmp_path / "w" / "status.json").read_text())
     assert status["chain_reachable"] is False and status["pending_results"] == 0
     assert daemon.ticks == 2
+
+
+def test_orphaned_requests_are_those_past_their_assignment_window(tmp_path: Path) -> None:
+    from aichain.gpu_worker.daemon.worker import DaemonConfig, WorkerDaemon
+
+    config = DaemonConfig(
+        home=tmp_path / "w",
+        node="tcp://127.0.0.1:1",
+        blob_grpc="127.0.0.1:1",
+        operator=PrivateKey(b"\x04" * 32),
+        hot=PrivateKey(b"\x05" * 32),
+        models=(1,),
+    )
+    daemon = WorkerDaemon(config, HomeBlobStore(tmp_path / "blobs"))
+    me = daemon.operator
+
+    def inference(request_id: int, **fields: Any) -> Any:
+        base = dict(
+            id=request_id,
+            model_id=1,
+            status=1,
+            assigned_worker="aic1other",
+            assignment_end_height=10,
+            timeout_height=100,
+        )
+        return attribution_pb2.Inference(
+            request=attribution_pb2.InferenceRequest(**{**base, **fields})
+        )
+
+    listed = [
+        inference(1),  # orphaned: window over, still pending, not timed out
+        inference(2, assignment_end_height=30),  # still the assigned worker's
+        inference(3, status=2),  # answered
+        inference(4, assigned_worker=me),  # ours: PendingRequests lists it
+        inference(5, timeout_height=20),  # past its timeout
+    ]
+    daemon.served = {1: object()}  # type: ignore[dict-item]
+    daemon.height = 25
+    daemon.chain.inferences = lambda model_id, limit=100: listed  # type: ignore[method-assign]
+    assert [r.id for r in daemon.orphaned_requests()] == [1]
