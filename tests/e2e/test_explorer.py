@@ -63,19 +63,21 @@ GOV_PARAMS = {
 ATTRIBUTION_PARAMS = {
     "assignment_window_blocks": "20",
     "min_timeout_blocks": "1",
-    "challenge_window_blocks": "3",
+    "challenge_window_blocks": "6",
+    "commit_window_blocks": "2",
+    "reveal_window_blocks": "2",
 }
-"""Short windows: a result settles three blocks after it lands."""
+"""Short windows: a result settles six blocks after it lands, a dispute resolves in five."""
 PRICE = 1_000_000
 WORKER_BOND = 5_000_000
 TX = ("--fees", "20000uaic", "--gas", "400000", "-y", "--keyring-backend", "test")
 FAST = {
     "consensus.timeout_propose": '"1s"',
-    "consensus.timeout_commit": '"300ms"',
+    "consensus.timeout_commit": '"150ms"',
     "consensus.timeout_prevote": '"300ms"',
     "consensus.timeout_precommit": '"300ms"',
 }
-"""One validator alone: short timeouts give a block every ~0.4 s."""
+"""One validator alone: short timeouts give a block every ~0.25 s."""
 SENT = 20_000_000
 DELEGATED = 3_000_000
 BOND = 1000
@@ -109,13 +111,6 @@ def tx(spec: NodeSpec, *args: str) -> dict[str, Any]:
     return result
 
 
-def add_key(spec: NodeSpec, name: str) -> str:
-    """A new test-keyring key in the node's home; its address."""
-    out = run_cli("keys", "add", name, "--keyring-backend", "test", "--home", spec.home,
-                  "--output", "json")  # fmt: skip
-    return json.loads(out.stdout)["address"]
-
-
 def serve_explorer(spec: NodeSpec) -> str:
     """Turns the node's [explorer] on, at a free loopback port; its URL."""
     app_toml = Home(Path(spec.home)).app_toml
@@ -125,48 +120,111 @@ def serve_explorer(spec: NodeSpec) -> str:
     return f"http://127.0.0.1:{port}"
 
 
+def parallel(spec: NodeSpec, *commands: tuple[str, ...]) -> list[dict[str, Any]]:
+    """CLI commands at once (txs of different signers: their sequences do not interact), each
+    checked to succeed (and a tx to land); their JSON outputs, in order."""
+    procs = [
+        subprocess.Popen(
+            [
+                AICHAIN,
+                *args,
+                *(TX if args[0] == "tx" else ()),
+                "--home",
+                spec.home,
+                *(("--node", spec.rpc) if args[0] != "keys" else ()),
+                "--output",
+                "json",
+            ],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )  # fmt: skip
+        for args in commands
+    ]
+    out = []
+    for args, proc in zip(commands, procs, strict=True):
+        stdout, stderr = proc.communicate(timeout=120)
+        assert proc.returncode == 0, f"aichain {' '.join(args)}: {stderr}"
+        result = json.loads(stdout)
+        assert args[0] != "tx" or result.get("code", 0) == 0, result
+        out.append(result)
+    return out
+
+
+USER = b"\x11" * 32
+"""The private key of the account that requests inferences (signed here, not in a keyring)."""
+
+
 def seed(net: Localnet, tmp: Path) -> tuple[str, str, str]:
-    """The state of the module docstring, through the CLI; (alice, bob, transfer hash)."""
+    """Everything the CLI puts on the chain (module docstring), in rounds of txs by different
+    signers; (alice, bob, the transfer's hash)."""
+    from aichain.app.crypto import PrivateKey, account_address
+
     spec = net.nodes[0]
-    alice, bob = add_key(spec, "alice"), add_key(spec, "bob")
-    sent = tx(spec, "bank", "send", "faucet", alice, f"{SENT}uaic")
-    tx(spec, "bank", "send", "faucet", bob, f"{SENT}uaic")
-    valoper = cli(spec, "query", "staking", "validators")["validators"][0]["operator_address"]
-    tx(spec, "staking", "delegate", "faucet", valoper, f"{DELEGATED}uaic")
-    tx(spec, "datanet", "create", "faucet", "facts", "--license", "CC-BY-4.0", "--bond",
-       str(BOND), "--max-record-size", "4096", "--description", "small true sentences")  # fmt: skip
-    for name, text in (("alice", "the colour of mars is rust-red."), ("bob", "buy now!!!")):
-        file = tmp / f"{name}.txt"
-        file.write_text(text)
-        tx(spec, "datanet", "contribute", name, "1", str(file))
-    tx(spec, "datanet", "review", "faucet", "1", "1", "accept")
-    tx(spec, "datanet", "review", "faucet", "1", "2", "reject", "--reason", "spam")
-    tx(spec, "datanet", "publish-version", "faucet", "1", "--append", "1",
-       "--changelog", "first facts")  # fmt: skip
-    tx(spec, "modelreg", "register-base", "faucet", "tiny", "--weights-hash", "ab" * 32,
-       "--architecture", "tiny-gpt", "--parameters", "1000", "--license", "MIT")  # fmt: skip
-    staking = cli(spec, "query", "staking", "params")["params"]
+    user = account_address(PrivateKey(USER).address)
+    keys = ("keys", "add", "--keyring-backend", "test")
+    alice, bob = (k["address"] for k in parallel(spec, (*keys, "alice"), (*keys, "bob")))
+    validators, staking = parallel(spec, ("query", "staking", "validators"),
+                                   ("query", "staking", "params"))  # fmt: skip
+    valoper = validators["validators"][0]["operator_address"]
     proposal = {
         "messages": [{"@type": "/cosmos.staking.v1beta1.MsgUpdateParams",
-                      "authority": default_authority(), "params": {**staking, "max_entries": 6}}],
+                      "authority": default_authority(),
+                      "params": {**staking["params"], "max_entries": 6}}],
         "title": "Fewer unbonding entries", "summary": "max_entries 7 -> 6", "metadata": "",
         "deposit": f"{DEPOSIT}uaic",
     }  # fmt: skip
-    path = tmp / "proposal.json"
-    path.write_text(json.dumps(proposal))
-    tx(spec, "gov", "submit-proposal", "val0", str(path))
-    tx(spec, "gov", "vote", "val0", "1", "yes")
+    (tmp / "proposal.json").write_text(json.dumps(proposal))
+    for name, text in (("alice", "the colour of mars is rust-red."), ("bob", "buy now!!!")):
+        (tmp / f"{name}.txt").write_text(text)
+    sent = parallel(spec, ("tx", "bank", "send", "faucet", alice, f"{SENT}uaic"),
+                    ("tx", "bank", "send", "val0", bob, f"{SENT}uaic"))[0]  # fmt: skip
+    parallel(spec, ("tx", "staking", "delegate", "faucet", valoper, f"{DELEGATED}uaic"),
+             ("tx", "gov", "submit-proposal", "val0", str(tmp / "proposal.json")))  # fmt: skip
+    parallel(spec, ("tx", "datanet", "create", "faucet", "facts", "--license", "CC-BY-4.0",
+                    "--bond", str(BOND), "--max-record-size", "4096",
+                    "--description", "small true sentences"),
+             ("tx", "gov", "vote", "val0", "1", "yes"))  # fmt: skip
+    parallel(spec, ("tx", "datanet", "contribute", "alice", "1", str(tmp / "alice.txt")),
+             ("tx", "datanet", "contribute", "bob", "1", str(tmp / "bob.txt")),
+             ("tx", "modelreg", "register-base", "faucet", "tiny", "--weights-hash", "ab" * 32,
+              "--architecture", "tiny-gpt", "--parameters", "1000",
+              "--license", "MIT"))  # fmt: skip
+    parallel(spec, ("tx", "datanet", "review", "faucet", "1", "1", "accept"),
+             ("tx", "bank", "send", "val0", user, "100000000uaic"))  # fmt: skip
+    parallel(spec, ("tx", "datanet", "review", "faucet", "1", "2", "reject", "--reason", "spam"))
+    parallel(spec, ("tx", "datanet", "publish-version", "faucet", "1", "--append", "1",
+                    "--changelog", "first facts"))  # fmt: skip
+    # the adapter trained on datanet 1 v1 and two workers serving it
+    parallel(spec, ("tx", "modelreg", "activate", "faucet", "1"),
+             ("tx", "modelreg", "register-adapter", "alice", "facts-lora", "--base", "1",
+              "--weights-hash", sha("adapter"), "--manifest-hash", sha("manifest"),
+              "--config-hash", sha("config"), "--datanet", "1@1"))  # fmt: skip
+    parallel(spec, ("tx", "modelreg", "activate", "alice", "2"))
+    parallel(spec, ("tx", "modelreg", "set-price", "alice", "2", "--per-request", str(PRICE)),
+             *(("tx", "modelreg", "register-worker", key, "--hot-key", hot.pubkey.hex(),
+                "--model", "2", "--endpoint", "http://127.0.0.1:1", "--bond", str(WORKER_BOND))
+               for key, hot in hot_keys().items()))  # fmt: skip
     return alice, bob, sent["txhash"]
+
+
+def hot_keys() -> dict[str, Any]:
+    """Worker key name -> its hot key (held here, as a worker daemon holds it)."""
+    from aichain.app.crypto import PrivateKey
+
+    return {"bob": PrivateKey(b"\x22" * 32), "faucet": PrivateKey(b"\x33" * 32)}
 
 
 def sha(text: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-def seed_inference(spec: NodeSpec, worker: str) -> None:
-    """One answered and settled inference: alice's adapter (trained on datanet 1 v1) priced and
-    active, bob's worker serving it with a hot key held here, a user's request, the worker's
-    signed result naming record 1 (alice's), and the challenge window waited out."""
+def seed_inference(spec: NodeSpec, rest: str, bob: str, faucet: str) -> None:
+    """Two answered inferences of alice's adapter, one settled and one challenged (signed here
+    with the client code, as a user and the worker daemon do): a user's two requests, each
+    answered by its assigned worker (bob's or the faucet's) with a result signed by its hot key
+    naming record 1 (alice's); a challenge of the second, whose committee (the other worker)
+    never votes, so the dispute resolves void; every window waited out."""
     from aichain.app.coins import Coin
     from aichain.app.crypto import PrivateKey, account_address
     from aichain.attribution.v1 import attribution_pb2 as apb
@@ -175,42 +233,50 @@ def seed_inference(spec: NodeSpec, worker: str) -> None:
     from aichain.client.rpc import CometRPC
     from aichain.modules.attribution.signing import make_bundle
 
-    user, hot = PrivateKey(b"\x11" * 32), PrivateKey(b"\x22" * 32)
-    tx(spec, "bank", "send", "faucet", account_address(user.address), "100000000uaic")
-    tx(spec, "modelreg", "activate", "faucet", "1")
-    tx(spec, "modelreg", "register-adapter", "alice", "facts-lora", "--base", "1",
-       "--weights-hash", sha("adapter"), "--manifest-hash", sha("manifest"),
-       "--config-hash", sha("config"), "--datanet", "1@1")  # fmt: skip
-    tx(spec, "modelreg", "activate", "alice", "2")
-    tx(spec, "modelreg", "set-price", "alice", "2", "--per-request", str(PRICE))
-    tx(spec, "modelreg", "register-worker", "bob", "--hot-key", hot.pubkey.hex(), "--model", "2",
-       "--endpoint", "http://127.0.0.1:1", "--bond", str(WORKER_BOND))  # fmt: skip
+    user = PrivateKey(USER)
+    hots = {bob: hot_keys()["bob"], faucet: hot_keys()["faucet"]}
     rpc = CometRPC(spec.rpc)
-    fees = (Coin("uaic", 50_000),)
+    requester = account_address(user.address)
 
-    def send(msg, gas: int) -> int:  # type: ignore[no-untyped-def]
-        res = sign_and_broadcast(rpc, user, [msg], chain_id=CHAIN_ID, fees=fees, gas=gas)
+    def send(msg, gas: int = 400_000) -> int:  # type: ignore[no-untyped-def]
+        res = sign_and_broadcast(rpc, user, [msg], chain_id=CHAIN_ID,
+                                 fees=(Coin("uaic", 50_000),), gas=gas)  # fmt: skip
         assert res.code == 0, res.log
         return res.height
 
-    send(atx.MsgRequestInference(requester=account_address(user.address), model_id=2,
-                                 input_inline=b"what colour is mars?", max_fee=str(PRICE)),
-         400_000)  # fmt: skip
-    result = apb.InferenceResult(
-        chain_id=CHAIN_ID, request_id=1, worker=worker, model_id=2,
-        adapter_weights_hash=sha("adapter"), base_weights_hash="ab" * 32,
-        output_hash=sha("rust-red"), prompt_tokens=5, completion_tokens=3,
-        method="lora-influence-v1", evidence_hash=sha("evidence"),
-        attributions=[apb.AttributionEntry(datanet_id=1, version=1, record_id=1,
-                                           weight_ppm=1_000_000)],
-    )  # fmt: skip
-    submit = atx.MsgSubmitInference(submitter=account_address(user.address),
-                                    results=[make_bundle(hot, result)])  # fmt: skip
-    height = send(submit, 2_000_000)
-    deadline = time.monotonic() + 30
-    while rpc.latest_height() <= height + int(ATTRIBUTION_PARAMS["challenge_window_blocks"]) + 1:
-        assert time.monotonic() < deadline, "the challenge window did not close"
-        time.sleep(0.2)
+    def answer(request_id: int) -> None:
+        """The assigned worker's signed result, naming record 1."""
+        operator = next(
+            op for op in hots
+            if any(r["id"] == str(request_id) for r in
+                   get(f"{rest}/aichain/attribution/v1/workers/{op}/pending")[1]["requests"])
+        )  # fmt: skip
+        result = apb.InferenceResult(
+            chain_id=CHAIN_ID, request_id=request_id, worker=operator, model_id=2,
+            adapter_weights_hash=sha("adapter"), base_weights_hash="ab" * 32,
+            output_hash=sha(f"answer {request_id}"), prompt_tokens=5, completion_tokens=3,
+            method="lora-influence-v1", evidence_hash=sha("evidence"),
+            attributions=[apb.AttributionEntry(datanet_id=1, version=1, record_id=1,
+                                               weight_ppm=1_000_000)],
+        )  # fmt: skip
+        bundle = make_bundle(hots[operator], result)
+        send(atx.MsgSubmitInference(submitter=requester, results=[bundle]), 2_000_000)
+
+    for prompt in (b"what colour is mars?", b"and its moons?"):
+        send(atx.MsgRequestInference(requester=requester, model_id=2, input_inline=prompt,
+                                     max_fee=str(PRICE)))  # fmt: skip
+    answer(1)
+    answer(2)
+    send(atx.MsgChallenge(challenger=requester, inference_id=2, bond="1000000",
+                          reason="record 1 did not shape this answer"))  # fmt: skip
+    deadline = time.monotonic() + 40
+    while True:
+        statuses = [get(f"{rest}/aichain/attribution/v1/inferences/{i}")[1]["inference"]
+                    ["request"]["status"] for i in (1, 2)]  # fmt: skip
+        if not {"REQUEST_STATUS_ANSWERED", "REQUEST_STATUS_DISPUTED"} & set(statuses):
+            break
+        assert time.monotonic() < deadline, f"inferences still open: {statuses}"
+        time.sleep(0.3)
 
 
 @pytest.fixture(scope="module")
@@ -226,8 +292,8 @@ def chain(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Chain]:
     try:
         wait_for_height(net, 2, timeout=90)
         alice, bob, sent = seed(net, root)
-        seed_inference(spec, bob)
         rest = f"http://127.0.0.1:{spec.rpc_port - 57 + 17}"  # localnet: base+100*I+17
+        seed_inference(spec, rest, bob, net.faucet)
         yield Chain(net, spec, url, rest, net.faucet, alice, bob, sent)
     finally:
         stop_localnet(net)
@@ -281,7 +347,7 @@ def test_home_shows_blocks_transactions_and_validators(chain: Chain, browser_pag
     validators = cli(chain.spec, "query", "staking", "validators")["validators"]
     expect(by_id(page, "validator-count")).to_have_text(str(len(validators)))
     expect(by_id(page, "txs")).to_contain_text("MsgSend")
-    expect(by_id(page, "txs")).to_contain_text("MsgVote")
+    expect(by_id(page, "txs")).to_contain_text("MsgChallenge")
     expect(by_id(page, "validators")).to_contain_text(validators[0]["operator_address"])
     assert page.locator("[data-testid='blocks'] tbody tr").count() >= 10
     assert page.evaluate("typeof window.Chart") == "function", "Chart.js not served (make setup)"
@@ -320,8 +386,12 @@ def test_transaction_and_block_pages_decode_messages_events_and_fees(
     expect(page.locator("main")).to_contain_text(chain.alice)  # the decoded message
     expect(page.locator("main")).to_contain_text("coin_received")  # its events
     shot(page, "03-tx")
+    results = cli(chain.spec, "query", "block-results", str(shown["height"]))
     open_page(page, chain, f"block/{shown['height']}", "block")
-    expect(by_id(page, "block-num-txs")).to_have_text("1")
+    expect(by_id(page, "block-num-txs")).to_have_text(str(len(results["txs_results"])))
+    expect(page.locator("[data-testid='block-txs'] tbody tr")).to_have_count(
+        len(results["txs_results"])
+    )
     expect(by_id(page, "block-txs")).to_contain_text("MsgSend")
     shot(page, "04-block")
     assert errors == []
@@ -413,7 +483,9 @@ def test_inference_pages_show_attribution_and_payouts(chain: Chain, browser_page
     data = [p for p in payouts if p["role"] == "data"]
     assert [(p["datanet_id"], p["record_id"]) for p in data] == [("1", "1")]
     open_page(page, chain, "inferences", "inferences")
-    expect(page.locator("[data-testid='inferences'] tbody tr")).to_have_count(1)
+    rows = page.locator("[data-testid='inferences'] tbody tr")
+    expect(rows).to_have_count(2)
+    expect(by_id(page, "inferences")).to_contain_text("dispute 1")  # the challenged one
     shot(page, "13-inferences")
     open_page(page, chain, "inference/1", "inference")
     expect(by_id(page, "inference-fee")).to_have_text(uaic(PRICE))
@@ -450,14 +522,26 @@ def test_earnings_model_usage_and_workers_match_the_cli(chain: Chain, browser_pa
     expect(by_id(page, "model-inferences-table")).to_contain_text("1,000,000 uaic")
     shot(page, "16-model-adapter")
     worker = cli(chain.spec, "query", "modelreg", "worker", chain.bob)
+    _, dispute = get(f"{chain.rest}/aichain/attribution/v1/disputes/1")
+    dispute = dispute["dispute"]
     open_page(page, chain, "workers", "workers")
+    expect(page.locator("[data-testid='workers'] tbody tr")).to_have_count(2)
     expect(by_id(page, "workers")).to_contain_text(uaic(int(worker["bond"])))
-    expect(page.locator("main")).to_contain_text("no disputes")
+    row = page.locator("[data-testid='disputes'] tbody tr")
+    expect(row).to_have_count(1)
+    expect(row).to_contain_text(dispute["status"].removeprefix("DISPUTE_STATUS_").lower())
+    expect(row).to_contain_text(uaic(int(dispute["bond"])))
+    expect(row).to_contain_text("record 1 did not shape this answer")
     shot(page, "17-workers")
+    _, answered = get(f"{chain.rest}/aichain/attribution/v1/inferences?worker={chain.bob}")
     open_page(page, chain, f"worker/{chain.bob}", "worker")
     expect(by_id(page, "worker-bond")).to_have_text(uaic(int(worker["bond"])))
-    expect(by_id(page, "worker-status")).to_have_text("active")
-    expect(page.locator("[data-testid='worker-inferences'] tbody tr")).to_have_count(1)
+    expect(by_id(page, "worker-status")).to_have_text(
+        worker["status"].removeprefix("WORKER_STATUS_").lower()
+    )
+    expect(page.locator("[data-testid='worker-inferences'] tbody tr")).to_have_count(
+        len(answered["inferences"])
+    )
     shot(page, "18-worker")
     assert errors == []
     open_page(page, chain, "inference/99", "inference")

@@ -396,6 +396,7 @@ function disputeTable(list, testid) {
     ["id", (x) => x.id], ["inference", (x) => link(`#/inference/${x.inference_id}`, x.inference_id)],
     ["challenger", (x) => addr(x.challenger)], ["bond", (x) => uaic(x.bond), "num"],
     ["status", (x) => tag(enumName(x.status, "DISPUTE_STATUS_"))], ["slashed", (x) => uaic(x.slashed), "num"],
+    ["committee (✓ revealed)", (x) => el("span", {}, (x.committee || []).map((v, i) => [i ? ", " : "", addr(v.member), v.revealed ? " ✓" : " ✗"]))],
     ["reason", (x) => x.reason || ""], ["height", (x) => blockLink(x.height)],
   ], list, "no disputes", testid);
 }
@@ -513,6 +514,8 @@ function search(event) {
   else if (/^[0-9A-Fa-f]{64}$/.test(q)) location.hash = `#/tx/${q.toUpperCase()}`;
   else if (/^aic1[0-9a-z]+$/.test(q)) location.hash = `#/account/${q}`;
   else if (/^aicvaloper1/.test(q)) location.hash = "#/";
+  else return;
+  document.getElementById("q").value = "";
 }
 
 // ---- live updates ------------------------------------------------------------------------
