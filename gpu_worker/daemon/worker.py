@@ -68,6 +68,9 @@ REQUEST_PENDING = 1
 DISPUTE_COMMIT, DISPUTE_REVEAL = 1, 2
 """attribution.v1 DISPUTE_STATUS_COMMIT / _REVEAL."""
 
+MAX_RESULTS_PER_TX = 64
+"""Results per MsgSubmitInference at most (below the chain's cap, to keep txs small)."""
+
 TAKE_OVER_EVERY = 5
 """Ticks between looks for orphaned requests (assignment window over, no result)."""
 
@@ -565,7 +568,7 @@ class WorkerDaemon:
         """Broadcasts computed bundles in batches; a batch the chain refuses is split to find
         the refused results (each journaled with the chain's reason)."""
         pending = self.journal.results_in("computed")
-        size = max(1, int(self.params.max_results_per_msg or 1))
+        size = max(1, min(MAX_RESULTS_PER_TX, int(self.params.max_results_per_msg or 1)))
         for i in range(0, len(pending), size):
             self._send_batch(pending[i : i + size])
 
@@ -688,6 +691,8 @@ class WorkerDaemon:
     def _rerun(self, dispute: Any) -> None:
         """Starts (or finishes) the re-run of a challenged inference, then commits."""
         job = self.reruns.get(dispute.id)
+        if job is None and self.journal.has_result(f"d:{dispute.id}"):
+            return  # the re-run was refused (reason journaled and logged): no vote
         if job is None:
             inference = self.chain.inference(dispute.inference_id)
             if inference is None:
