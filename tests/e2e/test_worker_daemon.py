@@ -5,10 +5,13 @@ adapter, puts it in the content store and registers it; two workers serve it: A 
 `aichain worker start --detach` (killed mid-stream with SIGKILL and restarted), B in this
 process (so the test can patch it to lie). Requests are answered and settled through the
 daemons; A's restart misses nothing and duplicates nothing; B, patched to swap its
-attribution, is challenged, A's committee vote disagrees and B is slashed (A stopped and restarted between its commit and its reveal); a worker given
-bytes that differ from the registry refuses that adapter; a request whose input is missing
-is refused by its worker and refunded at its timeout; `aichain infer` shows an answer, its
-records and what they were paid.
+attribution, is challenged, A's committee vote disagrees and B is slashed (A is stopped and
+restarted between its commit and its reveal); a worker given bytes that differ from the
+registry refuses that adapter, and one given an unknown model serves the others; a request
+whose input is missing is refused by its worker and refunded at its timeout; `aichain infer`
+and the Python client show an answer, its records and what they were paid; prepaid requests
+are answered at once and settled in batches, bad receipts refused; `--register` refuses a
+restricted datanet before any work.
 """
 
 from __future__ import annotations
@@ -145,7 +148,19 @@ def _setup_chain(world: World) -> None:
     from aichain.datanet.v1 import datanet_pb2 as dpb
     from aichain.datanet.v1 import tx_pb2 as dtx
 
-    names = ["alice", "bob", "carol", "op-a", "hot-a", "op-b", "hot-b", "requester", "challenger"]
+    names = [
+        "alice",
+        "bob",
+        "carol",
+        "op-a",
+        "hot-a",
+        "op-b",
+        "hot-b",
+        "op-c",
+        "hot-c",
+        "requester",
+        "challenger",
+    ]
     faucet = world.sender("faucet")
     faucet.send_and_wait(
         [
@@ -500,6 +515,83 @@ def test_a_worker_refuses_bytes_that_differ_from_the_registry(world: World) -> N
     assert "not the registered bytes" in out.stderr
     log = (world.root / "worker-c" / "worker.log").read_text()
     assert f"refusing to serve model {world.model_id}" in log
+    # a refused model does not stop the others: C serves the registered adapter (fetched from
+    # the content store) and refuses an unknown one, and registers only what it serves
+    home_c = world.root / "worker-c2"
+    world.node.cli(
+        "worker",
+        "start",
+        "--detach",
+        "--operator",
+        "op-c",
+        "--worker-key",
+        "hot-c",
+        "--model",
+        str(world.model_id),
+        "--model",
+        "999",
+        "--grpc",
+        world.node.grpc,
+        "--device",
+        "cpu",
+        "--base-model",
+        BASE,
+        "--worker-home",
+        str(home_c),
+    )
+    try:
+        status = json.loads(
+            world.node.cli("worker", "status", "--worker-home", str(home_c), "-o", "json").stdout
+        )
+        assert list(status["adapters"]) == [str(world.model_id)]
+        assert "not in the registry" in status["refused_adapters"]["999"]
+        assert list(world.chain.worker(world.address("op-c")).models) == [world.model_id]
+        text = world.node.cli("worker", "status", "--worker-home", str(home_c)).stdout
+        assert "REFUSED" in text and "queue depth" in text
+    finally:
+        world.node.cli("worker", "stop", "--worker-home", str(home_c))
+    # C's bond stays; it stopped serving (requests assigned to it would be taken over later)
+
+
+def test_train_register_refuses_a_restricted_datanet_before_any_work(world: World) -> None:
+    from aichain.datanet.v1 import datanet_pb2 as dpb
+    from aichain.datanet.v1 import tx_pb2 as dtx
+
+    done = world.sender("faucet").send_and_wait(
+        [
+            dtx.MsgCreateDatanet(
+                creator=world.address("faucet"),
+                name="private",
+                license="proprietary",
+                modality=dpb.MODALITY_TEXT,
+                curation_mode=dpb.CURATION_MODE_OPEN,
+                access_policy=dpb.ACCESS_POLICY_RESTRICTED,
+                access_price="0",
+                bond_per_record="0",
+                max_record_size=4096,
+            )
+        ]
+    )
+    restricted = dtx.MsgCreateDatanetResponse.FromString(done.responses[0]).id
+    out_dir = world.root / "never"
+    args = (
+        "worker",
+        "train",
+        f"datanet:{restricted}@1",
+        "--register",
+        "--out",
+        str(out_dir),
+        "--device",
+        "cpu",
+        "--base-model",
+        BASE,
+        "--quiet",
+    )
+    refused = world.node.cli(*args, "--owner", "alice", check=False)
+    assert refused.returncode != 0 and "restricted" in refused.stderr
+    assert "has no access" in refused.stderr and not out_dir.exists()
+    no_owner = world.node.cli(*args, check=False)
+    assert no_owner.returncode != 0 and "--register needs --owner" in no_owner.stderr
 
 
 def test_prepaid_requests_are_answered_at_once_and_settled_in_batches(world: World) -> None:
