@@ -266,8 +266,10 @@ def _inference_text(d: dict) -> str:
     if result:
         adapter = result.get("adapter_weights_hash", "")[:12]
         base = result.get("base_weights_hash", "")[:12]
-        lines.append(f"answered by {inf.get('worker', '')} at height {inf.get('result_height')}"
-                     f" (adapter {adapter}..., base {base}..., {result.get('method')})")  # fmt: skip
+        lines.append(
+            f"answered by {inf.get('worker', '')} at height {inf.get('result_height')}"
+            f" (adapter {adapter}..., base {base}..., {result.get('method')})"
+        )
         for e in result.get("attributions", []):
             lines.append(f"  record {e.get('datanet_id')}/{e.get('version')}/{e.get('record_id')}"
                          f"  {e.get('weight_ppm', 0)} ppm")  # fmt: skip

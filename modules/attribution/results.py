@@ -112,11 +112,13 @@ class Results:
                 f"{params.max_results_per_msg}"
             )
         facts: dict[int, ModelFacts] = {}
-        return [self.submit_one(ctx, params, bundle, facts) for bundle in bundles]
+        members: dict[tuple[int, int, int], bool] = {}
+        return [self.submit_one(ctx, params, bundle, facts, members) for bundle in bundles]
 
     def submit_one(
-        self, ctx: Context, params: Params, bundle: pb.ResultBundle, facts: dict[int, ModelFacts]
-    ) -> int:
+        self, ctx: Context, params: Params, bundle: pb.ResultBundle,
+        facts: dict[int, ModelFacts], members: dict[tuple[int, int, int], bool],
+    ) -> int:  # fmt: skip
         """One result: checks (cheap first), then the stored answer with its payouts.
 
         Raises InvalidResultError, WrongChainError, TooManyAttributionsError, WeightsSumError,
@@ -148,7 +150,7 @@ class Results:
         model = facts.get(result.model_id)
         if model is None:
             model = facts[result.model_id] = self.model_facts(ctx, result.model_id)
-        self._check_weights(ctx, result, model)
+        self._check_weights(ctx, result, model, members)
         self._store(ctx, params, inference, result, worker, model)
         return inference.request.id
 
@@ -264,7 +266,12 @@ class Results:
             )
         return operator
 
-    def _check_weights(self, ctx: Context, result: pb.InferenceResult, facts: ModelFacts) -> None:
+    def _check_weights(
+        self, ctx: Context, result: pb.InferenceResult, facts: ModelFacts,
+        members: dict[tuple[int, int, int], bool],
+    ) -> None:  # fmt: skip
+        """Weight hashes, and every record in the provenance (membership answers are kept for
+        the rest of the message: a batch often names the same records)."""
         if (result.adapter_weights_hash, result.base_weights_hash) != (
             facts.adapter_hash, facts.base_hash,
         ):  # fmt: skip
@@ -275,9 +282,11 @@ class Results:
             )
         datanet = self.state.datanet
         for e in result.attributions:
-            if (e.datanet_id, e.version) not in facts.provenance or not (
-                datanet.is_record_in_version(ctx, e.datanet_id, e.version, e.record_id)
-            ):
+            record = (e.datanet_id, e.version, e.record_id)
+            member = members.get(record)
+            if member is None:
+                member = members[record] = datanet.is_record_in_version(ctx, *record)
+            if (e.datanet_id, e.version) not in facts.provenance or not member:
                 raise RecordNotInProvenanceError(
                     f"record {e.record_id} of datanet {e.datanet_id} v{e.version} is not in the "
                     f"provenance of model {facts.model.id} or its lineage"

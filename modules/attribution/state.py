@@ -81,12 +81,14 @@ class AttributionState(ViewKeeper):
         before = store.get(key)
         store.set(key, str((int(before) if before else 0) + amount).encode())
 
-    def add_datanet_revenue(self, ctx: Context, datanet_id: int, amount: int) -> None:
-        """Adds an inference's credit to a datanet's revenue."""
+    def add_datanet_revenue(
+        self, ctx: Context, datanet_id: int, amount: int, inferences: int
+    ) -> None:
+        """Adds settled inferences' credits to a datanet's revenue."""
         store = ctx.kv(self.store_key)
         key = keys.datanet_revenue_key(datanet_id)
         revenue, count = parse_pair(store.get(key))
-        store.set(key, f"{revenue + amount}:{count + 1}".encode())
+        store.set(key, f"{revenue + amount}:{count + inferences}".encode())
 
     def add_model_stats(self, ctx: Context, model_id: int, disputes: int, upheld: int) -> None:
         """Adds to a model's dispute counters."""

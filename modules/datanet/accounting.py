@@ -92,10 +92,15 @@ class Accounting:
         """Credits (record id, amount) pairs of a version to their contributors, in O(K)
         (inference settlement: amounts already in the datanet module account).
 
+        Every read comes before every write (a block's buffered writes are sorted once for
+        the versioned lookups, not once per record), and a contributor named by several
+        records is credited once with their sum (the same state as crediting one by one).
+
         Raises VersionNotFoundError, RecordNotInVersionError.
         """
         self.state.require_version(ctx, datanet_id, version)
         rewards = self.state.get_rewards(ctx, datanet_id, version)
+        owed: dict[bytes, int] = {}
         total = 0
         for record_id, amount in credits:
             if not self.state.is_record_in_version(ctx, datanet_id, version, record_id):
@@ -105,14 +110,16 @@ class Accounting:
             contributor = address_bytes(
                 self.state.require_record(ctx, datanet_id, record_id).contributor
             )
-            snapshot, carry = self.state.get_claim_state(ctx, datanet_id, version, contributor)
-            weight = self.state.get_weight(ctx, datanet_id, contributor, version)
-            owed = compute_owed(weight, rewards.reward_per_weight, snapshot, carry)
-            self.state.set_claim_state(
-                ctx, datanet_id, version, contributor, rewards.reward_per_weight,
-                owed + amount * 10**18,
-            )  # fmt: skip
+            if contributor not in owed:
+                snapshot, carry = self.state.get_claim_state(ctx, datanet_id, version, contributor)
+                weight = self.state.get_weight(ctx, datanet_id, contributor, version)
+                owed[contributor] = compute_owed(weight, rewards.reward_per_weight, snapshot, carry)
+            owed[contributor] += amount * 10**18
             total += amount
+        for contributor in sorted(owed):
+            self.state.set_claim_state(
+                ctx, datanet_id, version, contributor, rewards.reward_per_weight, owed[contributor]
+            )
         updated = Rewards(
             rewards.paid + total, rewards.claimed, rewards.reward_per_weight, rewards.remainder
         )

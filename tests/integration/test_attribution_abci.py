@@ -27,8 +27,8 @@ from tests.integration.attribution_chain import (
     OWNER,
     PRICE,
     USER,
-    WORKERS,
     W1,
+    WORKERS,
     AttributionChain,
     addr,
     h,
@@ -309,8 +309,10 @@ SWAPPED = [(3, 600_000), (4, 400_000)]
 
 
 def challenge(ac, inference_id, bond=1_000_000):
-    res = ac.run(CHALLENGER, atx.MsgChallenge(challenger=addr(CHALLENGER),
-                                              inference_id=inference_id, bond=str(bond)))  # fmt: skip
+    res = ac.run(
+        CHALLENGER,
+        atx.MsgChallenge(challenger=addr(CHALLENGER), inference_id=inference_id, bond=str(bond)),
+    )
     assert res.code == 0, res.log
     assert ac.dispute(response(res, atx.MsgChallengeResponse).dispute_id).committee == []
     ac.empty_blocks(1)  # the committee is drawn in the next block's begin-block
@@ -403,8 +405,10 @@ def test_reveal_that_does_not_match_the_commitment_is_refused_and_silence_is_pen
 def test_bad_challenges_are_refused(ac) -> None:
     request_id, worker = answered(ac, HONEST)
     for bond, code in ((999_999, 28),):
-        res = ac.run(CHALLENGER, atx.MsgChallenge(challenger=addr(CHALLENGER),
-                                                  inference_id=request_id, bond=str(bond)))  # fmt: skip
+        res = ac.run(
+            CHALLENGER,
+            atx.MsgChallenge(challenger=addr(CHALLENGER), inference_id=request_id, bond=str(bond)),
+        )
         assert (res.codespace, res.code) == ("attribution", code), res.log
     res = ac.run(worker, atx.MsgChallenge(challenger=addr(worker), inference_id=request_id,
                                           bond="1000000"))  # fmt: skip
@@ -434,8 +438,14 @@ def test_challenge_after_the_window_is_refused() -> None:
 
 
 def receipt(nonce: int, price: int = PRICE) -> apb.PrepaidReceipt:
-    return apb.PrepaidReceipt(chain_id=CHAIN_ID, requester=addr(USER), model_id=2,
-                              request_hash=h(f"prompt {nonce}"), price=str(price), nonce=nonce)  # fmt: skip
+    return apb.PrepaidReceipt(
+        chain_id=CHAIN_ID,
+        requester=addr(USER),
+        model_id=2,
+        request_hash=h(f"prompt {nonce}"),
+        price=str(price),
+        nonce=nonce,
+    )
 
 
 def test_prepaid_receipts_settle_and_replays_are_refused(ac) -> None:
