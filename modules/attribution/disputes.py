@@ -74,16 +74,16 @@ class Disputes:
         ChallengeBondTooSmallError, NoCommitteeError, InsufficientFundsError."""
         params = self.state.get_params(ctx)
         inference = self.state.require_inference(ctx, inference_id)
+        if inference.worker and ctx.height > inference.challenge_end_height:
+            raise ChallengeWindowClosedError(
+                f"inference {inference_id}'s challenge window closed at height "
+                f"{inference.challenge_end_height}"
+            )
         if inference.request.status != ANSWERED:
             raise NotChallengeableError(
                 f"inference {inference_id} is "
                 f"{pb.RequestStatus.Name(inference.request.status)}: only answered inferences "
                 "inside their challenge window can be challenged"
-            )
-        if ctx.height > inference.challenge_end_height:
-            raise ChallengeWindowClosedError(
-                f"inference {inference_id}'s challenge window closed at height "
-                f"{inference.challenge_end_height}"
             )
         if bond < params.min_challenge_bond:
             raise ChallengeBondTooSmallError(

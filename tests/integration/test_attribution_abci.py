@@ -177,6 +177,13 @@ def test_timeout_refunds_penalises_and_jails_after_repeated_misses(ac) -> None:
     ac.empty_blocks(3)
     assert ac.worker(worker).status == mpb.WORKER_STATUS_JAILED
     assert ac.inference(rid).request.status == apb.REQUEST_STATUS_TIMED_OUT
+    # a jailed worker is never assigned, and its results are refused
+    later, assigned = requested(ac)
+    assert assigned.address != worker.address
+    ac.empty_blocks(2)  # past the assignment window: any active worker may answer
+    res = ac.submit(sign(ac.result(later, worker)))
+    assert (res.codespace, res.code) == ("attribution", 15), res.log
+    assert "JAILED" in res.log
 
 
 def _bad_submits(ac: AttributionChain):
@@ -419,7 +426,7 @@ def test_bad_challenges_are_refused(ac) -> None:
     ac.empty_blocks(3)
     res = ac.run(CHALLENGER, atx.MsgChallenge(challenger=addr(CHALLENGER),
                                               inference_id=request_id, bond="1000000"))  # fmt: skip
-    assert (res.codespace, res.code) == ("attribution", 29), res.log  # settled: window over
+    assert (res.codespace, res.code) == ("attribution", 27), res.log  # settled: window over
     assert ac.inference(request_id).request.status == apb.REQUEST_STATUS_SETTLED
 
 
@@ -431,7 +438,7 @@ def test_challenge_after_the_window_is_refused() -> None:
                                                     .assigned_worker))))  # fmt: skip
     res = ac.run(CHALLENGER, atx.MsgChallenge(challenger=addr(CHALLENGER),
                                               inference_id=request_id, bond="1000000"))  # fmt: skip
-    assert (res.codespace, res.code) == ("attribution", 29), res.log
+    assert (res.codespace, res.code) == ("attribution", 27), res.log
 
 
 # --- prepaid ------------------------------------------------------------------------------
