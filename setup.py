@@ -11,4 +11,7 @@ packages = ["aichain"] + [
         where=".", include=[p for top in TOP_LEVEL for p in (top, f"{top}.*")]
     )
 ]
-setup(packages=packages, package_data={"aichain.config": ["*.toml"]})
+setup(
+    packages=packages,
+    package_data={"aichain.config": ["*.toml"], "aichain.node.explorer": ["static/*"]},
+)

@@ -35,8 +35,8 @@ CONTRIBUTORS = ("alice", "bob", "carol")
 ROLES = ("curator", "builder", "user", "worker", "worker-hot")
 FUNDING = 50_000_000_000
 """uaic each walkthrough account gets from the funded `demo` key."""
-PRICE = 1_000
-"""uaic per request the builder asks for the adapter."""
+PRICE = 2_000_000
+"""uaic per request the builder asks for the adapter (2 AIC: half goes to the data)."""
 LIAR_BOND = 10_000_000
 CHALLENGE_BOND = 1_000_000
 PROMPTS = ("Q: what is the season of rogibu? A:", "Fact: the rival of wera is")
@@ -305,9 +305,15 @@ class Walkthrough:
             "Payouts accrue in accumulators (settling an answer costs the same for 3 "
             "contributors or 100,000); each person claims when they like.",
         )
-        for name in CONTRIBUTORS:
+        for index, name in enumerate(CONTRIBUTORS):
+            owed = self.aichain("query", "datanet", "earnings", str(datanet_id),
+                                self.addresses[name], show=index == 0)  # fmt: skip
+            if int(owed.get("total") or 0) == 0:
+                self.say(f"{name} has nothing to claim yet: none of their records shaped these "
+                         "answers")  # fmt: skip
+                continue
             before = self.balance(name)
-            self.tx("datanet", "claim", name, str(datanet_id), show=name == CONTRIBUTORS[0])
+            self.tx("datanet", "claim", name, str(datanet_id), show=index == 0)
             gained = self.balance(name) - before + 20_000
             self.say(f"{name} claimed {gained:,} {DENOM} from datanet {datanet_id}")
         before = self.balance("worker")
@@ -432,7 +438,8 @@ class Walkthrough:
                                                   "DISPUTE_STATUS_REVEAL")  # fmt: skip
 
         wait_until(resolved, 240, f"dispute {dispute_id} to be resolved", poll=2)
-        dispute = self.aichain("query", "attribution", "dispute", str(dispute_id))["dispute"]
+        found = self.aichain("query", "attribution", "dispute", str(dispute_id))
+        dispute = found.get("dispute", found)
         votes = ", ".join(f"{self.name_of(v['member'])}: "
                           f"{'agrees' if v.get('agrees') else 'disagrees'}"
                           for v in dispute.get("committee", []))  # fmt: skip

@@ -44,7 +44,7 @@ def test_the_walkthrough_plays_the_whole_loop_and_a_second_run_resumes(tmp_path:
     assert len(answers) >= 3 and all(a.strip() for a in answers), answers
     assert re.search(r"shaped by \d+ records: (alice|bob|carol) \d", out)
     claimed = [int(x.replace(",", "")) for x in re.findall(r"claimed ([\d,]+) uaic from", out)]
-    assert len(claimed) == 3 and sum(claimed) > 0, claimed
+    assert claimed and all(c > 0 for c in claimed), claimed
     assert "PROPOSAL_STATUS_PASSED" in out and "data share 50% -> 60%" in out
     assert "DISPUTE_STATUS_UPHELD" in out
     summary = json.loads((home / "walkthrough.json").read_text())
