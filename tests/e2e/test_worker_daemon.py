@@ -550,7 +550,10 @@ def test_a_worker_refuses_bytes_that_differ_from_the_registry(world: World) -> N
         assert "REFUSED" in text and "queue depth" in text
     finally:
         world.node.cli("worker", "stop", "--worker-home", str(home_c))
-    # C's bond stays; it stopped serving (requests assigned to it would be taken over later)
+    from aichain.modelreg.v1 import tx_pb2 as mtx
+
+    # C leaves (unbonding workers get no new requests)
+    world.sender("op-c").send_and_wait([mtx.MsgUnbondWorker(operator=world.address("op-c"))])
 
 
 def test_train_register_refuses_a_restricted_datanet_before_any_work(world: World) -> None:
@@ -657,3 +660,18 @@ def test_prepaid_requests_are_answered_at_once_and_settled_in_batches(world: Wor
     done = {r for r, *_ in world.journal(world.root / "worker-b").get("done", [])}
     assert 0 in done
     assert ask(108)[0] == 200  # still serving
+
+
+def test_workers_survive_a_node_restart(world: World) -> None:
+    log_a = world.root / "worker-a" / "worker.log"
+    world.node.stop()
+    wait_for("A noticing", lambda: "chain unreachable" in log_a.read_text(), timeout=30)
+    world.node.start(wait_height=1)
+    requests = _request_many(world, ["the season of loam is", "the colour of pine is"])
+    wait_for(
+        "answers after the restart",
+        lambda: all(_status(world, r) in (2, 3) for r, _ in requests),
+        timeout=90,
+    )
+    text = log_a.read_text()
+    assert "chain reachable again" in text or "block subscription lost" in text
