@@ -34,6 +34,7 @@ from typing import Any
 
 from aiohttp import web
 
+from aichain.client.blobs import BlobError
 from aichain.gpu_worker.chain_client import ChainError
 from aichain.gpu_worker.daemon.journal import prepaid_key
 from aichain.gpu_worker.daemon.results import (
@@ -256,7 +257,21 @@ class PrepaidHandler:
                 )
             except InputError as exc:
                 raise _error(HTTPStatus.UNPROCESSABLE_ENTITY, str(exc), "no_attribution") from None
-            await loop.run_in_executor(None, self._store, prompt, max_tokens, result.text)
+            try:
+                await loop.run_in_executor(
+                    None,
+                    self._store,
+                    prompt,
+                    max_tokens,
+                    result.text,
+                    result.attribution["evidence_sha256"],
+                )
+            except BlobError as exc:
+                raise _error(
+                    HTTPStatus.SERVICE_UNAVAILABLE,
+                    f"content store unavailable: {exc}",
+                    "store_unavailable",
+                ) from None
             body_msg = build_result(
                 chain_id=daemon.chain.chain_id(),
                 request_id=0,
@@ -301,9 +316,10 @@ class PrepaidHandler:
             },
         }
 
-    def _store(self, prompt: str, max_tokens: int, text: str) -> None:
+    def _store(self, prompt: str, max_tokens: int, text: str, evidence_hash: str) -> None:
         self.daemon.store.put(encode_input(prompt, max_tokens))
         self.daemon.store.put(text.encode("utf-8"))
+        self.daemon.runtime.upload_pending_evidence(evidence_hash)
 
 
 def receipt_json(receipt: bytes, signature: bytes) -> dict[str, str]:

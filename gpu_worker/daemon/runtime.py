@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from aichain.client.blobs import BlobStore
+from aichain.client.blobs import BlobError, BlobStore
 from aichain.gpu_worker.serving.attribution import DEFAULT_ENGINE, EngineAttribution
 from aichain.gpu_worker.serving.cli_support import AdapterSpec, Server, build_server
 from aichain.gpu_worker.serving.service import GenerationRequest
@@ -22,33 +22,57 @@ log = logging.getLogger(__name__)
 
 
 class EvidenceAttribution(EngineAttribution):
-    """EngineAttribution whose engines put every evidence document in the content store
-    before the answer is returned (a result never names evidence nobody can fetch)."""
+    """EngineAttribution whose engines put every evidence document in the content store as
+    the answer is made. While the store is unreachable the evidence waits in `pending_dir`
+    (named by its hash) and `upload_pending` sends it before any result names it, so a result
+    never names evidence nobody can fetch, and a store outage fails no answer."""
 
-    def __init__(self, model: Any, cache: Any, store: BlobStore, **kwargs: Any) -> None:
+    def __init__(
+        self, model: Any, cache: Any, store: BlobStore, pending_dir: Path, **kwargs: Any
+    ) -> None:
         super().__init__(model, cache, **kwargs)
         inner_load = self._load_engine
         self.store = store
+        self.pending_dir = pending_dir
 
         def load_engine(*args: Any, **kw: Any) -> Any:
-            return _EvidenceEngine(inner_load(*args, **kw), store)
+            return _EvidenceEngine(inner_load(*args, **kw), store, pending_dir)
 
         self._load_engine = load_engine
+
+    def upload_pending(self, evidence_hash: str) -> None:
+        """Puts evidence kept locally into the store (nothing if it is not pending).
+        Raises BlobError while the store is unreachable."""
+        path = self.pending_dir / evidence_hash
+        if path.is_file():
+            self.store.put(path.read_bytes())
+            path.unlink()
 
 
 class _EvidenceEngine:
     """Wraps an engine: attribute() stores the evidence bytes under their hash."""
 
-    def __init__(self, engine: Any, store: BlobStore) -> None:
+    def __init__(self, engine: Any, store: BlobStore, pending_dir: Path) -> None:
         self._engine = engine
         self._store = store
+        self._pending_dir = pending_dir
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._engine, name)
 
     def attribute(self, prompt: str, output: str, top_k: int = 10) -> Any:
         result = self._engine.attribute(prompt, output, top_k=top_k)
-        stored = self._store.put(result.evidence)
+        try:
+            stored = self._store.put(result.evidence)
+        except BlobError as exc:
+            log.warning(
+                "evidence %s kept locally until the store is back (%s)", result.evidence_sha256, exc
+            )
+            self._pending_dir.mkdir(parents=True, exist_ok=True)
+            tmp = self._pending_dir / (result.evidence_sha256 + ".tmp")
+            tmp.write_bytes(result.evidence)
+            tmp.replace(self._pending_dir / result.evidence_sha256)
+            return result
         if stored != result.evidence_sha256:
             raise RuntimeError(f"evidence stored as {stored}, expected {result.evidence_sha256}")
         return result
@@ -61,6 +85,10 @@ class Runtime:
     server: Server
     engine: str
     base_hash: str
+
+    def upload_pending_evidence(self, evidence_hash: str) -> None:
+        """Sends evidence kept locally during a store outage (see EvidenceAttribution)."""
+        self.server.service.attribution.upload_pending(evidence_hash)
 
     def submit(self, model_id: int, prompt: str, max_tokens: int) -> Future:
         """Queues a greedy completion with attribution; the future gives a GenerationResult.
@@ -94,6 +122,7 @@ def build_runtime(
     max_batch: int = 16,
     batch_wait_ms: float = 5.0,
     server_class: type | None = None,
+    pending_dir: Path = Path("evidence-pending"),
 ) -> Runtime:
     """Loads the base and the (already hash-checked) adapters and binds the HTTP endpoint."""
     server = build_server(
@@ -107,7 +136,7 @@ def build_runtime(
         attribution_engine="none",
     )
     server.service.attribution = EvidenceAttribution(
-        server.model, server.cache, store, engine=engine, top_k=top_k
+        server.model, server.cache, store, pending_dir, engine=engine, top_k=top_k
     )
     if server_class is not None:
         bound = server.http.port

@@ -187,6 +187,7 @@ class WorkerDaemon:
             top_k=max(1, min(10, int(self.params.max_attributions or 10))),
             max_batch=self.config.max_batch,
             server_class=PrepaidServer,
+            pending_dir=self.home / "evidence-pending",
         )
         self.runtime.server.http.prepaid = PrepaidHandler(self)
         self._check_base_models()
@@ -519,18 +520,22 @@ class WorkerDaemon:
         for key, job in list(self.jobs.items()):
             if not job.future.done():
                 continue
-            del self.jobs[key]
             answered = self._answer(job)
             if answered is None:
+                del self.jobs[key]
                 continue
             result, entries, evidence_hash = answered
+            try:  # the output, and evidence kept locally while the store was down
+                self.store.put(result.text.encode("utf-8"))
+                self.runtime.upload_pending_evidence(evidence_hash)
+            except BlobError as exc:  # kept in self.jobs: retried next tick, not recomputed
+                log.warning(
+                    "request %d: content store unavailable (%s); retrying", job.request.id, exc
+                )
+                continue
+            del self.jobs[key]
             served = self.served[job.request.model_id]
             claim = self.compute_claim(job.request, entries)
-            try:
-                self.store.put(result.text.encode("utf-8"))
-            except BlobError as exc:
-                log.warning("request %d: output not stored (%s); retrying", job.request.id, exc)
-                continue
             body = build_result(
                 chain_id=self.chain.chain_id(),
                 request_id=job.request.id,
