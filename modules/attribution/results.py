@@ -113,11 +113,16 @@ class Results:
             )
         facts: dict[int, ModelFacts] = {}
         members: dict[tuple[int, int, int], bool] = {}
-        return [self.submit_one(ctx, params, bundle, facts, members) for bundle in bundles]
+        pending: dict[str, int] = {}
+        ids = [self.submit_one(ctx, params, bundle, facts, members, pending) for bundle in bundles]
+        for account in sorted(pending):  # one earnings write per account per message
+            self.state.add_pending(ctx, account, pending[account])
+        return ids
 
     def submit_one(
         self, ctx: Context, params: Params, bundle: pb.ResultBundle,
         facts: dict[int, ModelFacts], members: dict[tuple[int, int, int], bool],
+        pending: dict[str, int],
     ) -> int:  # fmt: skip
         """One result: checks (cheap first), then the stored answer with its payouts.
 
@@ -151,7 +156,7 @@ class Results:
         if model is None:
             model = facts[result.model_id] = self.model_facts(ctx, result.model_id)
         self._check_weights(ctx, result, model, members)
-        self._store(ctx, params, inference, result, worker, model)
+        self._store(ctx, params, inference, result, worker, model, pending)
         return inference.request.id
 
     def _open_request(self, ctx: Context, result: pb.InferenceResult) -> pb.Inference:
@@ -294,7 +299,7 @@ class Results:
 
     def _store(
         self, ctx: Context, params: Params, inference: pb.Inference, result: pb.InferenceResult,
-        worker: bytes, facts: ModelFacts,
+        worker: bytes, facts: ModelFacts, pending: dict[str, int],
     ) -> None:  # fmt: skip
         request = inference.request
         fee = int(request.fee)
@@ -329,7 +334,7 @@ class Results:
             if amount:
                 inference.payouts.append(pb.Payout(role=role, recipient=recipient,
                                                    amount=str(amount)))  # fmt: skip
-                self.state.add_pending(ctx, recipient, amount)
+                pending[recipient] = pending.get(recipient, 0) + amount
         for (datanet_id, version, record_id), amount in split.records:
             if amount:
                 inference.payouts.append(pb.Payout(
