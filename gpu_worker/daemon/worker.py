@@ -176,7 +176,27 @@ class WorkerDaemon:
                 "no adapter can be served: "
                 + "; ".join(f"model {m}: {r}" for m, r in sorted(self.refused_adapters.items()))
             )
-        self.runtime = build_runtime(
+        from aichain.gpu_worker.adapters import AdapterError
+
+        try:
+            self.runtime = self._build_runtime(build_runtime, specs, PrepaidServer)
+        except AdapterError as exc:
+            raise RuntimeError(
+                f"{exc}: start the worker with the --base-model its adapters were trained on"
+            ) from None
+        self.runtime.server.http.prepaid = PrepaidHandler(self)
+        self._check_base_models()
+        self._register()
+        self.reconcile()
+        self.runtime.server.http.start()
+        self._started_log()
+        from aichain.gpu_worker.daemon.follow import BlockFollower
+
+        self.follower = BlockFollower(self.config.node, self._on_block, self.config.poll_s)
+        self.follower.start()
+
+    def _build_runtime(self, build_runtime: Any, specs: list[Any], server_class: type) -> Any:
+        return build_runtime(
             specs,
             self.store,
             base_model=self.config.base_model,
@@ -186,14 +206,11 @@ class WorkerDaemon:
             engine=self.config.engine,
             top_k=max(1, min(10, int(self.params.max_attributions or 10))),
             max_batch=self.config.max_batch,
-            server_class=PrepaidServer,
+            server_class=server_class,
             pending_dir=self.home / "evidence-pending",
         )
-        self.runtime.server.http.prepaid = PrepaidHandler(self)
-        self._check_base_models()
-        self._register()
-        self.reconcile()
-        self.runtime.server.http.start()
+
+    def _started_log(self) -> None:
         log.info(
             "worker %s serving models %s at %s/v1 (hot key %s)",
             self.operator,
@@ -202,10 +219,6 @@ class WorkerDaemon:
             account_address(self.config.hot.address),
         )
         self.journal.record("started", models=sorted(self.served), url=self.runtime.server.http.url)
-        from aichain.gpu_worker.daemon.follow import BlockFollower
-
-        self.follower = BlockFollower(self.config.node, self._on_block, self.config.poll_s)
-        self.follower.start()
 
     def _retry(self, fn: Callable[[], Any], what: str) -> Any:
         delay = 0.5
@@ -265,28 +278,34 @@ class WorkerDaemon:
                 model_id, f"manifest's datanet {datanet_id}@{version} is not in its provenance"
             )
             return None
+        try:
+            base = self.chain.model(model.base_model_id)
+        except ChainError as exc:
+            self._refuse_adapter(model_id, f"its base model is not readable: {exc}")
+            return None
+        trained_on = manifest.get("base_model", {}).get("sha256", "")
+        if trained_on != base.weights_hash:
+            self._refuse_adapter(
+                model_id,
+                f"trained on base weights {trained_on or '(unknown)'}, registered on base "
+                f"model {base.id} with weights {base.weights_hash}",
+            )
+            return None
+        self.base_hashes[model_id] = base.weights_hash
         return ServedModel(model, datanet_id, version, directory)
 
     def _check_base_models(self) -> None:
         """Refuses adapters whose registered base is not the base model being served."""
-        for model_id, served in list(self.served.items()):
-            try:
-                base = self.chain.model(served.model.base_model_id)
-            except ChainError as exc:
-                self._refuse_adapter(model_id, f"its base model is not readable: {exc}")
-                del self.served[model_id]
-                continue
-            if base.weights_hash != self.runtime.base_hash:
+        for model_id in list(self.served):
+            if self.base_hashes[model_id] != self.runtime.base_hash:
                 self._refuse_adapter(
                     model_id,
-                    f"registered on base weights {base.weights_hash}, this worker serves "
-                    f"{self.runtime.base_hash}",
+                    f"registered on base weights {self.base_hashes[model_id]}, this worker "
+                    f"serves {self.runtime.base_hash} (--base-model)",
                 )
                 del self.served[model_id]
-                continue
-            self.base_hashes[model_id] = base.weights_hash
         if not self.served:
-            raise RuntimeError("no adapter matches the served base model")
+            raise RuntimeError("no adapter matches the served base model (--base-model)")
 
     def _register(self) -> None:
         """Registers the worker with the models it serves, or updates its model list."""

@@ -550,6 +550,27 @@ def test_a_worker_refuses_bytes_that_differ_from_the_registry(world: World) -> N
         assert "REFUSED" in text and "queue depth" in text
     finally:
         world.node.cli("worker", "stop", "--worker-home", str(home_c))
+    # a worker on another base than the adapter's refuses to start, saying why
+    other_base = world.node.cli(
+        "worker",
+        "start",
+        "--operator",
+        "op-c",
+        "--worker-key",
+        "hot-c",
+        "--model",
+        str(world.model_id),
+        "--grpc",
+        world.node.grpc,
+        "--device",
+        "cpu",
+        "--base-model",
+        "tiny:1",
+        "--worker-home",
+        str(world.root / "worker-c3"),
+        check=False,
+    )
+    assert other_base.returncode != 0 and "--base-model" in other_base.stderr
     from aichain.modelreg.v1 import tx_pb2 as mtx
 
     # C leaves (unbonding workers get no new requests)
