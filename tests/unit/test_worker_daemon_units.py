@@ -496,3 +496,67 @@ def test_orphaned_requests_are_those_past_their_assignment_window(tmp_path: Path
     daemon.height = 25
     daemon.chain.inferences = lambda model_id, limit=100: listed  # type: ignore[method-assign]
     assert [r.id for r in daemon.orphaned_requests()] == [1]
+
+
+def test_requests_the_worker_cannot_run_are_refused_with_a_reason(tmp_path: Path) -> None:
+    from concurrent.futures import Future
+
+    from aichain.client.blobs import BlobError
+    from aichain.gpu_worker.daemon.worker import DaemonConfig, ServedModel, WorkerDaemon
+
+    class _Runtime:
+        def submit(self, model_id: int, prompt: str, max_tokens: int) -> Future:
+            if len(prompt) > 100:
+                raise ValueError("this model's maximum context length is 128 tokens")
+            return Future()
+
+    class _DownStore(HomeBlobStore):
+        def stream(self, blob_hash: str, chunk_size: int = 1 << 20) -> Any:
+            raise BlobError("127.0.0.1:1: failed to connect")
+
+    config = DaemonConfig(
+        home=tmp_path / "w",
+        node="tcp://127.0.0.1:1",
+        blob_grpc="127.0.0.1:1",
+        operator=PrivateKey(b"\x04" * 32),
+        hot=PrivateKey(b"\x05" * 32),
+        models=(1,),
+        max_input_bytes=64,
+    )
+    store = HomeBlobStore(tmp_path / "blobs")
+    daemon = WorkerDaemon(config, store)
+    daemon.runtime = _Runtime()
+    daemon.served = {1: ServedModel(object(), 1, 1, tmp_path)}
+    daemon.refused_adapters = {2: "the weights hash to x, the registry's hash is y"}
+    big = store.put(b"x" * 65)
+
+    def request(request_id: int, **fields: Any) -> Any:
+        base = dict(id=request_id, model_id=1, input_inline=encode_input("hi", 4))
+        return attribution_pb2.InferenceRequest(**{**base, **fields})
+
+    cases = {
+        1: request(1, model_id=2),
+        2: request(2, input_inline=b"", input_hash="ab" * 32),
+        3: request(3, input_inline=b"", input_hash=big),
+        4: request(4, input_inline=encode_input("x" * 101, 4)[:64]),  # cut: not JSON
+    }
+    for request_id, req in cases.items():
+        assert daemon._start_job(request_key(request_id), req) is None
+    reasons = {e.request_id: e.reason for e in daemon.journal.results_in("refused")}
+    assert "model 2 is not served by this worker (the weights hash" in reasons[1]
+    assert reasons[2] == f"input blob {'ab' * 32} is not in the content store"
+    assert "over the worker's limit of 64 bytes" in reasons[3]
+    assert "does not parse" in reasons[4]
+    job = daemon._start_job(request_key(6), request(6))
+    assert job is not None and job.parsed.prompt == "hi"
+    plain = daemon._start_job(request_key(5), request(5, input_inline=("y" * 60).encode()))
+    assert plain is not None and plain.parsed.max_tokens == 32  # plain text: the prompt
+
+    long_prompt = request(7, input_inline=("z" * 101).encode())
+    daemon.config.max_input_bytes = 1000
+    assert daemon._start_job(request_key(7), long_prompt) is None
+    assert "maximum context length" in daemon.journal.get_result(request_key(7)).reason
+
+    daemon.store = _DownStore(tmp_path / "blobs")  # a store outage is not a refusal
+    assert daemon._start_job(request_key(8), request(8, input_hash="cd" * 32)) is None
+    assert daemon.journal.get_result(request_key(8)) is None
