@@ -654,7 +654,7 @@ class WorkerDaemon:
                 self.journal.mark([e.key for e in entries], "done")
                 fees = sum(int(e.fee or 0) for e in entries)
                 log.info(
-                    "settled %d results at height %d (tx %s, fees %d)",
+                    "settled %d results at height %d (tx %s, request fees %d uaic)",
                     len(entries),
                     found.height,
                     txhash,
