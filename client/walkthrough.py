@@ -446,10 +446,13 @@ class Walkthrough:
         self.say(f"dispute {dispute_id}: {dispute['status']} (committee: {votes})")
         if dispute["status"] != "DISPUTE_STATUS_UPHELD":
             raise WalkthroughError(f"the challenge was not upheld: {dispute['status']}")
+        request_after = self.aichain("query", "attribution", "inference", inference_id,
+                                     show=False)  # fmt: skip
+        status = _find(request_after, "status")
         self.say(f"liar's bond {bond_before:,} -> {self._worker_bond(liar):,} {DENOM} "
                  f"(slashed {dispute.get('slashed')}, burned {dispute.get('burned')}); bob got "
-                 f"{self.balance('bob') - bob_before + 20_000:,} {DENOM} back with his reward; "
-                 "the user's fee was refunded")  # fmt: skip
+                 f"his bond back and a reward of {self.balance('bob') - bob_before + 20_000:,} "
+                 f"{DENOM}; request {inference_id}: {status}")  # fmt: skip
 
     def _records_of(self, name: str) -> list[int]:
         listed = self.aichain("query", "datanet", "records", "1", show=False)["records"]
