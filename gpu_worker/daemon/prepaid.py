@@ -85,6 +85,7 @@ class PrepaidHandler:
         self.daemon = daemon
         self._lock = threading.Lock()
         self._reserved: set[str] = set()
+        self._in_flight: dict[tuple[str, int], int] = {}
         self._pubkeys: dict[str, bytes] = {}
 
     def _parse(self, body: Any) -> tuple[int, str, int, Any, bytes, bytes]:
@@ -213,10 +214,20 @@ class PrepaidHandler:
                 "with `aichain tx attribution fund-prepaid`",
                 "insufficient_prepaid",
             )
-        with self._lock:
+        account = (receipt.requester, model_id)
+        with self._lock:  # answers in flight hold their price too (no overspending at once)
             if key in self._reserved:
                 raise _error(HTTPStatus.CONFLICT, "receipt nonce in use", "receipt_replayed")
+            in_flight = self._in_flight.get(account, 0)
+            if balance - held - in_flight < price:
+                raise _error(
+                    HTTPStatus.PAYMENT_REQUIRED,
+                    f"prepaid balance {balance} is held by receipts being answered or not yet "
+                    f"settled ({held + in_flight}); {price} more is not covered",
+                    "insufficient_prepaid",
+                )
             self._reserved.add(key)
+            self._in_flight[account] = in_flight + price
         return key, price
 
     async def handle(self, body: Any) -> dict[str, Any]:
@@ -240,7 +251,10 @@ class PrepaidHandler:
                 future = daemon.runtime.submit(model_id, prompt, max_tokens)
             except (ValueError, KeyError) as exc:  # context length, unknown adapter
                 raise compute_api_error(exc) from None
-            result = await asyncio.wrap_future(future)
+            try:
+                result = await asyncio.wrap_future(future)
+            except Exception as exc:  # noqa: BLE001 - the serving loop's error, as HTTP
+                raise compute_api_error(exc) from None
             if result.attribution is None:
                 raise _error(
                     HTTPStatus.INTERNAL_SERVER_ERROR,
@@ -294,6 +308,8 @@ class PrepaidHandler:
         finally:
             with self._lock:
                 self._reserved.discard(key)
+                account = (receipt.requester, model_id)
+                self._in_flight[account] = self._in_flight.get(account, 0) - price
         daemon.journal.record(
             "prepaid", key=key, price=price, seconds=round(time.monotonic() - started, 3)
         )

@@ -681,6 +681,10 @@ def test_prepaid_requests_are_answered_at_once_and_settled_in_batches(world: Wor
     done = {r for r, *_ in world.journal(world.root / "worker-b").get("done", [])}
     assert 0 in done
     assert ask(108)[0] == 200  # still serving
+    # what is left (one price, with 108 unsettled) pays for one of three concurrent receipts
+    with ThreadPoolExecutor(3) as pool:
+        statuses = sorted(s for s, _ in pool.map(ask, (109, 110, 111)))
+    assert statuses == [200, 402, 402]
 
 
 def test_workers_survive_a_node_restart(world: World) -> None:
