@@ -35,6 +35,9 @@ STATUS_FILE = "status.json"
 """The daemon's status file in the worker home."""
 LOG_FILE = "worker.log"
 """Where a detached daemon's output goes, in the worker home."""
+DETACH_WAIT_S = 900.0
+"""How long `start --detach` waits for the daemon to serve (the first use of the pre-trained
+tiny base builds it, which takes minutes on a slow CPU)."""
 
 
 def worker_home_option(func: Any) -> Any:
@@ -243,7 +246,7 @@ def _detach(worker_home: Path, output: str) -> None:
             start_new_session=True,
             stdin=subprocess.DEVNULL,
         )
-    deadline = time.monotonic() + 300
+    deadline = time.monotonic() + DETACH_WAIT_S
     while time.monotonic() < deadline:
         if proc.poll() is not None:
             tail = (worker_home / "detached.out").read_text(errors="replace")[-2000:]
@@ -253,7 +256,10 @@ def _detach(worker_home: Path, output: str) -> None:
             emit({"pid": proc.pid, "url": data.get("url", ""), "home": str(worker_home)}, output)
             return
         time.sleep(0.2)
-    fail(f"the worker (pid {proc.pid}) did not start serving within 300s; see {worker_home}")
+    fail(
+        f"the worker (pid {proc.pid}) did not start serving within {DETACH_WAIT_S:.0f}s; it is "
+        f"still running: see {worker_home / LOG_FILE}, or `aichain worker stop`"
+    )
 
 
 @click.command("status")
