@@ -266,7 +266,7 @@ def test_request_result_settlement_and_claims(chain: Client) -> None:
 def test_false_attribution_is_slashed_and_an_unanswered_request_refunded(chain: Client) -> None:
     c = chain
     before_user = c.balance(USER)
-    lost = request(c, timeout_height=c.height() + 3)  # nobody answers this one
+    lost = request(c, timeout_height=c.height() + 8)  # nobody answers this one
     req = request(c)
     worker, hot = scripted_worker(req.assigned_worker)
     bundle = make_bundle(hot, result(req.id, worker, SWAPPED))
