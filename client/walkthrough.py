@@ -346,6 +346,8 @@ class Walkthrough:
             home = () if index == 0 else ("--home", node.home)
             self.tx("gov", "vote", f"val{index}", str(proposal_id), "yes", *home,
                     show=index < 2)  # fmt: skip
+        if len(demo.net.nodes) > 2:
+            self.say(f"(and val2..val{len(demo.net.nodes) - 1}, each from its node's home)")
         self.say("waiting for the voting period to end...")
 
         def decided() -> bool:
