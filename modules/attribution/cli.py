@@ -277,7 +277,13 @@ def _inference_text(d: dict) -> str:
         where = p.get("recipient") or (
             f"record {p.get('datanet_id')}/{p.get('version')}/{p.get('record_id')}"
             if p.get("role") == "data" else "")  # fmt: skip
-        lines.append(f"  paid {p.get('role')}: {p.get('amount')} {where}")
+        verb = (
+            "paid"
+            if req.get("status")
+            in ("REQUEST_STATUS_SETTLED", "REQUEST_STATUS_TIMED_OUT", "REQUEST_STATUS_REFUNDED")
+            else "held for"
+        )
+        lines.append(f"  {verb} {p.get('role')}: {p.get('amount')} {where}".rstrip())
     return "\n".join(lines)
 
 
