@@ -560,3 +560,39 @@ def test_requests_the_worker_cannot_run_are_refused_with_a_reason(tmp_path: Path
     daemon.store = _DownStore(tmp_path / "blobs")  # a store outage is not a refusal
     assert daemon._start_job(request_key(8), request(8, input_hash="cd" * 32)) is None
     assert daemon.journal.get_result(request_key(8)) is None
+
+
+def test_reconcile_squares_the_journal_with_the_chain(tmp_path: Path) -> None:
+    from aichain.gpu_worker.chain_client import CommittedTx
+    from aichain.gpu_worker.daemon.worker import DaemonConfig, WorkerDaemon
+
+    config = DaemonConfig(
+        home=tmp_path / "w",
+        node="tcp://127.0.0.1:1",
+        blob_grpc="127.0.0.1:1",
+        operator=PrivateKey(b"\x04" * 32),
+        hot=PrivateKey(b"\x05" * 32),
+        models=(1,),
+    )
+    daemon = WorkerDaemon(config, HomeBlobStore(tmp_path / "blobs"))
+    journal = daemon.journal
+    for request_id in (1, 2, 3, 4):
+        journal.add_computed(request_key(request_id), request_id, 1, b"bundle")
+    journal.mark([request_key(3)], "broadcast", txhash="AA")  # landed
+    journal.mark([request_key(4)], "broadcast", txhash="BB")  # lost with the mempool
+    answered = {1}  # someone (this worker before a crash, or another) answered request 1
+
+    def inference(request_id: int) -> Any:
+        status = 2 if request_id in answered else 1
+        return attribution_pb2.Inference(
+            request=attribution_pb2.InferenceRequest(id=request_id, status=status)
+        )
+
+    daemon.chain.inference = inference  # type: ignore[method-assign]
+    daemon.chain.committed = lambda txhash: (  # type: ignore[method-assign]
+        CommittedTx(txhash, 0, "", "", 9, ()) if txhash == "AA" else None
+    )
+    daemon.reconcile()
+    states = {e.request_id: e.state for e in journal.results_in(*("computed", "broadcast", "done"))}
+    assert states == {1: "done", 2: "computed", 3: "done", 4: "computed"}
+    assert journal.get_result(request_key(4)).bundle == b"bundle"  # resent as it was signed
