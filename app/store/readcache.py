@@ -7,6 +7,11 @@ RocksDB lookup (~16 a bank send). `ReadCache` memoises `get` (absent keys too) a
 exact by the root store: a commit refreshes every cached key the block wrote, a reload (state
 sync) drops everything. It returns byte for byte what the backend would, so nothing a node
 computes depends on whether a value came from the cache; iteration goes to the backend.
+
+Threads: a value is read from RocksDB and cached only by the ABCI thread (CheckTx, FinalizeBlock)
+or under the app's lock (Simulate); Commit writes RocksDB and refreshes the cache on the ABCI
+thread under that lock, so no reader can cache a value the commit is replacing. Queries from
+gRPC threads read the backend directly, not through the cache.
 """
 
 from __future__ import annotations
