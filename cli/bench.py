@@ -45,6 +45,14 @@ def bench() -> None:
     show_default=True,
     help="Interleaved rounds of every compared chain.",
 )
+@click.option(
+    "--localnet",
+    type=click.IntRange(2, 8),
+    default=None,
+    help="Run aichain as a localnet of N validators (`aichain localnet`'s layout) instead of "
+    "a single node; txs go to node0. Not with --compare-kvstore (its references are single "
+    "nodes).",
+)
 def load(
     accounts: int,
     txs_per_account: int,
@@ -52,6 +60,7 @@ def load(
     timeout_commit: str,
     compare_kvstore: bool,
     rounds: int,
+    localnet: int | None,
 ) -> None:
     """Drive pre-signed bank sends through a fresh single-validator node and report committed
     tx/s, latency percentiles, CheckTx refusals and the app's time per ABCI phase."""
@@ -66,6 +75,7 @@ def load(
             compare_kvstore,
             rounds,
             echo=lambda line: click.echo(line),
+            localnet=localnet or 0,
         )
     except (RuntimeError, OSError) as exc:
         raise click.ClickException(str(exc)) from None

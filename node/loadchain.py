@@ -79,6 +79,45 @@ def aichain_home(
     )
 
 
+def fund_genesis_senders(genesis: dict, accounts: int) -> list[int]:
+    """Adds the `accounts` load senders to a genesis (an account each, numbered after the
+    accounts already there, FUNDS uaic each, the supply raised to match); returns each
+    sender's account number in `make_keys` order. Raises ValueError if a sender is there."""
+    state = genesis["app_state"]
+    known = state["auth"].setdefault("accounts", [])
+    taken = {entry["address"] for entry in known}
+    first = 1 + max((int(entry["account_number"]) for entry in known), default=-1)
+    addrs = sorted(account_address(k.address) for k in make_keys(accounts))
+    if taken & set(addrs):
+        raise ValueError("the genesis already holds a load sender; start from a fresh one")
+    number = {a: first + i for i, a in enumerate(addrs)}
+    known.extend(
+        {
+            "@type": "/cosmos.auth.v1beta1.BaseAccount",
+            "address": a,
+            "account_number": str(number[a]),
+            "sequence": "0",
+        }
+        for a in addrs
+    )
+    bank = state["bank"]
+    bank["balances"] = sorted(
+        bank.get("balances", [])
+        + [{"address": a, "coins": [{"denom": "uaic", "amount": str(FUNDS)}]} for a in addrs],
+        key=lambda b: b["address"],
+    )
+    supply = bank.get("supply") or []
+    if supply:
+        for coin in supply:
+            if coin["denom"] == "uaic":
+                coin["amount"] = str(int(coin["amount"]) + FUNDS * accounts)
+                break
+        else:
+            supply.append({"denom": "uaic", "amount": str(FUNDS * accounts)})
+            supply.sort(key=lambda c: c["denom"])
+    return [number[account_address(k.address)] for k in make_keys(accounts)]
+
+
 def bank_send_shards(
     accounts: int, numbers: list[int], per_account: int, workers: int
 ) -> list[list[bytes]]:

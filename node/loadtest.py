@@ -388,6 +388,91 @@ def run_aichain(
     return result
 
 
+def free_base_port(validators: int) -> int:
+    """A localnet base port whose node ports (base + 100*i + 17..90) all bind right now.
+    Raises RuntimeError when none does."""
+    for base in range(21000, 32000, 1000):
+        try:
+            for i in range(validators):
+                for offset in (17, 56, 57, 61, 80, 90):
+                    with socket.socket() as s:
+                        s.bind(("127.0.0.1", base + 100 * i + offset))
+        except OSError:
+            continue
+        return base
+    raise RuntimeError("no free localnet port range in 21000-32000")
+
+
+LOCALNET_APP_SETTINGS = {"invariant-check-period": "0"}
+"""app.toml settings of a load localnet that differ from `aichain localnet init`'s: invariants
+are not checked every block (a single node's default)."""
+
+
+def run_aichain_localnet(
+    validators: int,
+    accounts: int,
+    per_account: int,
+    workers: int,
+    timeout_commit: str,
+    tmp: Path,
+) -> Result:
+    """A localnet of `validators` aichain nodes (`aichain localnet`'s layout, gentxs and
+    peers) with the load senders funded in genesis; txs go to node0's RPC and its metrics are
+    read. The same CometBFT settings as a single node (timeout_commit, mempool, indexer)."""
+    from aichain.node.init import write_genesis
+    from aichain.node.loadchain import bank_send_shards, fund_genesis_senders, scrape_phases
+    from aichain.node.localnet import (
+        init_localnet,
+        start_localnet,
+        stop_localnet,
+        wait_for_height,
+    )
+    from aichain.node.procs import read_pid
+
+    net = init_localnet(
+        tmp / "localnet", validators, CHAIN_ID, base_port=free_base_port(validators)
+    )
+    first = Home(Path(net.nodes[0].home))
+    genesis = json.loads(first.genesis.read_text())
+    numbers = fund_genesis_senders(genesis, accounts)
+    for spec in net.nodes:
+        home = Home(Path(spec.home))
+        write_genesis(home, genesis)
+        configure_cometbft(
+            home, {"consensus.timeout_commit": json.dumps(timeout_commit), **COMET_SETTINGS}
+        )
+        text = home.app_toml.read_text()
+        for key, value in LOCALNET_APP_SETTINGS.items():
+            text = re.sub(rf"^{key} = .*$", f"{key} = {value}", text, flags=re.M)
+        home.app_toml.write_text(text)
+    node0 = net.nodes[0]
+    metrics = f"http://127.0.0.1:{node0.rpc_port - 57 + 61}/metrics"
+    start_localnet(net)
+    try:
+        wait_for_height(net, 2)
+        shards = bank_send_shards(accounts, numbers, per_account, workers)
+        before = scrape_phases(metrics)
+        processes: dict[str, int] = {}
+        for spec in net.nodes:
+            pid = read_pid(Home(Path(spec.home)).pid_file)
+            if pid is not None:
+                comet = child_pids(pid)
+                processes[f"app{spec.index}"] = pid
+                if len(comet) == 1:
+                    processes[f"cometbft{spec.index}"] = comet[0]
+        name = f"aichain localnet of {validators} (txs to node0)"
+        result = drive(name, node0.rpc, shards, processes=processes)
+        after = scrape_phases(metrics)
+    finally:
+        stop_localnet(net)
+    result.phases = {
+        phase: (after[phase][0] - before.get(phase, (0.0, 0))[0],
+                after[phase][1] - before.get(phase, (0.0, 0))[1])
+        for phase in after
+    }  # fmt: skip
+    return result
+
+
 def run_load(
     accounts: int,
     per_account: int,
@@ -396,8 +481,16 @@ def run_load(
     compare_kvstore: bool,
     rounds: int,
     echo: Callable[[str], None] = print,
+    localnet: int = 0,
 ) -> list[Result]:
-    """The whole command: rounds of (kvstore socket, kvstore built in,) aichain, interleaved."""
+    """The whole command: rounds of (kvstore socket, kvstore built in,) aichain, interleaved;
+    with localnet = N, aichain runs as a localnet of N validators (no kvstore comparison: the
+    kvstore references are single nodes). Raises RuntimeError for that combination."""
+    if localnet and compare_kvstore:
+        raise RuntimeError(
+            "--compare-kvstore compares single nodes; run --localnet without it (or compare "
+            "a single node)"
+        )
     total = accounts * per_account
     results: list[Result] = []
     with tempfile.TemporaryDirectory(prefix="aichain-load-") as tmp:
@@ -408,7 +501,16 @@ def run_load(
                     lambda d: run_kvstore(True, total, workers, timeout_commit, d),
                     lambda d: run_kvstore(False, total, workers, timeout_commit, d),
                 ]
-            runs.append(lambda d: run_aichain(accounts, per_account, workers, timeout_commit, d))
+            if localnet:
+                runs.append(
+                    lambda d: run_aichain_localnet(
+                        localnet, accounts, per_account, workers, timeout_commit, d
+                    )
+                )
+            else:
+                runs.append(
+                    lambda d: run_aichain(accounts, per_account, workers, timeout_commit, d)
+                )
             for i, run in enumerate(runs):
                 folder = Path(tmp) / f"round{r}-{i}"
                 folder.mkdir()
