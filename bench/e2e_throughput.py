@@ -24,6 +24,7 @@ def main() -> None:
     parser.add_argument("--timeout-commit", default="1s")
     parser.add_argument("--compare-kvstore", action="store_true")
     parser.add_argument("--rounds", type=int, default=1)
+    parser.add_argument("--localnet", type=int, default=0, help="validators of a localnet")
     args = parser.parse_args()
     run_load(
         args.accounts,
@@ -32,6 +33,7 @@ def main() -> None:
         args.timeout_commit,
         args.compare_kvstore,
         args.rounds,
+        localnet=args.localnet,
     )
 
 
