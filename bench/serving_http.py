@@ -148,7 +148,7 @@ def main(argv: list[str] | None = None) -> int:
     torch.set_num_threads(args.threads)
     root = Path(tempfile.mkdtemp(prefix="bench-http-"))
     written = write_random_adapters(build_tiny_model(0), root, args.adapters_count, rank=8)
-    base, tokenizer = load_base_model("tiny", torch.device("cpu"))
+    base, tokenizer = load_base_model("tiny-random", torch.device("cpu"))
     model = MultiAdapterModel(base, tokenizer, torch.device("cpu"))
     registry = AdapterRegistry()
     for adapter_id, path, digest in written:

@@ -12,6 +12,11 @@ from aichain.cli.common import emit, fail, home_option, output_option
 
 DEVICE_HELP = "Where to run: auto (CUDA when present, else CPU), cpu or cuda."
 """Help text of every --device option."""
+BASE_MODEL_HELP = (
+    "'tiny' (the built-in tiny model, pre-trained once and cached; docs/tiny-base.md), "
+    "'tiny-random' (the same, randomly initialised) or a local HF checkpoint dir."
+)
+"""Help text of the --base-model options of train and attribute."""
 
 
 @click.group()
@@ -74,9 +79,9 @@ def make_demo_datanet_cmd(
 
 @worker.command("train")
 @click.argument("datanet", metavar="DATANET")
-@click.option("--base-model", default="tiny", show_default=True, help="'tiny' or a local HF dir.")
+@click.option("--base-model", default="tiny", show_default=True, help=BASE_MODEL_HELP)
 @click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False, path_type=Path))
-@click.option("--epochs", type=click.IntRange(1), default=3, show_default=True)
+@click.option("--epochs", type=click.IntRange(1), default=10, show_default=True)
 @click.option("--lr", type=float, default=3e-3, show_default=True)
 @click.option("--rank", type=click.IntRange(1), default=8, show_default=True)
 @click.option("--alpha", type=click.IntRange(1), default=16, show_default=True)
@@ -152,8 +157,10 @@ def train_cmd(
     from aichain.gpu_worker.datanet import DatanetError
     from aichain.gpu_worker.device import DeviceError
     from aichain.gpu_worker.factory import TrainConfig, TrainingError, train_adapter
+    from aichain.gpu_worker.serving.warnings_log import quiet_library_output
 
     logging.basicConfig(level=logging.WARNING if quiet else logging.INFO, format="%(message)s")
+    quiet_library_output()
     config = TrainConfig(
         epochs=epochs,
         lr=lr,

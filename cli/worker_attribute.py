@@ -43,7 +43,8 @@ def _text(data: dict) -> str:
     "--base-model",
     default="tiny",
     show_default=True,
-    help="'tiny' (built in) or a local Hugging Face checkpoint directory.",
+    help="'tiny' (built in, pre-trained once and cached; docs/tiny-base.md), 'tiny-random' "
+    "(randomly initialised) or a local Hugging Face checkpoint directory.",
 )
 @click.option(
     "--device", type=click.Choice(["auto", "cpu", "cuda"]), default="auto", show_default=True
@@ -71,7 +72,9 @@ def attribute(
     from aichain.gpu_worker.attribution.engines import load_adapter_model, load_engine
     from aichain.gpu_worker.attribution.errors import AttributionError
     from aichain.gpu_worker.attribution.generate import generate_greedy
+    from aichain.gpu_worker.serving.warnings_log import quiet_library_output
 
+    quiet_library_output()
     try:
         model, tokenizer = load_adapter_model(adapter_dir, base_model, device)
         engine_obj = load_engine(adapter_dir, engine, model=model, tokenizer=tokenizer)

@@ -404,6 +404,37 @@ def build_pretraining_texts(
     return texts
 
 
+REQUESTS: tuple[str, ...] = (
+    "tell me about {t}.",
+    "tell me about {s}.",
+    "tell me something.",
+    "what do you know about {s}?",
+    "hello.",
+    "say something about {t}.",
+)
+"""Free-form requests build_request_texts puts before demo records (no record uses them)."""
+
+
+def build_request_texts(seed: int = PRETRAIN_SEED, records_per_contributor: int = 8) -> list[str]:
+    """Texts teaching a base that a free-form request is answered in the demo language.
+
+    Each is one of REQUESTS (about the record's theme or its lead fact's subject, chosen by a
+    seeded draw) followed by one record of the disjoint datanet of `seed` (8 contributors), so
+    a prompt such as "tell me about" is followed by demo sentences rather than noise.
+    """
+    kinds = build_contributor_kinds(8, max(4, records_per_contributor), seed)
+    rng = random.Random(f"requests-{seed}")
+    texts: list[str] = []
+    for kind in kinds:
+        sentence, _ = STYLES[kind.style]
+        own, _ = _kind_records(kind, records_per_contributor, seed, sentence, filler=True)
+        for index, record in enumerate(own):
+            lead = kind.facts[index % len(kind.facts)]
+            request = rng.choice(REQUESTS).format(t=kind.theme, s=lead.subject)
+            texts.append(f"{request} {record.data.decode()}")
+    return texts
+
+
 def load_queries(path: str | Path) -> list[dict[str, str]]:
     """The planted queries of a demo datanet directory."""
     return json.loads((Path(path) / QUERIES_NAME).read_text(encoding="utf-8"))["queries"]

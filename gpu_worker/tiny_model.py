@@ -7,8 +7,10 @@ tokenizer maps byte b to id b (0..255) and adds three specials: PAD=256, BOS=257
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
@@ -26,7 +28,10 @@ BYTE_VOCAB_SIZE = 259
 """256 byte ids plus PAD, BOS and EOS."""
 
 TINY_SPEC = "tiny"
-"""The --base-model value naming the built-in tiny model."""
+"""The --base-model value naming the built-in tiny model, pre-trained (gpu_worker.base_cache)."""
+TINY_RANDOM_SPEC = "tiny-random"
+"""The --base-model value naming the randomly initialised tiny model ("tiny-random:SEED" too;
+the older "tiny:SEED" means the same)."""
 BYTE_TOKENIZER_MARKER = "aichain_base.json"
 """File in a checkpoint directory whose `tokenizer` "byte-v1" selects ByteTokenizer."""
 
@@ -154,25 +159,67 @@ def _byte_tokenizer_of(path: Path) -> ByteTokenizer | None:
     return build_tiny_tokenizer()
 
 
-def load_base_model(spec: str, device: str | torch.device = "cpu") -> tuple[Any, TextTokenizer]:
-    """(model, tokenizer) for "tiny", "tiny:SEED" or a local HF checkpoint directory.
+@contextlib.contextmanager
+def hf_progress_bars_off() -> Iterator[None]:
+    """Inside, transformers shows no progress bars ("Loading weights", "Writing model shards")."""
+    from transformers.utils import logging as hf_logging
 
-    A directory with BYTE_TOKENIZER_MARKER (gpu_worker.pretrain's output) gets ByteTokenizer;
-    any other directory its own AutoTokenizer.
+    shown = hf_logging.is_progress_bar_enabled()
+    hf_logging.disable_progress_bar()
+    try:
+        yield
+    finally:
+        if shown:
+            hf_logging.enable_progress_bar()
+
+
+def compute_random_tiny_seed(spec: str) -> int | None:
+    """Seed of a randomly initialised tiny spec ("tiny-random[:SEED]", "tiny:SEED"); else None."""
+    if spec == TINY_RANDOM_SPEC:
+        return 0
+    for prefix in (TINY_RANDOM_SPEC + ":", TINY_SPEC + ":"):
+        if spec.startswith(prefix):
+            raw = spec[len(prefix) :]
+            try:
+                return int(raw)
+            except ValueError:
+                raise ValueError(
+                    f"base model {spec!r}: the seed after {prefix!r} must be an integer"
+                ) from None
+    return None
+
+
+def load_base_model(
+    spec: str, device: str | torch.device = "cpu", progress: bool | None = None
+) -> tuple[Any, TextTokenizer]:
+    """(model, tokenizer) for "tiny", "tiny-random[:SEED]" or a local HF checkpoint directory.
+
+    "tiny" is the pre-trained tiny base, built on first use and cached
+    (gpu_worker.base_cache; progress: its build's progress bar, None = when stderr is a
+    terminal); "tiny-random" (seed 0), "tiny-random:SEED" and the older "tiny:SEED" are the
+    randomly initialised one. A directory with BYTE_TOKENIZER_MARKER (gpu_worker.pretrain's
+    output) gets ByteTokenizer; any other directory its own AutoTokenizer.
     """
     target = resolve_device(device)
-    if spec == TINY_SPEC or spec.startswith(TINY_SPEC + ":"):
-        seed = int(spec.split(":", 1)[1]) if ":" in spec else 0
+    seed = compute_random_tiny_seed(spec)
+    if seed is not None:
         model, tokenizer = build_tiny_model(seed=seed), build_tiny_tokenizer()
     else:
-        path = Path(spec).expanduser()
+        if spec == TINY_SPEC:
+            from aichain.gpu_worker.base_cache import ensure_pretrained_base
+
+            path = ensure_pretrained_base(progress=progress)
+        else:
+            path = Path(spec).expanduser()
         if not path.is_dir():
             raise FileNotFoundError(
-                f"base model {spec!r} is neither 'tiny' nor a local checkpoint directory"
+                f"base model {spec!r} is neither 'tiny', 'tiny-random' nor a local checkpoint "
+                "directory"
             )
         from transformers import AutoModelForCausalLM, AutoTokenizer
 
-        model = AutoModelForCausalLM.from_pretrained(path, local_files_only=True)
+        with hf_progress_bars_off():
+            model = AutoModelForCausalLM.from_pretrained(path, local_files_only=True)
         tokenizer = _byte_tokenizer_of(path) or HFTokenizer(
             AutoTokenizer.from_pretrained(path, local_files_only=True)
         )

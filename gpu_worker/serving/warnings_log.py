@@ -40,3 +40,13 @@ def install_warning_log() -> Any:
     previous = warnings.showwarning
     warnings.showwarning = log_warning_once
     return previous
+
+
+def quiet_library_output() -> None:
+    """For CLI commands: library warnings go to the debug log (install_warning_log), and
+    transformers prints no advisory log lines or progress bars of its own."""
+    install_warning_log()
+    from transformers.utils import logging as hf_logging
+
+    hf_logging.set_verbosity_error()
+    hf_logging.disable_progress_bar()

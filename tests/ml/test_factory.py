@@ -24,7 +24,7 @@ from aichain.gpu_worker.factory import (  # noqa: E402
     compute_epoch_order,
     train_adapter,
 )
-from aichain.gpu_worker.tiny_model import build_tiny_model, compute_model_hash  # noqa: E402
+from aichain.gpu_worker.tiny_model import compute_model_hash, load_base_model  # noqa: E402
 
 pytestmark = pytest.mark.ml
 
@@ -62,7 +62,7 @@ def test_training_is_deterministic_and_writes_the_adapter_dir(small_datanet, tmp
     assert (tmp_path / "a" / ADAPTER_HASH).read_text().strip() == first.adapter_sha256
     loaded = load_adapter(tmp_path / "a", first.adapter_sha256)
     assert loaded.spec.rank == 4 and loaded.spec.alpha == 8
-    assert loaded.spec.base_model_sha256 == compute_model_hash(build_tiny_model(0))
+    assert loaded.spec.base_model_sha256 == compute_model_hash(load_base_model("tiny")[0])
     assert any("lora_B" in name and t.abs().sum() > 0 for name, t in loaded.state.items())
 
 
@@ -72,7 +72,7 @@ def test_training_manifest_records_provenance(small_datanet, tmp_path) -> None:
     info = small_datanet.info()
     assert manifest["adapter_sha256"] == result.adapter_sha256
     assert manifest["datanet"]["ref"] == info.ref
-    assert manifest["base_model"]["sha256"] == compute_model_hash(build_tiny_model(0))
+    assert manifest["base_model"]["sha256"] == compute_model_hash(load_base_model("tiny")[0])
     ids = [r.record_id for r in small_datanet.refs()]
     assert [r["record_id"] for r in manifest["records"]] == ids
     orders = manifest["training_order"]

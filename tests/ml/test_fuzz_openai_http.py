@@ -33,7 +33,7 @@ EXAMPLES = int(os.environ.get("AICHAIN_FUZZ_EXAMPLES", "60"))
 def server(tmp_path_factory: pytest.TempPathFactory):
     root: Path = tmp_path_factory.mktemp("fuzz-adapters")
     adapters = write_random_adapters(build_tiny_model(0), root, 1, rank=4, alpha=8, scale=0.2)
-    base, tokenizer = load_base_model("tiny", "cpu")
+    base, tokenizer = load_base_model("tiny-random", "cpu")
     model = MultiAdapterModel(base, tokenizer, torch.device("cpu"))
     registry = AdapterRegistry()
     for adapter_id, path, digest in adapters:

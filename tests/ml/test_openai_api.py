@@ -45,7 +45,7 @@ def server(tmp_path_factory: pytest.TempPathFactory):
     """Two random adapters on the tiny base behind the HTTP server, on a free port."""
     root: Path = tmp_path_factory.mktemp("openai-adapters")
     adapters = write_random_adapters(build_tiny_model(0), root, 2, rank=4, alpha=8, scale=0.2)
-    base, tokenizer = load_base_model("tiny", "cpu")
+    base, tokenizer = load_base_model("tiny-random", "cpu")
     model = MultiAdapterModel(base, tokenizer, torch.device("cpu"))
     registry = AdapterRegistry()
     for adapter_id, path, digest in adapters:

@@ -46,7 +46,7 @@ def adapters(tmp_path_factory: pytest.TempPathFactory) -> list[tuple[str, Path, 
 
 
 def _stack(adapters, device_slots: int = 8, host_slots: int = 8, backend: str = "batched"):  # noqa: ANN202
-    base, tokenizer = load_base_model("tiny", "cpu")
+    base, tokenizer = load_base_model("tiny-random", "cpu")
     model = MultiAdapterModel(base, tokenizer, torch.device("cpu"), lora_backend=backend)
     registry = AdapterRegistry()
     for adapter_id, path, digest in adapters:

@@ -51,7 +51,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory):
     servers (one at a time)."""
     root: Path = tmp_path_factory.mktemp("http-adapters")
     adapters = write_random_adapters(build_tiny_model(0), root, 2, rank=4, alpha=8, scale=0.2)
-    base, tokenizer = load_base_model("tiny", "cpu")
+    base, tokenizer = load_base_model("tiny-random", "cpu")
     model = MultiAdapterModel(base, tokenizer, torch.device("cpu"))
     registry = AdapterRegistry()
     for adapter_id, path, digest in adapters:
@@ -505,6 +505,7 @@ def test_worker_serve_output_has_no_warning_or_traceback_and_sigterm_stops_it(
 ) -> None:
     ((adapter_id, path, _),) = write_random_adapters(build_tiny_model(0), tmp_path, 1, rank=2)
     command = [AICHAIN, "worker", "serve", f"{adapter_id}={path}", "--port", "0"]
+    command += ["--base-model", "tiny-random"]
     command += ["--shutdown-grace-s", "5"]
     proc = subprocess.Popen(
         [*command, "--device", "cpu", "--attribution", "none"],

@@ -57,7 +57,7 @@ def test_build_tiny_model_does_not_disturb_global_rng() -> None:
 def test_load_base_model_tiny_and_missing_path(tmp_path) -> None:
     model, tokenizer = load_base_model("tiny", "cpu")
     assert model.config.vocab_size == tokenizer.vocab_size
-    with pytest.raises(FileNotFoundError, match="neither 'tiny' nor a local checkpoint"):
+    with pytest.raises(FileNotFoundError, match="nor a local checkpoint"):
         load_base_model(str(tmp_path / "missing"), "cpu")
 
 
