@@ -12,9 +12,13 @@ Also: adapter load latency (disk read + sha256 + parse), install latency (into t
 model), swap latency (copy weights into an existing slot) and memory per extra adapter.
 
 The naive baseline runs on the same backend as mixed (for a batch of one, the two cost alike).
+`--compare-engine` also runs both with the engine's fast paths off (`fast_paths=False`: the
+engine before issue 17), so each row has before/after figures from the same run, and
+`--repeats N` repeats every measurement (medians and ranges are printed).
 
     .venv/bin/python bench/serving_throughput.py [--quick] [--device cpu|cuda|auto]
-        [--threads N] [--lora-backend batched|peft]
+        [--threads N] [--lora-backend batched|peft] [--counts 100] [--repeats 3]
+        [--compare-engine]
 """
 
 from __future__ import annotations
@@ -71,10 +75,19 @@ def make_requests(adapter_ids: list[str], count: int, max_tokens: int) -> list[G
     ]
 
 
-def run_mixed(adapters, requests, device, max_batch, device_slots, host_slots, backend) -> dict:  # noqa: ANN001
+def run_mixed(  # noqa: ANN201
+    adapters,  # noqa: ANN001
+    requests,  # noqa: ANN001
+    device,  # noqa: ANN001
+    max_batch,  # noqa: ANN001
+    device_slots,  # noqa: ANN001
+    host_slots,  # noqa: ANN001
+    backend,  # noqa: ANN001
+    fast_paths: bool = True,
+) -> dict:
     """Tokens/s of the batching service over requests (all submitted at once)."""
-    base, tokenizer = load_base_model("tiny", device)
-    model = MultiAdapterModel(base, tokenizer, device, lora_backend=backend)
+    base, tokenizer = load_base_model("tiny-random", device)
+    model = MultiAdapterModel(base, tokenizer, device, lora_backend=backend, fast_paths=fast_paths)
     registry = AdapterRegistry()
     for adapter_id, path, digest in adapters:
         registry.register(adapter_id, path, digest, verify=False)
@@ -104,13 +117,13 @@ def run_mixed(adapters, requests, device, max_batch, device_slots, host_slots, b
     }
 
 
-def run_naive(adapters, requests, device, backend) -> dict:  # noqa: ANN001
+def run_naive(adapters, requests, device, backend, fast_paths: bool = True) -> dict:  # noqa: ANN001
     """Tokens/s serving one request at a time, loading its adapter from disk first."""
     from aichain.gpu_worker.serving.engine import DecodeRow
 
-    base, tokenizer = load_base_model("tiny", device)
+    base, tokenizer = load_base_model("tiny-random", device)
     paths = {a: (p, d) for a, p, d in adapters}
-    model = MultiAdapterModel(base, tokenizer, device, lora_backend=backend)
+    model = MultiAdapterModel(base, tokenizer, device, lora_backend=backend, fast_paths=fast_paths)
     slot = model.install(load_adapter(*paths[adapters[0][0]]))
     head = [tokenizer.bos_token_id]
     tokens, texts = 0, []
@@ -127,7 +140,7 @@ def run_naive(adapters, requests, device, backend) -> dict:  # noqa: ANN001
 
 def measure_latencies(adapters, device, samples: int, backend: str) -> dict:  # noqa: ANN001
     """Median load / install / swap latency (ms) and memory per extra installed adapter."""
-    base, tokenizer = load_base_model("tiny", device)
+    base, tokenizer = load_base_model("tiny-random", device)
     model = MultiAdapterModel(base, tokenizer, device, lora_backend=backend)
     picked = adapters[:samples]
     loads, installs, swaps, slots = [], [], [], []
@@ -162,6 +175,15 @@ def measure_latencies(adapters, device, samples: int, backend: str) -> dict:  # 
     }
 
 
+def _spread(values: list[float], unit: str = "") -> str:
+    """median (min-max) of values, e.g. "5.2x (4.9-5.6)"."""
+    fmt = ".1f" if unit else ".0f"
+    median = statistics.median(values)
+    if len(values) == 1:
+        return f"{median:{fmt}}{unit}"
+    return f"{median:{fmt}}{unit} ({min(values):{fmt}}-{max(values):{fmt}})"
+
+
 def main(argv: list[str] | None = None) -> int:
     """Runs the benchmark and prints its figures (and JSON with --json)."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
@@ -174,10 +196,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rank", type=int, default=8)
     parser.add_argument("--lora-backend", default="batched", choices=LORA_BACKENDS)
     parser.add_argument("--json", type=Path, default=None, help="Also write figures here.")
+    parser.add_argument("--counts", default=None, help="Adapter counts, e.g. 100 or 1,10,100")
+    parser.add_argument("--repeats", type=int, default=1, help="Runs of each measurement")
+    parser.add_argument(
+        "--compare-engine",
+        action="store_true",
+        help="Also run mixed and naive with the engine's fast paths off (before issue 17)",
+    )
     args = parser.parse_args(argv)
     torch.set_num_threads(args.threads)
     device = resolve_device(args.device)
     counts = (1, 10, 100) if args.quick else (1, 10, 100, 1000)
+    if args.counts:
+        counts = tuple(int(c) for c in args.counts.split(","))
     n_requests = args.requests or (96 if args.quick else 256)
     max_tokens = args.max_tokens or (8 if args.quick else 16)
     print(
@@ -187,7 +218,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     figures: dict = {"device": str(device), "lora_backend": args.lora_backend, "rows": []}
     with tempfile.TemporaryDirectory() as tmp:
-        base, _ = load_base_model("tiny", "cpu")
+        base, _ = load_base_model("tiny-random", "cpu")
         t = time.perf_counter()
         all_adapters = write_random_adapters(
             base, Path(tmp), max(counts), rank=args.rank, alpha=2 * args.rank, scale=0.05
@@ -205,34 +236,59 @@ def main(argv: list[str] | None = None) -> int:
             f"adapter ({lat['memory_measure']}): {lat['memory_per_adapter_bytes'] / 1024:.0f} KiB; "
             f"one installed slot holds {lat['slot_bytes'] / 1024:.0f} KiB"
         )
+        engines = (True, False) if args.compare_engine else (True,)
         print(
-            f"{'adapters':>8} {'mixed tok/s':>12} {'naive tok/s':>12} {'speedup':>8} "
-            f"{'batches':>8} {'disk loads':>10} {'same text':>9}"
+            f"{'adapters':>8} {'engine':>6} {'mixed tok/s':>20} {'naive tok/s':>18} "
+            f"{'speedup':>16} {'batches':>8} {'disk loads':>10} {'same text':>9}"
         )
         for count in counts:
             adapters = all_adapters[:count]
             requests = make_requests([a for a, _, _ in adapters], n_requests, max_tokens)
             slots = min(count, 128)
-            mixed = run_mixed(
-                adapters, requests, device, args.max_batch, slots, 256, args.lora_backend
-            )
-            naive = run_naive(adapters, requests, device, args.lora_backend)
-            same = sum(a == b for a, b in zip(mixed.pop("texts"), naive.pop("texts"), strict=True))
-            speedup = mixed["tokens_per_s"] / naive["tokens_per_s"]
-            figures["rows"].append(
-                {
-                    "adapters": count,
-                    "mixed": mixed,
-                    "naive": naive,
-                    "speedup": speedup,
-                    "same_text": same,
-                }
-            )
-            print(
-                f"{count:>8} {mixed['tokens_per_s']:>12.0f} {naive['tokens_per_s']:>12.0f} "
-                f"{speedup:>7.1f}x {mixed['batches']:>8} {mixed['disk_loads']:>10} "
-                f"{same:>5}/{len(requests)}"
-            )
+            runs: dict[bool, dict[str, list]] = {
+                fast: {"mixed": [], "naive": [], "speedup": []} for fast in engines
+            }
+            for _ in range(args.repeats):
+                for fast in engines:  # interleaved, so load swings hit both engines alike
+                    mixed = run_mixed(
+                        adapters,
+                        requests,
+                        device,
+                        args.max_batch,
+                        slots,
+                        256,
+                        args.lora_backend,
+                        fast_paths=fast,
+                    )
+                    naive = run_naive(adapters, requests, device, args.lora_backend, fast)
+                    same = sum(
+                        a == b for a, b in zip(mixed.pop("texts"), naive.pop("texts"), strict=True)
+                    )
+                    mixed["same_text"] = same
+                    runs[fast]["mixed"].append(mixed)
+                    runs[fast]["naive"].append(naive)
+                    runs[fast]["speedup"].append(mixed["tokens_per_s"] / naive["tokens_per_s"])
+            for fast in engines:
+                mixed_tps = [m["tokens_per_s"] for m in runs[fast]["mixed"]]
+                naive_tps = [n["tokens_per_s"] for n in runs[fast]["naive"]]
+                speedups = runs[fast]["speedup"]
+                last = runs[fast]["mixed"][-1]
+                figures["rows"].append(
+                    {
+                        "adapters": count,
+                        "fast_paths": fast,
+                        "mixed": runs[fast]["mixed"],
+                        "naive": runs[fast]["naive"],
+                        "speedup": statistics.median(speedups),
+                        "speedups": speedups,
+                    }
+                )
+                print(
+                    f"{count:>8} {'new' if fast else 'old':>6} {_spread(mixed_tps):>20} "
+                    f"{_spread(naive_tps):>18} {_spread(speedups, 'x'):>16} "
+                    f"{last['batches']:>8} {last['disk_loads']:>10} "
+                    f"{min(m['same_text'] for m in runs[fast]['mixed']):>5}/{len(requests)}"
+                )
     if args.json:
         args.json.write_text(json.dumps(figures, indent=2) + "\n")
     return 0

@@ -85,15 +85,27 @@ class _Layer:
 class _Batch:
     """The slot index of each row of one batch and the layers' matrices gathered for it."""
 
-    def __init__(self, owner: BatchedLora, idx: torch.Tensor) -> None:
+    def __init__(
+        self,
+        owner: BatchedLora,
+        idx: torch.Tensor,
+        parent: _Batch | None = None,
+        rows: torch.Tensor | None = None,
+    ) -> None:
         self.owner = owner
         self.idx = idx
         self.scale = owner.scale[idx]
+        self.parent, self.rows = parent, rows
         self._cache: dict[int, tuple[torch.Tensor, torch.Tensor]] = {}
 
     def gathered(self, layer: _Layer, dtype: torch.dtype) -> tuple[torch.Tensor, torch.Tensor]:
-        """(A[idx]^T: (N, d_in, R), (scale * B[idx])^T: (N, R, d_out)), once per batch."""
+        """(A[idx]^T: (N, d_in, R), (scale * B[idx])^T: (N, R, d_out)), once per batch (a
+        sub-batch takes its rows of its parent's)."""
         hit = self._cache.get(id(layer))
+        if hit is None and self.parent is not None and self.rows is not None:
+            a, b = self.parent.gathered(layer, dtype)
+            hit = (a.index_select(0, self.rows), b.index_select(0, self.rows))
+            self._cache[id(layer)] = hit
         if hit is None:
             a = layer.a.index_select(0, self.idx).transpose(1, 2).to(dtype).contiguous()
             b = layer.b.index_select(0, self.idx) * self.scale.to(layer.dtype)[:, None, None]
@@ -203,6 +215,22 @@ class BatchedLora:
             (layer.a[0].numel() + layer.b[0].numel()) * layer.a.element_size()
             for layer in self.layers.values()
         )
+
+    @contextmanager
+    def rows(self, positions: list[int]) -> Iterator[None]:
+        """Inside a batch(...): forwards run on that batch's rows `positions` only (in that
+        order), each still with its own adapter. Outside a batch, or in an all-base one, a
+        no-op."""
+        parent = self._active
+        if parent is None:
+            yield
+            return
+        rows = torch.tensor(positions, dtype=torch.long, device=self.device)
+        self._active = _Batch(self, parent.idx.index_select(0, rows), parent, rows)
+        try:
+            yield
+        finally:
+            self._active = parent
 
     @contextmanager
     def batch(self, indices: list[int]) -> Iterator[None]:

@@ -9,6 +9,10 @@ Two LoRA backends apply each row's own adapter:
   it (one matmul pair per distinct adapter per layer; kept for comparison).
 The peft slot `default` is reserved in both: the attribution service copies an adapter's
 weights into it to run the engines on that adapter alone.
+
+With `fast_paths` (the default) a batch decodes through `decode_fast`: GPT-2's GELU fused into
+one kernel, the KV cache preallocated for the whole batch, and the prompts prefilled in groups
+of similar length (less padding), then decoded together.
 """
 
 from __future__ import annotations
@@ -23,6 +27,13 @@ import torch
 
 from aichain.gpu_worker.adapters import AdapterError, LoadedAdapter, LoraSpec
 from aichain.gpu_worker.serving.batched_lora import BatchedLora
+from aichain.gpu_worker.serving.decode_fast import (
+    PREFILL_GROUP_OVERHEAD_TOKENS,
+    compute_prefill_groups,
+    fuse_gelu,
+    new_growing_cache,
+    num_hidden_layers,
+)
 from aichain.gpu_worker.tiny_model import TextTokenizer, compute_model_hash
 
 BASE_SLOT = "__base__"
@@ -98,14 +109,20 @@ class MultiAdapterModel:
         tokenizer: TextTokenizer,
         device: torch.device,
         lora_backend: str = "batched",
+        fast_paths: bool = True,
     ) -> None:
-        """Wraps base_model (already on device); no adapter is installed yet."""
+        """Wraps base_model (already on device); no adapter is installed yet.
+
+        fast_paths: decode through decode_fast (fuses base_model's GELU in place)."""
         if lora_backend not in LORA_BACKENDS:
             raise ValueError(f"lora_backend must be one of {LORA_BACKENDS}, not {lora_backend!r}")
         self.base = base_model
         self.tokenizer = tokenizer
         self.device = device
         self.base_sha256 = compute_model_hash(base_model)
+        self.fast_paths = fast_paths
+        if fast_paths:
+            fuse_gelu(base_model)
         self.context_limit = context_limit(base_model)
         self.peft: Any = None
         self._specs: dict[str, LoraSpec] = {}
@@ -283,6 +300,7 @@ class MultiAdapterModel:
         positions: torch.Tensor,
         past: Any,
         slots: list[str],
+        logits_to_keep: int = 0,
     ) -> Any:
         kwargs: dict[str, Any] = {
             "input_ids": ids,
@@ -291,6 +309,8 @@ class MultiAdapterModel:
             "past_key_values": past,
             "use_cache": True,
         }
+        if logits_to_keep:
+            kwargs["logits_to_keep"] = logits_to_keep
         if self.batched is not None:
             return self.base(**kwargs)  # the stacked LoRA applies through _lora_batch's hooks
         if self.peft is not None:
@@ -343,15 +363,21 @@ class MultiAdapterModel:
         past = None
         last_pos = positions[:, -1:]
         steps = max(r.max_new_tokens for r in rows)
+        scored = any(r.prompt_logprobs for r in rows)
+        if self.fast_paths:
+            past = new_growing_cache(num_hidden_layers(self.base), ids.shape[1] + steps)
         for step in range(steps):
-            out = self._run(ids, mask, positions, past, slots)
-            past = out.past_key_values
-            if step == 0 and any(r.prompt_logprobs for r in rows):
-                prompt_logprobs = self._prompt_logprobs(out.logits, rows)
-                for i, row in enumerate(rows):
-                    if on_prompt is not None and row.prompt_logprobs:
-                        on_prompt(i, prompt_logprobs[i])
-            logits = out.logits[:, -1, :].float()
+            if step == 0 and self.fast_paths and not scored:
+                logits = self._prefill_grouped(rows, ids, mask, positions, slots, past)
+            else:
+                out = self._run(ids, mask, positions, past, slots)
+                past = out.past_key_values
+                if step == 0 and scored:
+                    prompt_logprobs = self._prompt_logprobs(out.logits, rows)
+                    for i, row in enumerate(rows):
+                        if on_prompt is not None and row.prompt_logprobs:
+                            on_prompt(i, prompt_logprobs[i])
+                logits = out.logits[:, -1, :].float()
             chosen = self._choose(logits, rows, generators)
             step_logprobs = (
                 compute_step_logprobs(logits, chosen, rows, want_top) if want_top >= 0 else None
@@ -380,6 +406,55 @@ class MultiAdapterModel:
             DecodeOutput(tuple(o), r, tuple(lp), plp)
             for o, r, lp, plp in zip(outputs, reasons, logprobs, prompt_logprobs, strict=True)
         ]
+
+    def _prefill_grouped(
+        self,
+        rows: list[DecodeRow],
+        ids: torch.Tensor,
+        mask: torch.Tensor,
+        positions: torch.Tensor,
+        slots: list[str],
+        cache: Any,
+    ) -> torch.Tensor:
+        """Prefills rows in groups of similar prompt length (compute_prefill_groups) into
+        cache, left-padded to the batch's width; returns each row's last-position logits."""
+        groups = compute_prefill_groups(
+            [len(r.prompt_ids) for r in rows], PREFILL_GROUP_OVERHEAD_TOKENS
+        )
+        if len(groups) == 1:
+            out = self._run(ids, mask, positions, cache, slots, logits_to_keep=1)
+            return out.logits[:, -1, :].float()
+        width = ids.shape[1]
+        logits: torch.Tensor | None = None
+        for group in groups:
+            span = max(len(rows[i].prompt_ids) for i in group)
+            index = torch.tensor(group, dtype=torch.long, device=self.device)
+            with self._rows(group):
+                out = self._run(
+                    ids[index, width - span :],
+                    mask[index, width - span :],
+                    positions[index, width - span :],
+                    None,
+                    [slots[i] for i in group],
+                    logits_to_keep=1,
+                )
+            last = out.logits[:, -1, :].float()
+            if logits is None:
+                logits = torch.empty((len(rows), last.shape[-1]), device=last.device)
+                for layer, done in zip(cache.layers, out.past_key_values.layers, strict=True):
+                    layer.allocate(done.keys, len(rows))
+            logits[index] = last
+            for layer, done in zip(cache.layers, out.past_key_values.layers, strict=True):
+                layer.write_rows(index, done.keys, done.values, width)
+        if logits is None:
+            raise RuntimeError("no rows to prefill")
+        return logits
+
+    def _rows(self, group: list[int]) -> Any:
+        """Batched backend: restricts the running batch to group's rows; peft: nothing."""
+        if self.batched is None:
+            return contextlib.nullcontext()
+        return self.batched.rows(group)
 
     @staticmethod
     def _prompt_logprobs(
