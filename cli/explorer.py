@@ -24,6 +24,7 @@ def explorer(rpc: str | None, rest: str | None, listen: str | None, home: Path) 
     Blocks, transactions, accounts, datanets, models, inferences with their attribution,
     contributors' earnings, workers and disputes, governance; pages refresh as blocks arrive.
     """
+    import signal
     import threading
     import tomllib
 
@@ -47,9 +48,12 @@ def explorer(rpc: str | None, rest: str | None, listen: str | None, home: Path) 
         raise click.ClickException(str(exc)) from None
     click.echo(f"explorer: http://{server.host}:{server.port}/  (node {rpc}, REST {rest})")
     click.echo("Ctrl-C stops it.")
+    stop = threading.Event()
+    # explicit handlers: a process started in the background inherits SIGINT ignored
+    signal.signal(signal.SIGINT, lambda signum, frame: stop.set())
+    signal.signal(signal.SIGTERM, lambda signum, frame: stop.set())
     try:
-        threading.Event().wait()
-    except KeyboardInterrupt:
-        pass
+        while not stop.wait(0.5):
+            pass
     finally:
         server.stop()

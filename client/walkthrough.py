@@ -305,6 +305,7 @@ class Walkthrough:
             "Payouts accrue in accumulators (settling an answer costs the same for 3 "
             "contributors or 100,000); each person claims when they like.",
         )
+        claimed_any = False
         for index, name in enumerate(CONTRIBUTORS):
             owed = self.aichain("query", "datanet", "earnings", str(datanet_id),
                                 self.addresses[name], show=index == 0)  # fmt: skip
@@ -313,7 +314,8 @@ class Walkthrough:
                          "answers")  # fmt: skip
                 continue
             before = self.balance(name)
-            self.tx("datanet", "claim", name, str(datanet_id), show=index == 0)
+            self.tx("datanet", "claim", name, str(datanet_id), show=not claimed_any)
+            claimed_any = True
             gained = self.balance(name) - before + 20_000
             self.say(f"{name} claimed {gained:,} {DENOM} from datanet {datanet_id}")
         before = self.balance("worker")

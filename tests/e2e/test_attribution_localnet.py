@@ -286,6 +286,10 @@ def test_false_attribution_is_slashed_and_an_unanswered_request_refunded(chain: 
     dispute_id = c.inference(req.id).dispute_id
     c.wait_until(res.height + 1)  # the committee is drawn in the next block
     dispute = c.attribution("Dispute", aq.QueryDisputeRequest(id=dispute_id)).dispute
+    deadline = time.monotonic() + 30
+    while not dispute.committee and time.monotonic() < deadline:  # the queried node may lag
+        time.sleep(0.5)
+        dispute = c.attribution("Dispute", aq.QueryDisputeRequest(id=dispute_id)).dispute
     members = [scripted_worker(v.member)[0] for v in dispute.committee]
     assert sorted(addr(m) for m in members) == sorted(
         addr(w) for w, _ in WORKERS if addr(w) != addr(worker)

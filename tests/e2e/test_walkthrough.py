@@ -36,7 +36,7 @@ def test_the_walkthrough_plays_the_whole_loop_and_a_second_run_resumes(tmp_path:
                     "aichain tx datanet contribute alice", "aichain tx datanet review curator",
                     "aichain tx datanet publish-version curator", "aichain worker train datanet:",
                     "aichain worker start --operator worker", "aichain infer ",
-                    "aichain tx datanet claim alice", "aichain tx gov submit-proposal user",
+                    "aichain tx datanet claim ", "aichain tx gov submit-proposal user",
                     "aichain tx attribution submit liar", "aichain tx attribution challenge bob"):
         assert f"$ {command}" in out, command  # fmt: skip
     assert re.search(r"carol got 1,000,000 of its 2,000,000 uaic bond back, 1,000,000 burned", out)
