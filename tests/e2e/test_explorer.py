@@ -185,11 +185,13 @@ def seed(net: Localnet, tmp: Path) -> tuple[str, str, str]:
                     "--bond", str(BOND), "--max-record-size", "4096",
                     "--description", "small true sentences"),
              ("tx", "gov", "vote", "val0", "1", "yes"))  # fmt: skip
+    # alice's record before bob's, so they are records 1 and 2 (in one block their order is not
+    # fixed)
     parallel(spec, ("tx", "datanet", "contribute", "alice", "1", str(tmp / "alice.txt")),
-             ("tx", "datanet", "contribute", "bob", "1", str(tmp / "bob.txt")),
              ("tx", "modelreg", "register-base", "faucet", "tiny", "--weights-hash", "ab" * 32,
               "--architecture", "tiny-gpt", "--parameters", "1000",
               "--license", "MIT"))  # fmt: skip
+    parallel(spec, ("tx", "datanet", "contribute", "bob", "1", str(tmp / "bob.txt")))
     parallel(spec, ("tx", "datanet", "review", "faucet", "1", "1", "accept"),
              ("tx", "bank", "send", "val0", user, "100000000uaic"))  # fmt: skip
     parallel(spec, ("tx", "datanet", "review", "faucet", "1", "2", "reject", "--reason", "spam"))
