@@ -26,11 +26,19 @@ def _load_all() -> click.Group:
 
 
 def _walk(command: click.Command, path: list[str], out: list[str]) -> None:
+    # as the real CLI: the root's help_option_names reach every sub-command's context
     ctx = click.Context(command, info_name=" ".join(path), terminal_width=100,
-                        max_content_width=100)  # fmt: skip
+                        max_content_width=100, help_option_names=["-h", "--help"])  # fmt: skip
     heading = "#" * min(len(path) + 1, 6)
     out.append(f"{heading} `{' '.join(path)}`\n")
-    help_text = command.get_help(ctx).replace("Usage: ", "", 1)
+    # click caches a command's help option from the first context that asked (a test may have
+    # built it with other names): render from a fresh one, then put the cached one back
+    cached = getattr(command, "_help_option", None)
+    command._help_option = None  # type: ignore[attr-defined]
+    try:
+        help_text = command.get_help(ctx).replace("Usage: ", "", 1)
+    finally:
+        command._help_option = cached  # type: ignore[attr-defined]
     out.append("```\n" + help_text.rstrip() + "\n```\n")
     if isinstance(command, click.Group):
         for name in command.list_commands(ctx):
