@@ -44,6 +44,18 @@ def _sequence(rpc: CometRPC, address: str) -> int:
     return account.sequence
 
 
+def _failed_txs(rpc: CometRPC) -> list[tuple[int, int, str, str]]:
+    """(height, code, codespace, log) of every tx a block included whose result is not OK."""
+    failed = []
+    for height in range(1, rpc.latest_height() + 1):
+        results = rpc.call("block_results", height=str(height)).get("txs_results") or []
+        for result in results:
+            if int(result.get("code", 0)) != 0:
+                failed.append((height, int(result["code"]), str(result.get("codespace", "")),
+                               str(result.get("log", ""))[:200]))  # fmt: skip
+    return failed
+
+
 def test_thousands_of_pipelined_sends_leave_every_balance_and_sequence_exact(
     tmp_path: Path,
 ) -> None:
@@ -57,6 +69,8 @@ def test_thousands_of_pipelined_sends_leave_every_balance_and_sequence_exact(
         assert not result.refusals, result.refusals
         assert result.committed == SENDERS * PER_SENDER, result.lines()
         rpc = CometRPC(rpc_addr)
+        failed = _failed_txs(rpc)
+        assert not failed, f"txs included but failed in FinalizeBlock: {failed[:5]}"
         for key in make_keys(SENDERS):
             address = account_address(key.address)
             assert _sequence(rpc, address) == PER_SENDER, address
