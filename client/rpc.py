@@ -6,6 +6,7 @@ import base64
 import http.client
 import itertools
 import json
+import threading
 import time
 import urllib.parse
 from dataclasses import dataclass
@@ -150,3 +151,31 @@ class CometRPC:
     def validators(self, height: int | None = None) -> dict[str, Any]:
         """/validators."""
         return self.call("validators", **({"height": str(height)} if height else {}))
+
+
+class ThreadLocalRPC:
+    """A CometRPC per calling thread, for servers whose handlers run on a thread pool (the gRPC
+    server): one kept-alive HTTP connection must never carry two threads' requests at once."""
+
+    def __init__(self, node: str, timeout: float = 10.0) -> None:
+        self.node = node
+        self.timeout = timeout
+        self._local = threading.local()
+
+    def client(self) -> CometRPC:
+        """This thread's CometRPC (made on first use)."""
+        rpc: CometRPC | None = getattr(self._local, "rpc", None)
+        if rpc is None:
+            rpc = CometRPC(self.node, self.timeout)
+            self._local.rpc = rpc
+        return rpc
+
+    def call(self, method: str, **params: Any) -> dict[str, Any]:
+        """One JSON-RPC call on this thread's connection. Raises RPCError."""
+        return self.client().call(method, **params)
+
+    def __getattr__(self, name: str) -> Any:
+        """The other CometRPC methods (status, block, abci_query, ...), on this thread's one."""
+        if name.startswith("_"):
+            raise AttributeError(name)
+        return getattr(self.client(), name)

@@ -24,7 +24,7 @@ from aichain.abci.address import parse_address
 from aichain.abci.errors import FatalAppError
 from aichain.abci.server import ABCIServer
 from aichain.app.app import open_app
-from aichain.client.rpc import CometRPC
+from aichain.client.rpc import ThreadLocalRPC
 from aichain.config.app_config import read_app_toml
 from aichain.node.gc_tuning import tune_gc
 from aichain.node.home import Home, find_cometbft
@@ -117,7 +117,7 @@ def run_node(home: Home, abci_only: bool = False, abci_address: str = "") -> int
         from aichain.node.grpc_server import start_grpc_server
 
         grpc_server = start_grpc_server(
-            app, app_toml.grpc_address, CometRPC(rpc_addr), limiter=grpc_limiter
+            app, app_toml.grpc_address, ThreadLocalRPC(rpc_addr), limiter=grpc_limiter
         )
         from aichain.node.blob_service import add_blob_service
 
