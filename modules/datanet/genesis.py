@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from aichain.app.context import Context
+from aichain.app.genesis_state import export_state, init_state
 from aichain.datanet.v1 import datanet_pb2
 from aichain.modules.datanet import keys
 from aichain.modules.datanet.errors import InvalidGenesisError, InvalidParamsError
@@ -55,22 +56,11 @@ def default_genesis() -> dict[str, Any]:
 def init_genesis(ctx: Context, keeper: Keeper, data: dict[str, Any]) -> None:
     """Stores params and the raw state entries. Raises InvalidGenesisError."""
     keeper.set_params(ctx, params_from_json(data.get("params") or {}))
-    store = ctx.kv(keeper.store_key)
-    for item in data.get("state") or []:
-        try:
-            key, value = bytes.fromhex(item[0]), bytes.fromhex(item[1])
-        except (TypeError, ValueError, IndexError) as exc:
-            raise InvalidGenesisError(f"datanet genesis state entry {item!r}: {exc}") from None
-        if not key or key == keys.PARAMS:
-            raise InvalidGenesisError("datanet genesis state may not hold the params key")
-        store.set(key, value)
+    init_state(ctx, keeper.store_key, data.get("state") or [], keys.PARAMS, "datanet",
+               InvalidGenesisError)  # fmt: skip
 
 
 def export_genesis(ctx: Context, keeper: ViewKeeper) -> dict[str, Any]:
     """The params and every other store entry, in key order."""
-    state = [
-        [key.hex(), value.hex()]
-        for key, value in ctx.kv(keeper.store_key).iterate(b"")
-        if key != keys.PARAMS
-    ]
+    state = export_state(ctx, keeper.store_key, keys.PARAMS)
     return {"params": params_to_json(keeper.get_params(ctx)), "state": state}
