@@ -156,6 +156,15 @@ def _peers(spec) -> int:
     return int(CometRPC(spec.rpc).net_info()["n_peers"])
 
 
+def _wait_peers(spec, n: int, timeout: float) -> int:
+    """Polls the node's peer count until it is n (the net reaches its first heights with 3 of
+    4 validators, before every peer link is up) or timeout passes; returns the last count."""
+    deadline = time.monotonic() + timeout
+    while (count := _peers(spec)) != n and time.monotonic() < deadline:
+        time.sleep(0.5)
+    return count
+
+
 def _app_hash(spec, height: int) -> str:
     return CometRPC(spec.rpc).block(height)["block"]["header"]["app_hash"]
 
@@ -163,11 +172,13 @@ def _app_hash(spec, height: int) -> str:
 def test_minority_halts_majority_continues_and_the_healed_net_converges(partitioned) -> None:
     net, proxy = partitioned
     victim, majority = net.nodes[3], Localnet(net.root, net.chain_id, net.nodes[:3], net.faucet)
-    assert _peers(victim) == 3
+    assert _wait_peers(victim, 3, timeout=60) == 3
     cut_at = _height(net.nodes[0])
     proxy.cut()
     time.sleep(1.0)  # the block in flight at the cut may still land on the victim
-    assert _peers(victim) == 0, "the victim still has a peer: the proxy is not the only path"
+    assert _wait_peers(victim, 0, timeout=15) == 0, (
+        "the victim still has a peer: the proxy is not the only path"
+    )
     stalled = _height(victim)
     wait_for_height(majority, cut_at + 6, timeout=90)
     assert _height(victim) == stalled, "a validator with 1/4 of the power made progress alone"
