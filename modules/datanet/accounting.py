@@ -103,7 +103,7 @@ class Accounting:
         owed: dict[bytes, int] = {}
         total = 0
         for record_id, amount in credits:
-            if not self.state.is_record_in_version(ctx, datanet_id, version, record_id):
+            if self.state.find_position(ctx, datanet_id, version, record_id) is None:
                 raise RecordNotInVersionError(
                     f"record {record_id} is not in version {version} of datanet {datanet_id}"
                 )

@@ -11,6 +11,7 @@ u64 = 8-byte big-endian (byte order == numeric order); addr = len(1) | address b
 0x06 | id | level(1) | index | version -> Merkle node written by that version: 32-byte hash;
                                           at level 0 (a leaf): record id u64 | 32-byte hash
 0x07 | id | record | version           -> position of the record in that version, u64
+                                          (REMOVED: that version removed the record)
 0x08 | id | seq                        -> HistoryEntry bytes
 0x09 | id | addr                       -> access grant: how ("granted" or "paid:V")
 0x0A | id | addr                       -> account quota usage: day | bytes | records (u64 each)
@@ -26,9 +27,9 @@ the value at version V is the latest write at or below V (a reverse scan of the 
 
 from __future__ import annotations
 
+from aichain.app.store.keyparts import MAX_U64, read_u64, u64
 from aichain.app.store.keyparts import KeyPartError as KeyError_
 from aichain.app.store.keyparts import length_prefixed as _addr
-from aichain.app.store.keyparts import read_u64, u64
 
 STORE_KEY = "datanet"
 """The datanet module's store key (prefix b"datanet/" in the root store)."""
@@ -49,6 +50,9 @@ NODES = b"\x06"
 """Versioned collection: Merkle nodes by (datanet, level, index)."""
 POSITIONS = b"\x07"
 """Versioned collection: a record's position by (datanet, record)."""
+REMOVED = MAX_U64
+"""The position a version writes for each record it removes: membership in version V is one
+versioned read (the latest position write at or below V), with no leaf to compare."""
 HISTORY = b"\x08"
 """Collection: history entries by (datanet, seq)."""
 ACCESS = b"\x09"

@@ -123,6 +123,8 @@ class Versions:
             for level, index, digest in completed:
                 store.set(keys.node_key(datanet_id, level, index, number), digest)
             position += 1
+        for record_id in sorted(removed_at.values()):
+            store.set(keys.position_key(datanet_id, record_id, number), keys.u64(keys.REMOVED))
         for contributor in sorted(delta):
             if delta[contributor]:
                 raw_addr = address_bytes(contributor)

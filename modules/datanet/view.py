@@ -209,17 +209,22 @@ class ViewKeeper:
     def get_position(
         self, ctx: Context, datanet_id: int, version: int, record_id: int
     ) -> int | None:
-        """The position of a record in a version, or None when it is not in it."""
-        found = self.get_version(ctx, datanet_id, version)
-        if found is None:
+        """The position of a record in a version, or None when it is not in it (one versioned
+        read: a version writes the position of every record it places and REMOVED for every
+        record it removes)."""
+        if self.get_version(ctx, datanet_id, version) is None:
             return None
+        return self.find_position(ctx, datanet_id, version, record_id)
+
+    def find_position(
+        self, ctx: Context, datanet_id: int, version: int, record_id: int
+    ) -> int | None:
+        """get_position for a version the caller knows exists."""
         raw = self.get_versioned(ctx, keys.position_prefix(datanet_id, record_id), version)
         if raw is None:
             return None
         position = keys.read_u64(raw)
-        if position >= found.size or self.get_leaf(ctx, datanet_id, position, version) != record_id:
-            return None  # written by an older version, then removed
-        return position
+        return None if position == keys.REMOVED else position
 
     def is_record_in_version(
         self, ctx: Context, datanet_id: int, version: int, record_id: int
