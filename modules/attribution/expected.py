@@ -58,10 +58,10 @@ class DistributionKeeper(Protocol):
 class DatanetKeeper(Protocol):
     """Record membership and the contributors' reward accumulators (datanet)."""
 
-    def is_record_in_version(
+    def find_position(
         self, ctx: Context, datanet_id: int, version: int, record_id: int
-    ) -> bool:
-        """Whether a record is in a published version."""
+    ) -> int | None:
+        """A record's position in a version known to be published (one read), or None."""
 
     def credit_records(
         self, ctx: Context, datanet_id: int, version: int, credits: Sequence[tuple[int, int]]

@@ -276,7 +276,9 @@ class Results:
         members: dict[tuple[int, int, int], bool],
     ) -> None:  # fmt: skip
         """Weight hashes, and every record in the provenance (membership answers are kept for
-        the rest of the message: a batch often names the same records)."""
+        the rest of the message: a batch often names the same records). A provenance names
+        only published versions (modelreg checked each against the chain at registration), so
+        membership is one read of the record's position."""
         if (result.adapter_weights_hash, result.base_weights_hash) != (
             facts.adapter_hash, facts.base_hash,
         ):  # fmt: skip
@@ -289,9 +291,9 @@ class Results:
         for e in result.attributions:
             record = (e.datanet_id, e.version, e.record_id)
             member = members.get(record)
-            if member is None:
-                member = members[record] = datanet.is_record_in_version(ctx, *record)
-            if (e.datanet_id, e.version) not in facts.provenance or not member:
+            if member is None and (e.datanet_id, e.version) in facts.provenance:
+                member = members[record] = datanet.find_position(ctx, *record) is not None
+            if not member:
                 raise RecordNotInProvenanceError(
                     f"record {e.record_id} of datanet {e.datanet_id} v{e.version} is not in the "
                     f"provenance of model {facts.model.id} or its lineage"
