@@ -91,6 +91,7 @@ from aichain.gpu_worker.demo_datanet import (  # noqa: E402
     DEV_SEEDS,
     HELD_OUT_SEEDS,
     SETTINGS,
+    build_paraphrase_pretraining_texts,
     build_pretraining_texts,
     load_queries,
     make_demo_datanet,
@@ -102,7 +103,7 @@ from aichain.gpu_worker.tiny_model import (  # noqa: E402
     load_base_model,
 )
 
-CACHE_FORMAT = 3
+CACHE_FORMAT = 4
 """Bumped whenever what a cached run holds changes."""
 WORD = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 """Words of the lexical baselines (lower-cased; hyphenated values stay one word)."""
@@ -142,6 +143,43 @@ def pretrained_state(cache: Path, steps: int) -> dict[str, torch.Tensor]:
         print(f"pre-trained base: {steps} steps, {time.monotonic() - started:.0f}s", flush=True)
     model = load_base_model(str(path), "cpu")[0]
     return {k: v.clone() for k, v in model.state_dict().items()}
+
+
+PARAPHRASE_PRETRAIN_LR = 3e-3
+"""Learning rate of the paraphrase setting's base (as the cached tiny base's recipe)."""
+HELD_OUT_PROBE = 64
+"""Held-out questions (facts the base only read) asked to measure the base's extraction."""
+
+
+def paraphrase_base_state(cache: Path, steps: int) -> tuple[dict[str, torch.Tensor], float]:
+    """State dict of the paraphrase setting's base and the share of held-out questions it
+    answers (pre-trained on build_paraphrase_pretraining_texts; cached on disk)."""
+    path = cache / f"truth-paraphrase-base-{steps}"
+    texts, held_out = build_paraphrase_pretraining_texts()
+    if not (path / BYTE_TOKENIZER_MARKER).is_file():
+        started = time.monotonic()
+        pretrain_tiny_base(texts, path, steps=steps, seed=1, lr=PARAPHRASE_PRETRAIN_LR)
+        print(
+            f"paraphrase base: {len(texts)} texts, {steps} steps, "
+            f"{time.monotonic() - started:.0f}s",
+            flush=True,
+        )
+    model = load_base_model(str(path), "cpu")[0]
+    probe_path = path / "held_out_probe.json"
+    if not probe_path.is_file():
+        probe = held_out[:: max(1, len(held_out) // HELD_OUT_PROBE)][:HELD_OUT_PROBE]
+        tokenizer = build_tiny_tokenizer()
+        right = sum(
+            generate_greedy(model, tokenizer, prompt, 8).strip().startswith(completion.strip())
+            for prompt, completion in probe
+        )
+        probe_path.write_text(json.dumps({"right": right, "asked": len(probe)}) + "\n")
+    probe = json.loads(probe_path.read_text())
+    share = probe["right"] / probe["asked"]
+    print(
+        f"paraphrase base answers {probe['right']}/{probe['asked']} held-out questions", flush=True
+    )
+    return {k: v.clone() for k, v in model.state_dict().items()}, share
 
 
 def _timed(fn, *args):  # noqa: ANN001, ANN002, ANN202
@@ -485,6 +523,11 @@ def evaluate_run(run: dict[str, Any], dev: bool, mode: str) -> dict[str, dict[st
     return table
 
 
+def compute_is_answered_right(answer: dict[str, Any]) -> bool:
+    """Whether an answer starts with its planted completion (the model knows the fact)."""
+    return answer["answer"].strip().startswith(answer["expected_completion"].strip())
+
+
 def compute_noise_floor(run: dict[str, Any], mode: str) -> dict[str, float]:
     """How far LOCO agrees with itself across training seeds, and how large effects are."""
     keep = [i for i, a in enumerate(run["answers"]) if a["mode"] == mode]
@@ -500,7 +543,9 @@ def compute_noise_floor(run: dict[str, Any], mode: str) -> dict[str, float]:
     mean = effects.mean(axis=0)
     argmax = effects.argmax(axis=2)
     expected = [run["contributors"].index(run["answers"][i]["expected"]) for i in keep]
+    right = [compute_is_answered_right(run["answers"][i]) for i in keep]
     return {
+        "answered_right": float(np.mean(right)) if right else math.nan,
         "seed_to_seed_rho": float(np.mean(pairwise)) if pairwise else math.nan,
         "top1_stable": float(np.mean([len(set(argmax[:, q])) == 1 for q in range(answers)])),
         "mean_abs_effect": float(np.abs(mean).mean()),
@@ -578,7 +623,8 @@ def print_report(report: dict[str, Any]) -> None:
                 f"{noise['top1_stable']:.2f}, mean |effect| {noise['mean_abs_effect']:.4f} vs "
                 f"standard error {noise['mean_standard_error']:.4f} "
                 f"({noise['significant_share']:.0%} of effects > 2 SE), LOCO top = planted "
-                f"{noise['loco_top_is_planted']:.2f}"
+                f"{noise['loco_top_is_planted']:.2f}, answered right "
+                f"{noise['answered_right']:.2f}"
             )
             for prompt, answer in part["examples"]:
                 print(f"  {prompt!r} -> {answer!r}")
@@ -629,6 +675,20 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         help="report with the LDS retrains already cached, training no new ones",
     )
     parser.add_argument("--pretrain-steps", type=int, default=400)
+    parser.add_argument(
+        "--paraphrase-records-per-contributor",
+        type=int,
+        default=8,
+        help="paraphrase setting: records per contributor (facts = half of it)",
+    )
+    parser.add_argument("--paraphrase-steps", type=int, default=200)
+    parser.add_argument("--paraphrase-lr", type=float, default=1e-2)
+    parser.add_argument(
+        "--paraphrase-pretrain-steps",
+        type=int,
+        default=2000,
+        help="paraphrase setting: steps of its own base (build_paraphrase_pretraining_texts)",
+    )
     parser.add_argument("--max-new-tokens", type=int, default=24)
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument(
@@ -642,9 +702,22 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         args.contributors, args.records_per_contributor = 4, 2
         args.queries_per_contributor, args.steps = 1, 8
         args.lds_subsets, args.pretrain_steps, args.max_new_tokens = 6, 30, 12
+        args.paraphrase_records_per_contributor, args.paraphrase_steps = 2, 8
+        args.paraphrase_pretrain_steps = 30
     if args.lds_steps is None:
         args.lds_steps = max(1, args.steps // 2)
     return args
+
+
+def paraphrase_args(args: argparse.Namespace) -> argparse.Namespace:
+    """The options of the paraphrase setting: its own datanet size, recipe and base."""
+    own = argparse.Namespace(**vars(args))
+    own.records_per_contributor = args.paraphrase_records_per_contributor
+    own.steps, own.lr = args.paraphrase_steps, args.paraphrase_lr
+    own.batch_size = args.batch_size
+    own.pretrain_steps = args.paraphrase_pretrain_steps
+    own.lds_steps = max(1, own.steps // 2)
+    return own
 
 
 def main(argv: list[str] | None = None) -> dict[str, Any]:
@@ -664,12 +737,17 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     recipe = RetrainRecipe(steps=args.steps, lr=args.lr, batch_size=args.batch_size)
     tokenizer = build_tiny_tokenizer()
     started = time.monotonic()
-    base_state = pretrained_state(args.cache_dir, args.pretrain_steps)
-    runs = [
-        build_run(args, base_state, tokenizer, setting, seed, recipe)
-        for setting in settings
-        for seed in seeds
-    ]
+    runs = []
+    base_probe = None
+    for setting in settings:
+        if setting == "paraphrase":
+            own = paraphrase_args(args)
+            base_state, base_probe = paraphrase_base_state(args.cache_dir, own.pretrain_steps)
+            own_recipe = RetrainRecipe(steps=own.steps, lr=own.lr, batch_size=own.batch_size)
+        else:
+            own, own_recipe = args, recipe
+            base_state = pretrained_state(args.cache_dir, args.pretrain_steps)
+        runs += [build_run(own, base_state, tokenizer, setting, seed, own_recipe) for seed in seeds]
     if args.lds_only:
         return {}
     report = {
@@ -682,6 +760,17 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         "lds_subsets": args.lds_subsets,
         "settings": summarise(runs, args.dev),
     }
+    if "paraphrase" in settings:
+        own = paraphrase_args(args)
+        report["paraphrase_recipe"] = {
+            "steps": own.steps,
+            "lr": own.lr,
+            "batch_size": own.batch_size,
+            "records_per_contributor": own.records_per_contributor,
+            "pretrain_steps": own.pretrain_steps,
+            "lds_steps": own.lds_steps,
+            "base_held_out_answered": base_probe,
+        }
     report["targets"] = check_targets(report["settings"])
     report["seconds"] = round(time.monotonic() - started, 1)
     print_report(report["settings"])

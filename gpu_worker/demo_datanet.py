@@ -9,9 +9,12 @@ rest of that sentence as the expected completion.
 
 `setting` picks one of four datanets (`SETTINGS`), each planting a different property:
   disjoint    the original: every contributor has its own vocabulary, style and facts;
-  paraphrase  contributors as in disjoint, but each query asks about an entity in a query
-              template no record uses (`QUERY_TEMPLATES`), and shares no word 4-gram with any
-              record: the answer's words come from the template, only the value from a record;
+  paraphrase  contributors as in disjoint, but each states its facts in several phrasings of
+              its own (`PARAPHRASE_PHRASINGS` of the STYLES, facts shuffled across records) with
+              one of its theme words as each fact's value, and each query asks about an entity
+              in a query template no record uses (`QUERY_TEMPLATES`) and shares no word 4-gram
+              with any record: the answer's words come from the template, only the value from
+              a record;
   twins       contributors in pairs sharing theme, syllables and style and the same subjects;
               only the attributes and values of the facts differ within a pair;
   style       every contributor states facts of one shared pool, in its own format-only style
@@ -89,6 +92,15 @@ FORMAT_STYLES: tuple[tuple[str, str], ...] = (
 """(sentence, query prefix) templates of the style setting: no words but the fact's own
 (subject, attribute, value), differing only in case, punctuation, brackets and order, so a
 fact's sentence has the same bag of (lower-cased) words in every style."""
+
+PARAPHRASE_PHRASINGS = 4
+"""Phrasings a paraphrase contributor states its facts in: STYLES[i], ..., STYLES[i + 3] (mod 8).
+A tiny model taught a fact in one phrasing recalls it in that phrasing only (measured: 0 of 163
+prompts in a phrasing the fact was not stated in); several phrasings per fact, and a base
+pre-trained the same way (`build_paraphrase_pretraining_texts`), let it answer a question about
+the fact in a template it never saw the fact in."""
+FACTS_PER_RECORD = 3
+"""Facts one paraphrase record states (drawn without replacement, in a seeded order)."""
 
 CONSONANTS = "bcdfghjklmnprstvwxz"
 """Letters pseudo-word syllables start with."""
@@ -299,6 +311,30 @@ def _kind_records(
     return records, used
 
 
+def _with_word_values(kind: ContributorKind, seed: int) -> ContributorKind:
+    """kind with each fact's value replaced by one of its theme words (seeded draw)."""
+    rng = random.Random(f"values-{seed}-{kind.contributor}")
+    facts = tuple(Fact(f.subject, f.attribute, rng.choice(kind.words)) for f in kind.facts)
+    return ContributorKind(kind.contributor, kind.theme, kind.words, kind.style, facts)
+
+
+def _phrased_records(
+    kind: ContributorKind, count: int, seed: int, phrasings: int = PARAPHRASE_PHRASINGS
+) -> tuple[list[NewRecord], list[Fact]]:
+    """count records of kind, each FACTS_PER_RECORD of its facts in a seeded order, each fact
+    in one of the contributor's phrasings (STYLES[style], ..., STYLES[style + phrasings - 1])."""
+    rng = random.Random(f"phrased-{seed}-{kind.contributor}")
+    own = [STYLES[(kind.style + k) % len(STYLES)][0] for k in range(phrasings)]
+    records: list[NewRecord] = []
+    used: list[Fact] = []
+    for r in range(count):
+        facts = rng.sample(kind.facts, k=min(FACTS_PER_RECORD, len(kind.facts)))
+        used += [fact for fact in facts if fact not in used]
+        text = " ".join(_render(rng.choice(own), fact, kind.theme) for fact in facts)
+        records.append(NewRecord(f"{kind.contributor}/r{r:04d}", kind.contributor, text.encode()))
+    return records, used
+
+
 def _query(contributor: str, q: int, prompt: str, completion: str) -> dict[str, str]:
     return {
         "query_id": f"{contributor}/q{q:02d}",
@@ -336,12 +372,22 @@ def make_demo_datanet(
         kinds = build_twin_kinds(contributors, facts, seed)
     elif setting == "style":
         kinds = build_style_kinds(contributors, facts, seed)
+    elif setting == "paraphrase":  # fewer facts, each stated more often and in more phrasings
+        facts = max(2, records_per_contributor // 2)
+        kinds = [
+            _with_word_values(k, seed) for k in build_contributor_kinds(contributors, facts, seed)
+        ]
     else:
         kinds = build_contributor_kinds(contributors, facts, seed, twins)
     styles = FORMAT_STYLES if setting == "style" else STYLES
     records: list[NewRecord] = []
     used_by: list[list[Fact]] = []
     for kind in kinds:
+        if setting == "paraphrase":
+            own, used = _phrased_records(kind, records_per_contributor, seed)
+            records += own
+            used_by.append(used)
+            continue
         own, used = _kind_records(
             kind, records_per_contributor, seed, styles[kind.style][0], setting != "style"
         )
@@ -402,6 +448,41 @@ def build_pretraining_texts(
         for template, completion in QUERY_TEMPLATES:
             texts.append(_render(template + completion, fact, kind.theme))
     return texts
+
+
+def build_paraphrase_pretraining_texts(
+    seed: int = PRETRAIN_SEED,
+    facts_per_contributor: int = 128,
+    records_per_contributor: int = 213,
+) -> tuple[list[str], list[tuple[str, str]]]:
+    """(texts, held-out questions) for a base that answers questions about facts it read.
+
+    The paraphrase setting's language for `seed` (8 contributors, theme-word values), each
+    contributor's facts in records of every STYLE (a phrasing drawn per fact, 8 rather than a
+    datanet's PARAPHRASE_PHRASINGS, facts shuffled), then every other fact asked and answered
+    in each of QUERY_TEMPLATES. The facts never asked are returned as (prompt, completion)
+    pairs: the share the base answers is its knowledge extraction on facts it only read.
+    Extraction emerged only with many facts (measured on 16 facts per contributor: 2 of 64
+    held-out questions answered after 2,000 steps).
+    """
+    kinds = build_contributor_kinds(8, facts_per_contributor, seed)
+    texts: list[str] = []
+    held_out: list[tuple[str, str]] = []
+    asked: list[str] = []
+    for kind in kinds:
+        kind = _with_word_values(kind, seed)
+        own, _ = _phrased_records(kind, records_per_contributor, seed, len(STYLES))
+        texts += [r.data.decode() for r in own]
+        for index, fact in enumerate(kind.facts):
+            pairs = [
+                (_render(t, fact, kind.theme), _render(c, fact, kind.theme))
+                for t, c in QUERY_TEMPLATES
+            ]
+            if index % 2:
+                held_out += pairs
+            else:
+                asked += [p + c for p, c in pairs]
+    return texts + asked, held_out
 
 
 REQUESTS: tuple[str, ...] = (
