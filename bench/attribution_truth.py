@@ -216,12 +216,23 @@ def score_answers(
         p_bytes = prompt.encode("utf-8")
         p_gain_w = compute_byte_weights(np.maximum(p_lora - p_base, 0.0), p_lengths, len(p_bytes))
         p_hits = span.index.dense_spans(p_bytes, span.min_span)
-        n_bytes = len(output.encode("utf-8"))
+        o_bytes = output.encode("utf-8")
+        n_bytes = len(o_bytes)
         gain_w = compute_byte_weights(np.maximum(lora_lp - base_lp, 0.0), lengths, n_bytes)
         surprisal_w = compute_byte_weights(-base_lp, lengths, n_bytes)
         started = time.perf_counter()
         gain = compute_weighted_span_scores(hits, gain_w, len(records))
         t_gain = (time.perf_counter() - started) * 1000.0
+        shorter = {}  # dev: gain-weighted hits of shorter n-grams (a 4-6 byte name is one)
+        for n in SHORT_SPANS:
+            shorter[f"span-gain-prompt-n{n}"] = (
+                compute_weighted_span_scores(
+                    span.index.dense_spans(o_bytes, n), gain_w, len(records)
+                )
+                + compute_weighted_span_scores(
+                    span.index.dense_spans(p_bytes, n), p_gain_w, len(records)
+                )
+            ).tolist()
         items.append(
             {
                 "influence-datainf": layers.sum(axis=1).tolist(),
@@ -248,6 +259,7 @@ def score_answers(
                     hits + [dataclasses.replace(h, start=h.start + n_bytes) for h in p_hits],
                     np.concatenate([gain_w, p_gain_w]),
                 ),
+                **shorter,
                 "tfidf": tfidf.scores(output).tolist(),
                 "tfidf-prompt": tfidf.scores(prompt + " " + output).tolist(),
                 "bm25": bm25.scores(output).tolist(),
@@ -262,6 +274,10 @@ def score_answers(
             }
         )
     return items
+
+
+SHORT_SPANS = (4, 6)
+"""n-gram lengths (bytes) of the development variants with shorter span hits."""
 
 
 def _cached(path: Path, compute):  # noqa: ANN001, ANN202
@@ -463,6 +479,11 @@ def method_scores(item: dict[str, Any], dev: bool) -> dict[str, np.ndarray]:
         ):
             out[f"dev {name}"] = a[name]
         out["dev span-gain output only"] = a["span-gain"]
+        for n in SHORT_SPANS:
+            key = f"span-gain-prompt-n{n}"
+            if key in a:
+                out[f"dev {key}"] = a[key]
+                out[f"dev blend {key} + span-gain-v1"] = a[key] + a["span-gain-prompt"]
         for gamma in (0.0, 0.5, 1.0, 2.0):
             out[f"dev mix-prompt {INFLUENCE_V2} cov^{gamma}"] = compute_blend_v2(
                 a[INFLUENCE_V2], a["span-gain-prompt"], cov_p, gamma
@@ -529,7 +550,11 @@ def compute_is_answered_right(answer: dict[str, Any]) -> bool:
 
 
 def compute_noise_floor(run: dict[str, Any], mode: str) -> dict[str, float]:
-    """How far LOCO agrees with itself across training seeds, and how large effects are."""
+    """How far LOCO agrees with itself across training seeds, and how large effects are.
+
+    Also: the seed-to-seed rho among the contributors other than LOCO's top one (is there a
+    ranking below the top to find?), and the rho of a method that names LOCO's top contributor
+    and ties the rest (the best score when the rest is noise)."""
     keep = [i for i, a in enumerate(run["answers"]) if a["mode"] == mode]
     effects = np.asarray(run["loco_effects"])[:, keep]
     seeds, answers, _ = effects.shape
@@ -544,7 +569,21 @@ def compute_noise_floor(run: dict[str, Any], mode: str) -> dict[str, float]:
     argmax = effects.argmax(axis=2)
     expected = [run["contributors"].index(run["answers"][i]["expected"]) for i in keep]
     right = [compute_is_answered_right(run["answers"][i]) for i in keep]
+    others, top_only = [], []
+    for q in range(answers):
+        top = int(mean[q].argmax())
+        rest = [c for c in range(mean.shape[1]) if c != top]
+        for s in range(seeds):
+            for t in range(s + 1, seeds):
+                rho = compute_spearman(effects[s, q, rest], effects[t, q, rest])
+                others.append(0.0 if math.isnan(rho) else rho)
+        indicator = np.zeros(mean.shape[1])
+        indicator[top] = 1.0
+        rho = compute_spearman(indicator, mean[q])
+        top_only.append(0.0 if math.isnan(rho) else rho)
     return {
+        "others_seed_to_seed_rho": float(np.mean(others)) if others else math.nan,
+        "top_only_rho": float(np.mean(top_only)) if top_only else math.nan,
         "answered_right": float(np.mean(right)) if right else math.nan,
         "seed_to_seed_rho": float(np.mean(pairwise)) if pairwise else math.nan,
         "top1_stable": float(np.mean([len(set(argmax[:, q])) == 1 for q in range(answers)])),
@@ -624,7 +663,9 @@ def print_report(report: dict[str, Any]) -> None:
                 f"standard error {noise['mean_standard_error']:.4f} "
                 f"({noise['significant_share']:.0%} of effects > 2 SE), LOCO top = planted "
                 f"{noise['loco_top_is_planted']:.2f}, answered right "
-                f"{noise['answered_right']:.2f}"
+                f"{noise['answered_right']:.2f}; without the top contributor seed-to-seed rho "
+                f"{noise['others_seed_to_seed_rho']:.3f}; naming the top alone (rest tied) "
+                f"scores rho {noise['top_only_rho']:.3f}"
             )
             for prompt, answer in part["examples"]:
                 print(f"  {prompt!r} -> {answer!r}")

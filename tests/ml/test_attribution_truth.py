@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -229,3 +230,61 @@ def test_quick_truth_report_scores_every_method_against_loco(tmp_path: Path) -> 
         ["--quick", "--settings", "paraphrase,style", "--cache-dir", str(tmp_path)]
     )
     assert again["settings"] == report["settings"]
+
+
+def _bench_module():  # noqa: ANN202
+    sys.path.insert(0, str(BENCH))
+    try:
+        import attribution_truth
+    finally:
+        sys.path.remove(str(BENCH))
+    return attribution_truth
+
+
+def test_noise_floor_names_the_ceiling_when_only_the_top_contributor_is_signal() -> None:
+    bench = _bench_module()
+    rng = np.random.default_rng(0)
+    effects = rng.normal(0.0, 0.01, size=(3, 1, 8))
+    effects[:, 0, 5] = 1.0  # every seed agrees on contributor 5; the rest is noise
+    run = {
+        "answers": [
+            {
+                "mode": "gen",
+                "expected": "c5",
+                "answer": " orbit. note",
+                "expected_completion": " orbit",
+            }
+        ],
+        "contributors": [f"c{i}" for i in range(8)],
+        "loco_effects": effects.tolist(),
+    }
+    noise = bench.compute_noise_floor(run, "gen")
+    # naming the top alone, the rest tied: corr(indicator, ranks 1..8) = 0.5774
+    assert noise["top_only_rho"] == pytest.approx(
+        3.5 / (math.sqrt(7 / 64) * math.sqrt(63 / 12) * 8)
+    )
+    assert noise["loco_top_is_planted"] == 1.0 and noise["answered_right"] == 1.0
+    assert noise["top1_stable"] == 1.0
+    assert abs(noise["others_seed_to_seed_rho"]) < 0.9  # independent draws, not the same ranking
+    run["answers"][0]["answer"] = " comet"
+    assert bench.compute_noise_floor(run, "gen")["answered_right"] == 0.0
+
+
+def test_paraphrase_base_reads_every_fact_but_is_asked_only_half() -> None:
+    from aichain.gpu_worker.demo_datanet import build_paraphrase_pretraining_texts
+
+    texts, held_out = build_paraphrase_pretraining_texts(
+        facts_per_contributor=8, records_per_contributor=16
+    )
+    joined = "\n".join(texts)
+    assert held_out and len(texts) > 8 * 16
+    for prompt, completion in held_out:
+        assert prompt not in joined  # never asked ...
+        subject = (
+            prompt.replace(",", " ")
+            .replace("?", " ")
+            .split()[1 if prompt.startswith("Regarding") else -2]
+        )
+        assert subject in joined and completion.strip() in joined  # ... but read
+    asked = [t for t in texts if t.startswith(("Regarding ", "Tell me: ", "Quiz -- "))]
+    assert len(asked) == len(held_out)
