@@ -66,6 +66,7 @@ from aichain.gpu_worker.attribution.engines import (  # noqa: E402
     SpanMatchEngine,
     compute_adaptive_blend_scores,
     compute_blend_scores,
+    compute_span_idf,
 )
 from aichain.gpu_worker.attribution.features import (  # noqa: E402
     compute_training_features,
@@ -224,6 +225,14 @@ def score_answers(
         gain = compute_weighted_span_scores(hits, gain_w, len(records))
         t_gain = (time.perf_counter() - started) * 1000.0
         shorter = {}  # dev: gain-weighted hits of shorter n-grams (a 4-6 byte name is one)
+        for n in (4, 8):  # dev: gain times rarity (span-match-v1's idf, and idf - 1)
+            o_hits = span.index.dense_spans(o_bytes, n)
+            p_hits_n = span.index.dense_spans(p_bytes, n)
+            for floor in (0, 1):
+                shorter[f"span-gain-idf{floor}-n{n}"] = (
+                    compute_gain_idf_scores(o_hits, gain_w, len(records), floor)
+                    + compute_gain_idf_scores(p_hits_n, p_gain_w, len(records), floor)
+                ).tolist()
         for n in SHORT_SPANS:
             shorter[f"span-gain-prompt-n{n}"] = (
                 compute_weighted_span_scores(
@@ -274,6 +283,21 @@ def score_answers(
             }
         )
     return items
+
+
+def compute_gain_idf_scores(
+    hits: list, byte_weights: np.ndarray, n_records: int, floor: int
+) -> np.ndarray:
+    """dev: each hit's gain mass times (its span-match-v1 idf - floor), split among holders."""
+    scores = np.zeros(n_records, dtype=np.float64)
+    prefix = np.concatenate([[0.0], np.cumsum(byte_weights)])
+    for hit in hits:
+        holders = len(hit.records)
+        if holders == 0:
+            continue
+        mass = prefix[min(hit.start + hit.length, len(byte_weights))] - prefix[hit.start]
+        scores[hit.records] += mass * (compute_span_idf(n_records, holders) - floor) / holders
+    return scores
 
 
 SHORT_SPANS = (4, 6)
@@ -479,6 +503,8 @@ def method_scores(item: dict[str, Any], dev: bool) -> dict[str, np.ndarray]:
         ):
             out[f"dev {name}"] = a[name]
         out["dev span-gain output only"] = a["span-gain"]
+        for key in sorted(k for k in a if k.startswith("span-gain-idf")):
+            out[f"dev {key}"] = a[key]
         for n in SHORT_SPANS:
             key = f"span-gain-prompt-n{n}"
             if key in a:
