@@ -9,11 +9,11 @@ from __future__ import annotations
 import hashlib
 from functools import lru_cache
 
-import bech32 as _bech32
 import coincurve
 from coincurve._libsecp256k1 import lib as _secp256k1
 from Crypto.Hash import RIPEMD160
 
+from aichain.app import bech32 as _bech32
 from aichain.app.errors import InvalidAddressError, InvalidPubKeyError
 
 ACCOUNT_PREFIX = "aic"
@@ -52,9 +52,7 @@ def address_from_pubkey(pubkey: bytes) -> bytes:
 @lru_cache(maxsize=ADDRESS_CACHE_SIZE)
 def bech32_encode(prefix: str, data: bytes) -> str:
     """Encodes bytes as a bech32 string with the given human-readable prefix."""
-    words = _bech32.convertbits(data, 8, 5)
-    assert words is not None  # convertbits with padding never fails on bytes
-    return _bech32.bech32_encode(prefix, words)
+    return _bech32.encode(prefix, data)
 
 
 @lru_cache(maxsize=ADDRESS_CACHE_SIZE)
@@ -62,17 +60,18 @@ def bech32_decode(text: str, prefix: str = ACCOUNT_PREFIX) -> bytes:
     """Decodes a bech32 address and checks its prefix. Raises InvalidAddressError."""
     if not text:
         raise InvalidAddressError("empty address string is not allowed")
-    hrp, words = _bech32.bech32_decode(text)
-    if hrp is None or words is None:
+    decoded = _bech32.decode(text)
+    if decoded is None:
         raise InvalidAddressError(
             f"{text!r} is not a valid bech32 address (bad checksum or characters)"
         )
+    hrp, words = decoded
     if hrp != prefix:
         raise InvalidAddressError(f"address {text} has prefix {hrp!r}, expected {prefix!r}")
-    data = _bech32.convertbits(words, 5, 8, False)
+    data = _bech32.from_words(words)
     if data is None or not 1 <= len(data) <= 255:
         raise InvalidAddressError(f"address {text} does not decode to 1..255 bytes")
-    return bytes(data)
+    return data
 
 
 def module_address(name: str) -> bytes:
