@@ -45,6 +45,16 @@ RECORD_BOND = 2_000_000
 """Bond per contributed record (uaic): returned on acceptance, half burned on rejection."""
 
 
+def format_ppm(ppm: int) -> str:
+    """A weight in ppm as a percentage a person reads: one decimal, two below 0.1%, and
+    "<0.01%" for a share that small but not zero."""
+    if ppm >= 1_000 or ppm == 0:
+        return f"{ppm / 10_000:.1f}%"
+    if ppm >= 100:
+        return f"{ppm / 10_000:.2f}%"
+    return "<0.01%"
+
+
 class WalkthroughError(RuntimeError):
     """A step whose command failed: the message names the command and its error."""
 
@@ -226,7 +236,6 @@ class Walkthrough:
         self.say(f"version 1 of datanet {datanet_id}: {len(accepted)} records, root {root}")
         return datanet_id, accepted
 
-
     def name_of(self, address: str) -> str:
         """The walkthrough's name of an address (or the address)."""
         return next((n for n, a in self.addresses.items() if a == address), address)
@@ -274,7 +283,7 @@ class Walkthrough:
         for record in out.get("records", []):
             person = self.name_of(record["contributor"])
             by_person[person] = by_person.get(person, 0) + int(record["weight_ppm"])
-        shares = ", ".join(f"{n} {w / 10_000:.1f}%" for n, w in
+        shares = ", ".join(f"{n} {format_ppm(w)}" for n, w in
                            sorted(by_person.items(), key=lambda kv: -kv[1]))  # fmt: skip
         self.say(f"shaped by {len(out.get('records', []))} records: {shares}")
         paid: dict[str, int] = {}
@@ -285,8 +294,10 @@ class Walkthrough:
             key = f"{payout['role']} ({who})" if payout.get("recipient") else payout["role"]
             paid[key] = paid.get(key, 0) + int(payout["amount"])
         data = sum(int(p["amount"]) for p in out.get("payouts", []) if p["role"] == "data")
-        self.say(f"fee {out.get('fee')} {DENOM}: data contributors {data}, "
-                 + ", ".join(f"{k} {v}" for k, v in paid.items()))
+        self.say(
+            f"fee {out.get('fee')} {DENOM}: data contributors {data}, "
+            + ", ".join(f"{k} {v}" for k, v in paid.items())
+        )
         return out
 
     def inference(self, model_id: int) -> list[dict[str, Any]]:
