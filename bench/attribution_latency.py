@@ -7,7 +7,8 @@ rows plus seeded noise; values do not change the cost of a query) and the span i
 over the text of N real demo records. It then times `engine.attribute(prompt, output)`
 end to end (query backward pass, preconditioning, N-row product, top-K, ppm, canonical JSON
 evidence and its sha256) for lora-influence-v1, span-match-v1, blend-v1 and the v2 engines
-(lora-influence-v2, span-gain-v1, blend-v2; their load-time curvature is not timed).
+(lora-influence-v2, span-gain-v1, blend-v2; their load-time curvature is not timed), and
+span-gain-v1 with 4-byte hits (`min_span=4`, a candidate, not a default).
 
     .venv/bin/python bench/attribution_latency.py [--sizes 1000 10000] [--repeats 20]
 """
@@ -145,6 +146,8 @@ def main() -> None:
             "lora-influence-v2": influence_v2,
             "span-gain-v1": gain,
             "blend-v2": AdaptiveBlendEngine(influence_v2, gain),
+            # a candidate from the paraphrase rerun (docs/attribution.md), not a default
+            "span-gain-v1 (4 B)": SpanGainEngine(features, model, tokenizer, min_span=4),
         }
         results[str(n)] = {"corpus_bytes": len(features.corpus)}
         for name, engine in engines.items():
