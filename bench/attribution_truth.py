@@ -3,7 +3,10 @@
 For each demo datanet setting (disjoint, paraphrase, twins, style; `gpu_worker.demo_datanet`)
 and seed:
 1. A tiny byte-level base, pre-trained on `build_pretraining_texts` (demo language of another
-   seed, plus the paraphrase query templates; never the style setting's formats), cached.
+   seed, plus the paraphrase query templates; never the style setting's formats), cached. The
+   paraphrase setting has its own base and recipe (`--paraphrase-*`): a base pre-trained on
+   `build_paraphrase_pretraining_texts` (many facts in many phrasings, half of them asked in
+   the query templates), without which the adapter answers none of the paraphrased questions.
 2. The deployed adapter: a LoRA trained by `RetrainRecipe` on the datanet's distinct texts with
    training seed 0; its attribution features; every planted query answered greedily.
 3. Every method scores every answer (record scores, summed per contributor):
