@@ -292,15 +292,9 @@ def compute_gain_idf_scores(
     hits: list, byte_weights: np.ndarray, n_records: int, floor: int
 ) -> np.ndarray:
     """dev: each hit's gain mass times (its span-match-v1 idf - floor), split among holders."""
-    scores = np.zeros(n_records, dtype=np.float64)
-    prefix = np.concatenate([[0.0], np.cumsum(byte_weights)])
-    for hit in hits:
-        holders = len(hit.records)
-        if holders == 0:
-            continue
-        mass = prefix[min(hit.start + hit.length, len(byte_weights))] - prefix[hit.start]
-        scores[hit.records] += mass * (compute_span_idf(n_records, holders) - floor) / holders
-    return scores
+    return compute_weighted_span_scores(
+        hits, byte_weights, n_records, lambda holders: compute_span_idf(n_records, holders) - floor
+    )
 
 
 SHORT_SPANS = (4, 6)

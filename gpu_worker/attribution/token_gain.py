@@ -11,6 +11,7 @@ byte it covers.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -109,12 +110,16 @@ def compute_byte_weights(
 
 
 def compute_weighted_span_scores(
-    hits: list[SpanHit], byte_weights: np.ndarray, n_records: int
+    hits: list[SpanHit],
+    byte_weights: np.ndarray,
+    n_records: int,
+    factor: Callable[[int], float] | None = None,
 ) -> np.ndarray:
     """Each hit's byte-weight mass, split evenly among the records holding it, summed.
 
     A span that only one record holds gives it all the weight of the bytes it covers; one that
     h records hold gives each 1/h of it (removing one of them leaves the span taught).
+    `factor` (optional) scales each hit's mass by a function of its number of holders.
     """
     scores = np.zeros(n_records, dtype=np.float64)
     prefix = np.concatenate([[0.0], np.cumsum(byte_weights)])
@@ -123,6 +128,8 @@ def compute_weighted_span_scores(
         if holders == 0:
             continue
         mass = prefix[min(hit.start + hit.length, len(byte_weights))] - prefix[hit.start]
+        if factor is not None:
+            mass *= factor(holders)
         scores[hit.records] += mass / holders
     return scores
 
