@@ -380,12 +380,18 @@ def run_aichain(
         processes = {"app": node.pid, **({"cometbft": comet[0]} if len(comet) == 1 else {})}
         result = drive("aichain node", rpc, shards, processes=processes)
         after = scrape_phases(metrics)
-    result.phases = {
-        phase: (after[phase][0] - before.get(phase, (0.0, 0))[0],
-                after[phase][1] - before.get(phase, (0.0, 0))[1])
-        for phase in after
-    }  # fmt: skip
+    result.phases = phase_delta(before, after)
     return result
+
+
+def phase_delta(
+    before: dict[str, tuple[float, int]], after: dict[str, tuple[float, int]]
+) -> dict[str, tuple[float, int]]:
+    """phase -> (seconds, calls) during a run, from two scrape_phases readings."""
+    return {
+        phase: (seconds - before.get(phase, (0.0, 0))[0], calls - before.get(phase, (0.0, 0))[1])
+        for phase, (seconds, calls) in after.items()
+    }
 
 
 def free_base_port(validators: int) -> int:
@@ -465,11 +471,7 @@ def run_aichain_localnet(
         after = scrape_phases(metrics)
     finally:
         stop_localnet(net)
-    result.phases = {
-        phase: (after[phase][0] - before.get(phase, (0.0, 0))[0],
-                after[phase][1] - before.get(phase, (0.0, 0))[1])
-        for phase in after
-    }  # fmt: skip
+    result.phases = phase_delta(before, after)
     return result
 
 
