@@ -430,23 +430,30 @@ def test_unreachable_chain_is_reported_as_such() -> None:
     assert caught.value.unreachable and "cannot reach the node" in str(caught.value)
 
 
+def _offline_daemon(tmp_path: Path, **config: Any) -> Any:
+    """A WorkerDaemon whose node and blob service are unreachable ports, serving model 1, with
+    its blobs in tmp_path/blobs (config overrides DaemonConfig fields)."""
+    from aichain.gpu_worker.daemon.worker import DaemonConfig, WorkerDaemon
+
+    settings: dict[str, Any] = {
+        "home": tmp_path / "w",
+        "node": "tcp://127.0.0.1:1",
+        "blob_grpc": "127.0.0.1:1",
+        "operator": PrivateKey(b"\x04" * 32),
+        "hot": PrivateKey(b"\x05" * 32),
+        "models": (1,),
+    }
+    return WorkerDaemon(DaemonConfig(**(settings | config)), HomeBlobStore(tmp_path / "blobs"))
+
+
 # --- the daemon loop with the chain unreachable ---------------------------------------------
 
 
 def test_daemon_tick_reports_an_unreachable_chain_once_and_keeps_going(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
-    from aichain.gpu_worker.daemon.worker import DaemonConfig, WorkerDaemon
 
-    config = DaemonConfig(
-        home=tmp_path / "w",
-        node="tcp://127.0.0.1:1",
-        blob_grpc="127.0.0.1:1",
-        operator=PrivateKey(b"\x04" * 32),
-        hot=PrivateKey(b"\x05" * 32),
-        models=(1,),
-    )
-    daemon = WorkerDaemon(config, HomeBlobStore(tmp_path / "blobs"))
+    daemon = _offline_daemon(tmp_path)
     daemon.chain.timeout = 0.5
     with caplog.at_level("INFO", logger="aichain.worker"):
         daemon.tick()
@@ -459,17 +466,8 @@ def test_daemon_tick_reports_an_unreachable_chain_once_and_keeps_going(
 
 
 def test_orphaned_requests_are_those_past_their_assignment_window(tmp_path: Path) -> None:
-    from aichain.gpu_worker.daemon.worker import DaemonConfig, WorkerDaemon
 
-    config = DaemonConfig(
-        home=tmp_path / "w",
-        node="tcp://127.0.0.1:1",
-        blob_grpc="127.0.0.1:1",
-        operator=PrivateKey(b"\x04" * 32),
-        hot=PrivateKey(b"\x05" * 32),
-        models=(1,),
-    )
-    daemon = WorkerDaemon(config, HomeBlobStore(tmp_path / "blobs"))
+    daemon = _offline_daemon(tmp_path)
     me = daemon.operator
 
     def inference(request_id: int, **fields: Any) -> Any:
@@ -502,7 +500,7 @@ def test_requests_the_worker_cannot_run_are_refused_with_a_reason(tmp_path: Path
     from concurrent.futures import Future
 
     from aichain.client.blobs import BlobError
-    from aichain.gpu_worker.daemon.worker import DaemonConfig, ServedModel, WorkerDaemon
+    from aichain.gpu_worker.daemon.worker import ServedModel
 
     class _Runtime:
         def submit(self, model_id: int, prompt: str, max_tokens: int) -> Future:
@@ -514,17 +512,8 @@ def test_requests_the_worker_cannot_run_are_refused_with_a_reason(tmp_path: Path
         def stream(self, blob_hash: str, chunk_size: int = 1 << 20) -> Any:
             raise BlobError("127.0.0.1:1: failed to connect")
 
-    config = DaemonConfig(
-        home=tmp_path / "w",
-        node="tcp://127.0.0.1:1",
-        blob_grpc="127.0.0.1:1",
-        operator=PrivateKey(b"\x04" * 32),
-        hot=PrivateKey(b"\x05" * 32),
-        models=(1,),
-        max_input_bytes=64,
-    )
-    store = HomeBlobStore(tmp_path / "blobs")
-    daemon = WorkerDaemon(config, store)
+    daemon = _offline_daemon(tmp_path, max_input_bytes=64)
+    store = daemon.store
     daemon.runtime = _Runtime()
     daemon.served = {1: ServedModel(object(), 1, 1, tmp_path)}
     daemon.refused_adapters = {2: "the weights hash to x, the registry's hash is y"}
@@ -564,17 +553,8 @@ def test_requests_the_worker_cannot_run_are_refused_with_a_reason(tmp_path: Path
 
 def test_reconcile_squares_the_journal_with_the_chain(tmp_path: Path) -> None:
     from aichain.gpu_worker.chain_client import CommittedTx
-    from aichain.gpu_worker.daemon.worker import DaemonConfig, WorkerDaemon
 
-    config = DaemonConfig(
-        home=tmp_path / "w",
-        node="tcp://127.0.0.1:1",
-        blob_grpc="127.0.0.1:1",
-        operator=PrivateKey(b"\x04" * 32),
-        hot=PrivateKey(b"\x05" * 32),
-        models=(1,),
-    )
-    daemon = WorkerDaemon(config, HomeBlobStore(tmp_path / "blobs"))
+    daemon = _offline_daemon(tmp_path)
     journal = daemon.journal
     for request_id in (1, 2, 3, 4):
         journal.add_computed(request_key(request_id), request_id, 1, b"bundle")
