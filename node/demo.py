@@ -48,6 +48,7 @@ DEMO_PARAMS: dict[str, dict[str, Any]] = {
         "min_deposit": [{"denom": "uaic", "amount": "10000000"}],
         "expedited_min_deposit": [{"denom": "uaic", "amount": "50000000"}],
     },
+    "datanet": {"rejection_burn_bps": 10_000},
     "attribution": {
         "challenge_window_blocks": 8,
         "assignment_window_blocks": 30,
@@ -58,10 +59,14 @@ DEMO_PARAMS: dict[str, dict[str, Any]] = {
         "max_timeout_blocks": 300,
     },
 }
-"""Genesis params of the demo chain: short windows, so the walkthrough takes minutes."""
+"""Genesis params of the demo chain: short windows, so the walkthrough takes minutes; a
+rejected record's whole bond is burned (the chain's default burns half)."""
 
 DONE_FILE = "walkthrough.json"
 """In the demo root once the walkthrough has played (what it made, for the next run)."""
+STARTED_FILE = "walkthrough.started"
+"""In the demo root from the walkthrough's first step until it has played: a run that finds it
+without DONE_FILE knows the last walkthrough was interrupted half way."""
 
 
 class DemoError(RuntimeError):
@@ -85,6 +90,15 @@ class Demo:
     @property
     def done_file(self) -> Path:
         return self.root / DONE_FILE
+
+    @property
+    def started_file(self) -> Path:
+        return self.root / STARTED_FILE
+
+    @property
+    def interrupted(self) -> bool:
+        """Whether a walkthrough began on this network and never finished."""
+        return self.started_file.exists() and not self.done_file.exists()
 
 
 def _set_app_address(home: Home, section: str, address: str) -> None:
@@ -169,16 +183,38 @@ def start(demo: Demo, progress: Callable[[str], None] = print, timeout: float = 
         raise DemoError(f"{exc} (logs: {demo.home}/node.log)") from None
 
 
-def start_explorer(demo: Demo, port: int) -> str:
-    """Starts `aichain explorer` for node0 on loopback; returns its URL."""
+def start_explorer(demo: Demo, port: int, timeout: float = 60) -> str:
+    """Starts `aichain explorer` for node0 on loopback and waits until it answers; returns its
+    URL. Raises DemoError (naming its log) when it exits or does not answer in time."""
+    import urllib.error
+    import urllib.request
+
     exe = str(Path(sys.executable).parent / "aichain")
     spec = demo.net.nodes[0]
-    log = (demo.root / "explorer.log").open("ab")
-    demo.explorer = subprocess.Popen(
-        [exe, "explorer", "--home", spec.home, "--listen", f"tcp://127.0.0.1:{port}"],
-        stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True,
-    )  # fmt: skip
-    return f"http://127.0.0.1:{port}"
+    log_path = demo.root / "explorer.log"
+    with log_path.open("ab") as log:
+        demo.explorer = subprocess.Popen(
+            [exe, "explorer", "--home", spec.home, "--listen", f"tcp://127.0.0.1:{port}"],
+            stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+            start_new_session=True,
+        )  # fmt: skip
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + timeout
+    while True:
+        if demo.explorer.poll() is not None:
+            code = demo.explorer.returncode
+            raise DemoError(f"the explorer exited with {code} (log: {log_path})")
+        try:
+            with urllib.request.urlopen(url + "/", timeout=5) as reply:
+                if reply.status == 200:
+                    return url
+        except (urllib.error.URLError, OSError):
+            pass
+        if time.monotonic() > deadline:
+            raise DemoError(
+                f"the explorer did not answer at {url} in {timeout:.0f}s (log: {log_path})"
+            )
+        time.sleep(0.5)
 
 
 def stop(demo: Demo, workers: list[Path], progress: Callable[[str], None] = print) -> None:
@@ -219,8 +255,13 @@ def wait_for_interrupt(demo: Demo) -> None:
         return
 
 
+def record_started(demo: Demo) -> None:
+    demo.started_file.write_text("the walkthrough began on this network\n")
+
+
 def record_done(demo: Demo, summary: dict[str, Any]) -> None:
     demo.done_file.write_text(json.dumps(summary, indent=2, sort_keys=True) + "\n")
+    demo.started_file.unlink(missing_ok=True)
 
 
 def read_done(demo: Demo) -> dict[str, Any] | None:
