@@ -51,8 +51,8 @@ def test_a_challenging_worker_is_kept_off_the_committee_of_its_own_challenge() -
     ac = setup()
     request_id, worker = answered(ac, HONEST)
     challenger = W2 if addr(worker) != addr(W2) else WORKERS[2][0]
-    res = ac.run(challenger, atx.MsgChallenge(challenger=addr(challenger),
-                                              inference_id=request_id, bond=str(PRICE)))  # fmt: skip
+    msg = atx.MsgChallenge(challenger=addr(challenger), inference_id=request_id, bond=str(PRICE))
+    res = ac.run(challenger, msg)
     assert res.code == 0, res.log
     dispute_id = response(res, atx.MsgChallengeResponse).dispute_id
     ac.empty_blocks(1)
@@ -70,10 +70,7 @@ def test_the_committee_judges_the_attribution_not_the_answer() -> None:
     request_id, worker = answered(ac, HONEST)
     dispute_id = challenge(ac, request_id)
     members = [worker_key(v.member) for v in ac.dispute(dispute_id).committee]
-    votes = []
-    for m in members:
-        commit, reveal = vote(ac, dispute_id, m, HONEST)
-        votes.append((commit, reveal))
+    votes = [vote(ac, dispute_id, m, HONEST) for m in members]
     assert all(reveal.output_hash != h("output") for _, reveal in votes)  # another answer
     for m, (commit, _) in zip(members, votes, strict=True):
         assert ac.run(m, commit).code == 0
