@@ -181,10 +181,10 @@ def new_app(
     mint = MintKeeper(keys.issue("mint"), bank, staking)
     datanet = DatanetKeeper(keys.issue("datanet"), bank, auth)
     modelreg = ModelregKeeper(keys.issue("modelreg"), bank, auth, datanet)
-    attribution = AttributionKeeper(
-        keys.issue("attribution"), bank, auth, distribution, datanet, modelreg
-    )
     gov = GovKeeper(keys.issue("gov"), auth, bank, staking, distribution)
+    attribution = AttributionKeeper(  # a share of each fee funds gov's participation pool
+        keys.issue("attribution"), bank, auth, distribution, datanet, modelreg, gov.participation
+    )
     upgrade = UpgradeKeeper(keys.issue("upgrade"), UPGRADE_HANDLERS)
     staking.set_hooks(MultiHooks([DistributionHooks(distribution), SlashingHooks(slashing)]))
     keepers = AppKeepers(auth, bank, staking, distribution)

@@ -25,6 +25,8 @@ VOTE_REVEALED = "vote_revealed"
 """A committee member revealed."""
 DISPUTE_RESOLVED = "dispute_resolved"
 """A dispute ended (upheld, rejected, void)."""
+PARTICIPATION_FUNDED = "participation_pool_funded"
+"""A block's settled participation shares moved to governance's participation pool."""
 EARNINGS_CLAIMED = "earnings_claimed"
 """An account claimed its matured earnings."""
 PREPAID_CHANGED = "prepaid_changed"
@@ -53,9 +55,16 @@ def emit_submitted(
           ("challenge_end_height", str(challenge_end)))  # fmt: skip
 
 
-def emit_settled(ctx: Context, request_id: int, fee: int) -> None:
-    """inference_settled."""
-    _emit(ctx, INFERENCE_SETTLED, ("request_id", str(request_id)), ("fee", str(fee)))
+def emit_settled(ctx: Context, request_id: int, fee: int, participation: int) -> None:
+    """inference_settled (participation: its share for governance's participation pool)."""
+    _emit(ctx, INFERENCE_SETTLED, ("request_id", str(request_id)), ("fee", str(fee)),
+          ("participation", str(participation)))  # fmt: skip
+
+
+def emit_participation_funded(ctx: Context, amount: int, inferences: int) -> None:
+    """participation_pool_funded: one per block that settled a participation share."""
+    _emit(ctx, PARTICIPATION_FUNDED, ("amount", str(amount)),
+          ("inferences", str(inferences)))  # fmt: skip
 
 
 def emit_timed_out(ctx: Context, request_id: int, requester: str, refund: int) -> None:

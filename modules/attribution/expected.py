@@ -55,6 +55,15 @@ class DistributionKeeper(Protocol):
         """Moves coins from depositor (here: the attribution module account) into the pool."""
 
 
+class ParticipationPool(Protocol):
+    """Governance's participation pool, the reward of model-proposal voters (gov's
+    `Participation`)."""
+
+    def fund_from_module(self, ctx: Context, module: str, coins: tuple[Coin, ...]) -> None:
+        """Moves coins from a module account (here: attribution) into the pool. Raises
+        InsufficientFundsError."""
+
+
 class DatanetKeeper(Protocol):
     """Record membership and the contributors' reward accumulators (datanet)."""
 

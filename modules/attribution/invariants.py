@@ -9,13 +9,15 @@ from aichain.modules.attribution.weights import PPM_TOTAL
 
 
 def escrow_invariant(ctx: Context, keeper: ViewKeeper) -> str | None:
-    """escrow in == paid + refunded + burned + pooled + still held, the held part equals the
+    """escrow in == paid + refunded + burned + pooled + participation (sent to governance's
+    participation pool) + still held, the held part equals the
     fees of open requests, and the module account holds exactly what it owes: held fees,
     prepaid balances, unclaimed earnings and challenge bonds."""
     t = keeper.get_totals(ctx)
-    if t.escrow_in != t.paid + t.refunded + t.burned + t.pooled + t.held:
+    if t.escrow_in != t.paid + t.refunded + t.burned + t.pooled + t.participation + t.held:
         return (f"escrow in {t.escrow_in} != paid {t.paid} + refunded {t.refunded} + burned "
-                f"{t.burned} + pooled {t.pooled} + held {t.held}")  # fmt: skip
+                f"{t.burned} + pooled {t.pooled} + participation {t.participation} + held "
+                f"{t.held}")  # fmt: skip
     held = sum(int(i.request.fee) for i in keeper.iter_inferences(ctx)
                if i.request.status in HELD_STATUSES)  # fmt: skip
     if held != t.held:

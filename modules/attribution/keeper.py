@@ -23,6 +23,7 @@ from aichain.modules.attribution.expected import (
     DatanetKeeper,
     DistributionKeeper,
     ModelregKeeper,
+    ParticipationPool,
 )
 from aichain.modules.attribution.requests import Requests
 from aichain.modules.attribution.results import Results
@@ -39,11 +40,12 @@ class Keeper(AttributionState):
     def __init__(
         self, store_key: StoreKey, bank: BankKeeper, accounts: AccountKeeper,
         distribution: DistributionKeeper, datanet: DatanetKeeper, modelreg: ModelregKeeper,
+        participation: ParticipationPool,
     ) -> None:  # fmt: skip
         super().__init__(store_key, bank, accounts, distribution, datanet, modelreg)
         self.requests = Requests(self)
         self.results = Results(self)
-        self.settlement = Settlement(self)
+        self.settlement = Settlement(self, participation)
         self.disputes = Disputes(self, self.requests, self.settlement)
 
     def request_inference(

@@ -342,7 +342,9 @@ class Results:
                 inference.payouts.append(pb.Payout(
                     role="data", amount=str(amount), datanet_id=datanet_id, version=version,
                     record_id=record_id))  # fmt: skip
-        for role, amount in (("community", split.community), ("burn", split.burn)):
+        shares = (("community", split.community), ("participation", split.participation),
+                  ("burn", split.burn))  # fmt: skip
+        for role, amount in shares:
             if amount:
                 inference.payouts.append(pb.Payout(role=role, amount=str(amount)))
         request.status = ANSWERED

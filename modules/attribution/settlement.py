@@ -3,7 +3,8 @@
 The payouts were computed when the result was stored (results.py); settling moves them:
 worker, owner and lineage shares become claimable earnings of their accounts, the data share
 moves to the datanet module account and is credited to the records' contributors through
-datanet's accumulators (O(K)), the community share joins the community pool and the burn
+datanet's accumulators (O(K)), the community share joins the community pool, the participation
+share joins governance's participation pool (the reward of model-proposal voters) and the burn
 share is burned."""
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from aichain.modules.attribution.errors import (
     InvalidAmountError,
     NothingToClaimError,
 )
+from aichain.modules.attribution.expected import ParticipationPool
 from aichain.modules.attribution.state import AttributionState, bech32
 from aichain.modules.attribution.view import ANSWERED, MODULE, SETTLED
 
@@ -29,8 +31,9 @@ EARNING_ROLES = frozenset({"worker", "owner", "lineage"})
 class Settlement:
     """Maturity (end-block), settling one inference, MsgClaim, prepaid funding."""
 
-    def __init__(self, state: AttributionState) -> None:
+    def __init__(self, state: AttributionState, participation: ParticipationPool) -> None:
         self.state = state
+        self.participation = participation
 
     def process_matured(self, ctx: Context) -> None:
         """Settles every answered inference whose challenge window closed by this block."""
@@ -52,15 +55,17 @@ class Settlement:
 
         Batched: the data shares of all of them move to the datanet account in one transfer
         and are credited per (datanet, version) in one call each (its reads before its
-        writes), the community and burn shares move once, usage is recorded once per model,
+        writes), the community, participation and burn shares move once each, usage is
+        recorded once per model,
         so a block settling thousands of inferences costs O(total K) store operations."""
-        paid = pooled = burned = held = 0
+        paid = pooled = burned = held = participation = funded = 0
         data: dict[tuple[int, int], dict[int, int]] = {}
         revenue: dict[int, list[int]] = {}
         usage: dict[int, list[int]] = {}
         for inference in inferences:
             request = inference.request
             touched: set[int] = set()
+            share = 0
             for payout in inference.payouts:
                 amount = int(payout.amount)
                 if payout.role in EARNING_ROLES:
@@ -76,6 +81,8 @@ class Settlement:
                         entry[1] += 1
                 elif payout.role == "community":
                     pooled += amount
+                elif payout.role == "participation":
+                    share += amount
                 elif payout.role == "burn":
                     burned += amount
             fee = int(request.fee)
@@ -85,7 +92,9 @@ class Settlement:
             counters[1] += fee
             request.status = SETTLED
             self.state.set_inference(ctx, inference)
-            events.emit_settled(ctx, request.id, fee)
+            events.emit_settled(ctx, request.id, fee, share)
+            participation += share
+            funded += 1 if share else 0
         data_total = sum(sum(records.values()) for records in data.values())
         if data_total:
             self.state.bank.send_coins_from_module_to_module(
@@ -96,8 +105,14 @@ class Settlement:
         for datanet_id, (amount, count) in sorted(revenue.items()):
             self.state.add_datanet_revenue(ctx, datanet_id, amount, count)
         self.state.to_community_pool(ctx, pooled)
+        if participation:
+            self.participation.fund_from_module(
+                ctx, MODULE, tuple(self.state.coins(ctx, participation))
+            )
+            events.emit_participation_funded(ctx, participation, funded)
         self.state.burn(ctx, burned)
-        self.state.add_totals(ctx, paid=paid + data_total, pooled=pooled, burned=burned, held=-held)
+        self.state.add_totals(ctx, paid=paid + data_total, pooled=pooled, burned=burned,
+                              held=-held, participation=participation)  # fmt: skip
         for model_id, (count, fees) in sorted(usage.items()):
             self.state.modelreg.record_usage(ctx, model_id, count, fees)
 

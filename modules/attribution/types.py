@@ -3,7 +3,9 @@
 The fee split, written down (`compute_split`), for a fee F:
 
 1. Each of the five shares is floor(F * bps / 10^4) (worker, owner, data, community, burn);
-   what the five floors leave (less than 5 units) goes to the community pool.
+   what the five floors leave (less than 5 units) goes to the community share C.
+   Of C, floor(C * participation_bps / 10^4) goes to governance's participation pool and the
+   rest (remainder included) to the community pool.
 2. The owner share passes up the lineage by modelreg's royalty rule
    (`compute_lineage_royalties`): the adapter's owner keeps what it does not pass on.
 3. The data share D is divided by attribution weight: record i gets floor(D * w_i / 10^6);
@@ -72,6 +74,9 @@ class Params:
     timeout_penalty: int = 10_000
     max_misses: int = 3
     jail_seconds: int = 3_600
+    participation_bps: int = 1_000
+    """Part of the community share, in bps of it, for governance's participation pool: 10 %
+    of it, so 1 % of each fee at the default split (docs/settlement.md says why)."""
 
     def validate(self) -> None:
         """Raises InvalidParamsError naming the first bad field."""
@@ -81,6 +86,12 @@ class Params:
             raise InvalidParamsError(
                 "params.worker_bps + owner_bps + data_bps + community_bps + burn_bps must sum "
                 f"to {BPS}, each in [0, {BPS}], got {list(shares)}"
+            )
+        if not 0 <= self.participation_bps <= BPS:
+            raise InvalidParamsError(
+                f"params.participation_bps is the part of the community share, in bps of it, "
+                f"that funds governance's participation pool: it must be in [0, {BPS}] "
+                f"(at most the whole community share), got {self.participation_bps}"
             )
         ranges = (
             ("max_attributions", self.max_attributions, 1, 1_024),
@@ -130,7 +141,7 @@ class Params:
             slash_reward_bps=self.slash_reward_bps,
             no_reveal_penalty=str(self.no_reveal_penalty),
             timeout_penalty=str(self.timeout_penalty), max_misses=self.max_misses,
-            jail_seconds=self.jail_seconds,
+            jail_seconds=self.jail_seconds, participation_bps=self.participation_bps,
         )  # fmt: skip
 
     @classmethod
@@ -151,7 +162,7 @@ class Params:
             p.max_timeout_blocks, p.challenge_window_blocks, bond, p.committee_size,
             p.commit_window_blocks, p.reveal_window_blocks, p.min_overlap_ppm,
             p.weight_tolerance_ppm, p.slash_bps, p.slash_reward_bps, no_reveal, timeout,
-            p.max_misses, p.jail_seconds,
+            p.max_misses, p.jail_seconds, p.participation_bps,
         )  # fmt: skip
         params.validate()
         return params
@@ -159,7 +170,8 @@ class Params:
 
 @dataclass(frozen=True, slots=True)
 class Split:
-    """Where one fee goes: the five top-level shares and the data share per record."""
+    """Where one fee goes: the top-level shares and the data share per record
+    (worker + owner + data + community + participation + burn == fee)."""
 
     worker: int
     owner: int
@@ -168,6 +180,8 @@ class Split:
     burn: int
     records: tuple[tuple[RecordKey, int], ...]
     """(record, amount) in (datanet, version, record) order; sums to `data`."""
+    participation: int = 0
+    """The part of the community share that goes to governance's participation pool."""
 
 
 def compute_data_split(data: int, weights: Sequence[tuple[RecordKey, int]]) -> list[int]:
@@ -196,10 +210,11 @@ def compute_split(fee: int, params: Params, weights: Sequence[tuple[RecordKey, i
         )  # fmt: skip
     )
     community += fee - (worker + owner + data + community + burn)
+    participation = community * params.participation_bps // BPS
     ordered = sorted(weights)
     parts = compute_data_split(data, ordered)
     records = tuple((key, amount) for (key, _), amount in zip(ordered, parts, strict=True))
-    return Split(worker, owner, data, community, burn, records)
+    return Split(worker, owner, data, community - participation, burn, records, participation)
 
 
 def compute_slash_split(amount: int, reward_bps: int) -> tuple[int, int]:

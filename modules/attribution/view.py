@@ -44,8 +44,9 @@ HELD_STATUSES = frozenset({PENDING, ANSWERED, DISPUTED})
 
 @dataclass(frozen=True, slots=True)
 class Totals:
-    """Escrow accounting: every fee escrowed is paid, refunded, burned, pooled or still held;
-    `bonds` are challenge bonds held."""
+    """Escrow accounting: every fee escrowed is paid, refunded, burned, pooled (community
+    pool), sent to governance's participation pool or still held; `bonds` are challenge bonds
+    held."""
 
     escrow_in: int = 0
     paid: int = 0
@@ -54,15 +55,17 @@ class Totals:
     pooled: int = 0
     held: int = 0
     bonds: int = 0
+    participation: int = 0
 
     def encode(self) -> bytes:
         """Decimals joined by ':'."""
         return ":".join(str(v) for v in (self.escrow_in, self.paid, self.refunded, self.burned,
-                                          self.pooled, self.held, self.bonds)).encode()  # fmt: skip
+                                          self.pooled, self.held, self.bonds,
+                                          self.participation)).encode()  # fmt: skip
 
     @classmethod
     def decode(cls, raw: bytes) -> Totals:
-        """From encode()."""
+        """From encode() (a value written before `participation` existed has 7 fields: 0)."""
         return cls(*(int(v) for v in raw.decode().split(":")))
 
 

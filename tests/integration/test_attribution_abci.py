@@ -86,14 +86,16 @@ def test_request_result_settlement_and_claims(ac) -> None:
     assert inf.request.status == apb.REQUEST_STATUS_ANSWERED
     shares = {(p.role, p.recipient, p.record_id): int(p.amount) for p in inf.payouts}
     # 20 % worker, 15 % owner (10 % of it to the base model's owner), 50 % data by weight,
-    # 10 % community, 5 % burned
+    # 10 % community (a tenth of it, participation_bps 1,000, to gov's participation pool),
+    # 5 % burned
     assert shares == {
         ("worker", addr(worker), 0): 200_000,
         ("owner", addr(ALICE), 0): 135_000,
         ("lineage", addr(OWNER), 0): 15_000,
         ("data", "", 1): 300_000,
         ("data", "", 2): 200_000,
-        ("community", "", 0): 100_000,
+        ("community", "", 0): 90_000,
+        ("participation", "", 0): 10_000,
         ("burn", "", 0): 50_000,
     }
     earnings = ac.query("Earnings", aq.QueryEarningsRequest(account=addr(worker)),

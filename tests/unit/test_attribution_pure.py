@@ -56,21 +56,25 @@ _scores = st.lists(st.integers(0, 10**9), min_size=1, max_size=40)
 _shares = st.lists(st.integers(0, 10), min_size=5, max_size=5).filter(lambda s: sum(s) > 0)
 
 
-def _params(shares: list[int]) -> Params:
+def _params(shares: list[int], participation_bps: int = 1_000) -> Params:
     total = sum(shares)
     bps = [s * BPS // total for s in shares]
     bps[0] += BPS - sum(bps)
     return replace(Params(), worker_bps=bps[0], owner_bps=bps[1], data_bps=bps[2],
-                   community_bps=bps[3], burn_bps=bps[4])  # fmt: skip
+                   community_bps=bps[3], burn_bps=bps[4],
+                   participation_bps=participation_bps)  # fmt: skip
 
 
 @settings(max_examples=300, deadline=None)
-@given(st.integers(0, 10**30), _scores, _shares, st.randoms(use_true_random=False))
-def test_split_conserves_is_order_free_and_within_a_unit(fee, scores, shares, rnd) -> None:
-    params = _params(shares)
+@given(st.integers(0, 10**30), _scores, _shares, st.integers(0, BPS),
+       st.randoms(use_true_random=False))  # fmt: skip
+def test_split_conserves_is_order_free_and_within_a_unit(fee, scores, shares, pbps, rnd) -> None:
+    params = _params(shares, pbps)
     weights = _weights(scores)
     split = compute_split(fee, params, weights)
-    assert split.worker + split.owner + split.data + split.community + split.burn == fee
+    top = (split.worker, split.owner, split.data, split.community, split.participation,
+           split.burn)  # fmt: skip
+    assert sum(top) == fee and min(top) >= 0
     assert sum(a for _, a in split.records) == split.data
     shuffled = list(weights)
     rnd.shuffle(shuffled)
@@ -80,7 +84,29 @@ def test_split_conserves_is_order_free_and_within_a_unit(fee, scores, shares, rn
         assert abs(amount * PPM_TOTAL - exact[record]) < PPM_TOTAL
     # each top-level share is its floor, the community gets the (< 5) units left over
     assert split.worker == fee * params.worker_bps // BPS
-    assert 0 <= split.community - fee * params.community_bps // BPS < 5
+    whole = split.community + split.participation  # the community share before the carve
+    assert 0 <= whole - fee * params.community_bps // BPS < 5
+    # the participation share is the floor of its bps of the community share, the community
+    # pool keeps the rest (the floor's remainder included)
+    assert split.participation == whole * pbps // BPS
+    assert 0 <= split.participation * BPS <= whole * pbps < (split.participation + 1) * BPS
+
+
+def test_participation_share_remainder_rule_is_the_written_one() -> None:
+    # fee 1,000,003 at the default split: floors 200,000 / 150,000 / 500,001 / 100,000 /
+    # 50,000 leave 2 units to the community share (100,002); 10 % of it, floor 10,000.2 ->
+    # 10,000, goes to the participation pool; the community pool keeps 90,002
+    split = compute_split(1_000_003, Params(), [((1, 1, 1), PPM_TOTAL)])
+    assert (split.worker, split.owner, split.data, split.community, split.participation,
+            split.burn) == (200_000, 150_000, 500_001, 90_002, 10_000, 50_000)  # fmt: skip
+    # 0 bps: nothing carved; 10,000 bps: the whole community share
+    none = compute_split(
+        1_000_003, replace(Params(), participation_bps=0), [((1, 1, 1), PPM_TOTAL)]
+    )
+    assert (none.community, none.participation) == (100_002, 0)
+    whole = compute_split(1_000_003, replace(Params(), participation_bps=BPS),
+                          [((1, 1, 1), PPM_TOTAL)])  # fmt: skip
+    assert (whole.community, whole.participation) == (0, 100_002)
 
 
 def test_split_remainder_rule_is_the_written_one() -> None:
@@ -91,6 +117,7 @@ def test_split_remainder_rule_is_the_written_one() -> None:
     split = compute_split(10, Params(), weights)
     assert split.records == (((1, 1, 1), 2), ((1, 1, 2), 1), ((1, 1, 3), 2))
     assert (split.worker, split.owner, split.data, split.community, split.burn) == (2, 1, 5, 2, 0)
+    assert split.participation == 0  # floor(2 * 1,000 / 10^4)
 
 
 @given(st.integers(0, 10**30), st.integers(0, BPS))
@@ -157,6 +184,7 @@ def test_default_params_validate_and_round_trip() -> None:
     ("field", "value", "named"),
     [
         ("worker_bps", 2_001, "sum to 10000"),
+        ("participation_bps", BPS + 1, r"params.participation_bps .* \[0, 10000\]"),
         ("max_attributions", 0, "params.max_attributions"),
         ("max_timeout_blocks", 1, "params.max_timeout_blocks"),
         ("committee_size", 0, "params.committee_size"),
@@ -168,6 +196,13 @@ def test_default_params_validate_and_round_trip() -> None:
 def test_params_validate_rejects_with_the_field_named(field, value, named) -> None:
     with pytest.raises(InvalidParamsError, match=named):
         replace(Params(), **{field: value}).validate()
+
+
+@pytest.mark.parametrize("value", [0, 1, BPS])
+def test_participation_bps_bounds_are_accepted_and_round_trip(value) -> None:
+    params = replace(Params(), participation_bps=value)
+    params.validate()
+    assert Params.from_proto(params.to_proto()) == params
 
 
 def test_params_from_proto_rejects_a_bad_amount() -> None:
