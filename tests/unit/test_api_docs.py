@@ -23,9 +23,11 @@ def test_the_rest_and_grpc_references_are_current() -> None:
     module = _module()
     pages = module.render()
     rest, grpc = pages[module.REST], pages[module.GRPC]
-    for route in ("`GET /aichain/attribution/v1/inferences/{id}`",
-                  "`GET /cosmos/bank/v1beta1/balances/{address}`",
-                  "`POST /cosmos/tx/v1beta1/txs`"):
+    for route in (
+        "`GET /aichain/attribution/v1/inferences/{id}`",
+        "`GET /cosmos/bank/v1beta1/balances/{address}`",
+        "`POST /cosmos/tx/v1beta1/txs`",
+    ):
         assert route in rest, route  # fmt: skip
     assert "`aichain.attribution.v1.Query/Inference` | `QueryInferenceRequest`" in grpc
     for page, text in pages.items():
