@@ -397,14 +397,18 @@ def simulate_prepaid(rng: random.Random, env: SimEnv) -> SimTx | NoOp:
 
 
 def simulate_update_params(rng: random.Random, env: SimEnv) -> SimTx | NoOp:
-    """New short-window params; one time in six shares that do not sum to 10^4 (refused)."""
+    """New short-window params and a participation share anywhere in [0, 10^4]; one time in
+    six shares that do not sum to 10^4 or a participation_bps above 10^4 (refused)."""
     from dataclasses import replace
 
     bad = rng.randrange(6) == 0
-    chosen = {**GENESIS_PARAMS, "challenge_window_blocks": rng.randint(8, 12)}
+    chosen = {**GENESIS_PARAMS, "challenge_window_blocks": rng.randint(8, 12),
+              "participation_bps": rng.choice((0, rng.randint(1, 9_999), 10_000))}  # fmt: skip
     params = replace(Params(), **chosen).to_proto()
-    if bad:
+    if bad and rng.randrange(2):
         params.burn_bps += 1
+    elif bad:
+        params.participation_bps = 10_001 + rng.randrange(1_000)
 
     def make(authority: str) -> tx_pb2.MsgUpdateParams:
         return tx_pb2.MsgUpdateParams(authority=authority, params=params)
