@@ -16,6 +16,7 @@ from aichain.app.crypto import module_address
 from aichain.attribution.v1 import query_pb2 as aq
 from aichain.attribution.v1 import tx_pb2 as atx
 from aichain.gov.v1 import query_pb2 as gq
+from aichain.modules.attribution import invariants, keys
 from aichain.modules.gov.types import PARTICIPATION_POOL
 from tests.integration.attribution_chain import (
     OWNER,
@@ -167,3 +168,19 @@ def test_an_answered_request_pays_nothing_to_the_pool_before_settlement() -> Non
     before = pool_balance(ac)
     answer(ac)
     assert pool_balance(ac) == before
+
+
+def test_the_escrow_invariant_counts_what_went_to_the_pool() -> None:
+    """The invariant balances only with the participation share counted: forgetting it
+    (as a settlement that moved the coins but not the count would) is reported."""
+    ac = setup()
+    answer(ac)
+    settle(ac)
+    keeper = ac.keeper()
+    ctx = ac.c.app.query_context()
+    counted = keeper.get_totals(ctx)
+    assert counted.participation == 10_000
+    assert invariants.escrow_invariant(ctx, keeper) is None
+    ctx.kv(keeper.store_key).set(keys.TOTALS, replace(counted, participation=0).encode())
+    problem = invariants.escrow_invariant(ctx, keeper)
+    assert problem is not None and "participation 0" in problem

@@ -320,3 +320,12 @@ def test_validate_votes() -> None:
     with pytest.raises(InvalidVoteError, match="salt"):
         msgs.validate_reveal(tx_pb2.MsgRevealVote(voter=me, dispute_id=1, attributions=[entry],
                                                   salt=b"s"))  # fmt: skip
+
+
+def test_totals_round_trip_and_read_a_value_written_before_participation() -> None:
+    from aichain.modules.attribution.view import Totals
+
+    totals = Totals(10, 3, 2, 1, 1, 2, 7, 1)
+    assert Totals.decode(totals.encode()) == totals
+    assert totals.encode() == b"10:3:2:1:1:2:7:1"
+    assert Totals.decode(b"10:3:2:1:1:3:7") == Totals(10, 3, 2, 1, 1, 3, 7, 0)
