@@ -71,11 +71,15 @@ class Keeper(DatanetState):
         return datanet_id
 
     def set_curators(
-        self, ctx: Context, owner: str, datanet_id: int, curators: Sequence[str]
-    ) -> None:
-        """Replaces the curator set. Raises DatanetNotFoundError, NotOwnerError."""
+        self, ctx: Context, owner: str, datanet_id: int, curators: Sequence[str],
+        by_authority: bool = False,
+    ) -> None:  # fmt: skip
+        """Replaces the curator set: the owner, or governance (by_authority: the handler
+        checked the authority; the history names it as the actor). Raises
+        DatanetNotFoundError, NotOwnerError."""
         datanet = self.require_datanet(ctx, datanet_id)
-        self.require_owner(datanet, owner)
+        if not by_authority:
+            self.require_owner(datanet, owner)
         del datanet.curators[:]
         datanet.curators.extend(curators)
         detail = ",".join(curators) or "(none)"

@@ -115,6 +115,18 @@ class MsgServer:
         self.keeper.set_curators(ctx, msg.owner, msg.datanet_id, list(msg.curators))
         return tx_pb2.MsgSetCuratorsResponse()
 
+    def update_curators(
+        self, ctx: Context, msg: tx_pb2.MsgUpdateCurators
+    ) -> tx_pb2.MsgUpdateCuratorsResponse:
+        """MsgUpdateCurators: governance replaces any datanet's curator set. Raises
+        UnauthorizedError, InvalidDatanetError, DatanetNotFoundError."""
+        check_authority(self.authority, msg.authority)
+        self._check_curators(ctx, len(msg.curators))
+        self.keeper.set_curators(
+            ctx, msg.authority, msg.datanet_id, list(msg.curators), by_authority=True
+        )
+        return tx_pb2.MsgUpdateCuratorsResponse()
+
     def transfer_ownership(
         self, ctx: Context, msg: tx_pb2.MsgTransferOwnership
     ) -> tx_pb2.MsgTransferOwnershipResponse:

@@ -38,6 +38,7 @@ MSG_PUBLISH_URL = PREFIX + "MsgPublishVersion"
 MSG_GRANT_URL = PREFIX + "MsgGrantAccess"
 MSG_PAY_ACCESS_URL = PREFIX + "MsgPayAccess"
 MSG_SET_CURATORS_URL = PREFIX + "MsgSetCurators"
+MSG_UPDATE_CURATORS_URL = PREFIX + "MsgUpdateCurators"
 MSG_TRANSFER_URL = PREFIX + "MsgTransferOwnership"
 MSG_SET_CLOSED_URL = PREFIX + "MsgSetClosed"
 MSG_CLAIM_URL = PREFIX + "MsgClaim"
@@ -233,6 +234,19 @@ def set_curators_signers(msg: tx_pb2.MsgSetCurators) -> tuple[bytes, ...]:
 def validate_set_curators(msg: tx_pb2.MsgSetCurators) -> None:
     """Raises InvalidAddressError, DuplicateEntryError."""
     parse_account_address(msg.owner)
+    _addresses(msg.curators, "curators")
+
+
+def update_curators_signers(msg: tx_pb2.MsgUpdateCurators) -> tuple[bytes, ...]:
+    """The authority (the governance account, through a proposal) signs."""
+    return _signer(msg.authority)
+
+
+def validate_update_curators(msg: tx_pb2.MsgUpdateCurators) -> None:
+    """Raises InvalidAddressError, InvalidDatanetError, DuplicateEntryError."""
+    parse_account_address(msg.authority)
+    if msg.datanet_id == 0:
+        raise InvalidDatanetError("name the datanet (datanet ids start at 1)")
     _addresses(msg.curators, "curators")
 
 

@@ -11,8 +11,10 @@ from __future__ import annotations
 import hashlib
 import random
 from collections.abc import Sequence
+from typing import Any
 
 from aichain.app.simulation.types import (
+    GenesisEnv,
     NoOp,
     SimAccount,
     SimEnv,
@@ -269,6 +271,42 @@ def simulate_claim(rng: random.Random, env: SimEnv) -> SimTx | NoOp:
     return SimTx(signer, (msg,), valid=claimable > 0)
 
 
+def randomized_genesis(genesis: GenesisEnv) -> dict[str, Any]:
+    """Params drawn from the seed: rejection burn share, curator and publish limits."""
+    rng = genesis.rng
+    return {
+        "params": {
+            "rejection_burn_bps": rng.randint(0, 10_000),
+            "max_record_size": str(64 << 20),
+            "max_curators": rng.randint(4, 32),
+            "max_publish_records": str(rng.randint(1_000, 10_000)),
+            "bond_denom": "uaic",
+        }
+    }
+
+
+def simulate_update_curators(rng: random.Random, env: SimEnv) -> SimTx | NoOp:
+    """Governance replaces a datanet's curator set (MsgUpdateCurators from the authority);
+    one time in four another account names itself the authority (refused), one time in six
+    more curators than max_curators (refused)."""
+    datanet = _pick_datanet(rng, env)
+    if datanet is None:
+        return NoOp("no free datanet")
+    limit = env.keeper("datanet").get_params(env.ctx).max_curators
+    too_many = rng.randrange(6) == 0
+    count = limit + 1 if too_many else rng.randint(0, min(limit, 3))
+    curators = sorted({env.any_account(rng).bech32 for _ in range(count)})
+    if too_many and len(curators) <= limit:
+        return NoOp("not enough distinct accounts to exceed max_curators")
+
+    def make(authority: str) -> tx_pb2.MsgUpdateCurators:
+        return tx_pb2.MsgUpdateCurators(
+            authority=authority, datanet_id=datanet.id, curators=curators
+        )
+
+    return params_update(rng, env, make, valid=not too_many)
+
+
 def simulate_update_params(rng: random.Random, env: SimEnv) -> SimTx | NoOp:
     """New params; one time in six a burn share above 100% (refused)."""
     bad = rng.randrange(6) == 0
@@ -296,4 +334,5 @@ def weighted_operations() -> Sequence[WeightedOperation]:
         WeightedOperation("datanet/pay-access", 2, simulate_pay_access),
         WeightedOperation("datanet/claim", 2, simulate_claim),
         WeightedOperation("datanet/update-params", 2, simulate_update_params),
+        WeightedOperation("datanet/update-curators", 2, simulate_update_curators),
     )

@@ -87,7 +87,7 @@ def process_voting_period_ends(ctx: Context, keeper: Keeper) -> None:
             result, message = events.RESULT_REJECTED, "rejected"
         keeper.set_proposal(ctx, proposal.replace(final_tally=outcome.result))
         if not extended:
-            keeper.participation.close(ctx, proposal_id)
+            keeper.participation.close(ctx, proposal_id, outcome.inherited)
         log.info("proposal %d tallied: %s", proposal_id, message)
         events.emit_active_proposal(ctx, proposal_id, result, message)
 

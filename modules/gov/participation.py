@@ -1,9 +1,14 @@
 """The model-vote track: voters of model proposals earn a share of a participation reward.
 
-A model proposal (MsgSubmitModelProposal) gets a participation record. Each vote cast on it
-records the voter's reward power: the bonded tokens of the voter's own delegations at that
-moment (not the stake it inherits as a validator), and adds it to the record's total (a
-re-vote replaces it). When voting ends for good, `close` sets the reward aside from the
+A model proposal (MsgSubmitModelProposal) gets a participation record. A voter's reward
+power is the voting power it voted with, as the tally counts it: its own delegations, and,
+for a validator's operator whose validator voted, the delegator shares its non-voting
+delegators left to it. The first part is recorded when the vote is cast (the bonded tokens of
+the voter's own delegations at that moment; a re-vote replaces it) and added to the record's
+total. The second is known only at the final tally (a delegator may still vote and take its
+shares back until the end): `close` adds each voting validator's inherited power from the
+tally to its operator's stake, one write per voting validator (bounded by the validator set),
+never one per voter. Then it sets the reward aside from the
 participation pool: params.participation_reward, or less if the pool holds less. That fixes
 the accumulator, reward per unit of power = reward / total_power, in O(1): no loop over
 voters at end-block. Each voter later claims floor(power * reward / total_power) of each
@@ -22,10 +27,12 @@ share of inference fees). Its available part is its balance less what is allocat
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from aichain.app.coins import Coin
 from aichain.app.context import Context
+from aichain.app.dec import ONE
 from aichain.modules.gov import events, keys
 from aichain.modules.gov.errors import (
     NoParticipationRewardError,
@@ -90,14 +97,25 @@ class Participation:
                 ctx, record.replace(total_power=record.total_power + power - old)
             )
 
-    def close(self, ctx: Context, proposal_id: int) -> tuple[Coin, ...]:
-        """Voting on a model proposal has ended for good: sets its reward aside from the
-        pool's available part (participation_reward, capped per denom) and opens claims.
-        Returns the reward (empty when nobody with stake voted). Nothing on the standard
-        track."""
+    def close(
+        self, ctx: Context, proposal_id: int, inherited: Iterable[tuple[bytes, int]] = ()
+    ) -> tuple[Coin, ...]:
+        """Voting on a model proposal has ended for good: each validator that voted gets the
+        power it voted with for its non-voting delegators (inherited: (operator, decimal
+        atomics) from the final tally, one entry per voting validator, so bounded by the
+        validator set) added to its operator's reward power; then the reward is set aside
+        from the pool's available part (participation_reward, capped per denom) and claims
+        open. Returns the reward (empty when nobody with stake voted). Nothing on the
+        standard track."""
         record = self.keeper.get_model_proposal(ctx, proposal_id)
         if record is None or record.voting_ended:
             return ()
+        for operator, power in inherited:
+            tokens = power // ONE
+            if tokens > 0:
+                own = self.keeper.get_stake(ctx, proposal_id, operator) or 0
+                self.set_stake(ctx, proposal_id, operator, own + tokens)
+                record = record.replace(total_power=record.total_power + tokens)
         reward: tuple[Coin, ...] = ()
         if record.total_power > 0:
             wanted = self.keeper.get_model_params(ctx).participation_reward

@@ -53,6 +53,10 @@ class TallyOutcome:
     result: TallyResult
     total_power: int
     """Power that voted (decimal atomics of tokens)."""
+    inherited: tuple[tuple[bytes, int], ...] = ()
+    """(operator, power) of each validator that voted, by operator: the power (decimal
+    atomics) of the delegator shares left to it, those of delegators who did not vote
+    themselves. The model-vote track adds it to the operator's reward power."""
 
 
 def compute_delegation_power(shares: int, validator: ValidatorGovInfo) -> int:
@@ -145,4 +149,9 @@ def compute_tally(
         results[NO] // ONE,
         results[NO_WITH_VETO] // ONE,
     )
-    return TallyOutcome(passes, burn, counts, total)
+    inherited = tuple(
+        (op, compute_delegation_power(v.delegator_shares - v.deductions, v))
+        for op, v in sorted(validators.items())
+        if v.vote is not None
+    )
+    return TallyOutcome(passes, burn, counts, total, inherited)

@@ -246,6 +246,7 @@ def models(node: str | None, home: Path, output: str) -> None:
     data = _ask(node, home, "Models", _q().QueryModelsRequest())
     emit(data, output, lambda d: "\n".join(
         f"{m['id']}  {m.get('kind', '')}  {m.get('status', '')}  {m['name']}  {m['owner']}"
+        + (f"  (ranked below {m['successor_id']})" if m.get("successor_id") else "")
         for m in d.get("models", [])))  # fmt: skip
 
 
@@ -255,6 +256,18 @@ def models(node: str | None, home: Path, output: str) -> None:
 def model(model_id: int, node: str | None, home: Path, output: str) -> None:
     """One model."""
     emit(_ask(node, home, "Model", _q().QueryModelRequest(id=model_id))["model"], output)
+
+
+@query_modelreg.command("ranking")
+@click.argument("model_id", type=click.IntRange(1))
+@query_options
+def ranking(model_id: int, node: str | None, home: Path, output: str) -> None:
+    """A model's governance version ranking (best first) and its preferred version."""
+    data = _ask(node, home, "Ranking", _q().QueryRankingRequest(model_id=model_id))
+    emit(data, output, lambda d: (
+        " > ".join(str(v) for v in d.get("versions", []))
+        + f"\nrank {d.get('rank', 1)}; preferred version "
+        + str(d.get("preferred_model_id", 0) or "none (all deprecated)")))  # fmt: skip
 
 
 @query_modelreg.command("lineage")

@@ -117,3 +117,13 @@ class TooManyModelsError(ModelregError):
 class InvalidAmountError(ModelregError):
     code = 22
     short = "invalid amount"
+
+
+class InvalidRankingError(ModelregError):
+    code = 23
+    short = "invalid model ranking"
+
+
+class InvalidPriceBoundsError(ModelregError):
+    code = 24
+    short = "invalid price bounds"

@@ -21,6 +21,8 @@ from aichain.modules.modelreg.errors import (
     HotKeyIsOperatorError,
     InsufficientBondError,
     InvalidModelError,
+    InvalidPriceBoundsError,
+    InvalidRankingError,
     InvalidStatusError,
     LineageTooDeepError,
     ModelNotFoundError,
@@ -32,7 +34,12 @@ from aichain.modules.modelreg.errors import (
     WorkerNotFoundError,
 )
 from aichain.modules.modelreg.expected import AccountKeeper, BankKeeper, DatanetKeeper
-from aichain.modules.modelreg.types import Params
+from aichain.modules.modelreg.types import (
+    MAX_RANKED_VERSIONS,
+    Params,
+    compute_clamped,
+    compute_price_bounds,
+)
 
 MODULE = "modelreg"
 """The modelreg module account (burner): worker bonds are escrowed here."""
@@ -129,6 +136,36 @@ class ViewKeeper:
         """Every worker by operator key."""
         for _, raw in ctx.kv(self.store_key).iterate(keys.WORKERS, reverse):
             yield pb.Worker.FromString(raw)
+
+    def get_price_bounds(self, ctx: Context, model: pb.Model) -> tuple[int, int]:
+        """The bounds the model's prices must lie in: the params' narrowed by the model's own."""
+        return compute_price_bounds(self.get_params(ctx), model.min_price, model.max_price)
+
+    def _walk(self, ctx: Context, model: pb.Model, field: str) -> list[pb.Model]:
+        """The models reached from model by following field (successor_id or
+        predecessor_id), nearest first; at most MAX_RANKED_VERSIONS reads."""
+        out: list[pb.Model] = []
+        next_id = getattr(model, field)
+        while next_id and len(out) < MAX_RANKED_VERSIONS:
+            model = self.require_model(ctx, next_id)
+            out.append(model)
+            next_id = getattr(model, field)
+        return out
+
+    def get_ranking(self, ctx: Context, model_id: int) -> tuple[list[pb.Model], int]:
+        """(the model's ranked versions, best first; its 1-based rank in them): the model
+        alone, rank 1, when governance never ranked it. Raises ModelNotFoundError."""
+        model = self.require_model(ctx, model_id)
+        above = self._walk(ctx, model, "successor_id")
+        below = self._walk(ctx, model, "predecessor_id")
+        return [*reversed(above), model, *below], len(above) + 1
+
+    def get_preferred_version(self, ctx: Context, model_id: int) -> int:
+        """The id of the highest-ranked version of the model's ranking that is not
+        deprecated (0 when all are): what a client serving "this model" should use. Raises
+        ModelNotFoundError."""
+        versions, _ = self.get_ranking(ctx, model_id)
+        return next((m.id for m in versions if m.status != DEPRECATED), 0)
 
     def check_access(self, ctx: Context, model: pb.Model, account: bytes, who: str) -> None:
         """Raises AccessNotMetError unless account may use every restricted datanet in the
@@ -256,16 +293,100 @@ class Keeper(ViewKeeper):
         model = self.require_model(ctx, model_id)
         if owner != model.owner:
             raise NotOwnerError(f"model {model_id} belongs to {model.owner}, not {owner}")
-        params = self.get_params(ctx)
+        low, high = self.get_price_bounds(ctx, model)
         for name, price in (("per request", per_request), ("per 1,000 tokens", per_1k_tokens)):
-            if not params.min_price <= price <= params.max_price:
+            if not low <= price <= high:
                 raise PriceOutOfBoundsError(
-                    f"price {name} {price} is outside the governance bounds "
-                    f"[{params.min_price}, {params.max_price}]"
+                    f"price {name} {price} is outside the governance bounds [{low}, {high}] "
+                    f"of model {model_id} (`aichain query modelreg model {model_id}`, params)"
                 )
         model.price_per_request = str(per_request)
         model.price_per_1k_tokens = str(per_1k_tokens)
         self._set_model(ctx, model)
+
+    def set_price_bounds(
+        self, ctx: Context, model_id: int, min_price: int | None, max_price: int | None
+    ) -> tuple[int, int]:
+        """Governance's bounds for one model (None: no bound of its own on that side); its
+        current prices are clamped into the resulting range. Returns the prices after.
+
+        Raises ModelNotFoundError, InvalidPriceBoundsError (min above max, or bounds that do
+        not meet the params' bounds)."""
+        model = self.require_model(ctx, model_id)
+        if min_price is not None and max_price is not None and min_price > max_price:
+            raise InvalidPriceBoundsError(f"min price {min_price} is above max price {max_price}")
+        model.min_price = "" if min_price is None else str(min_price)
+        model.max_price = "" if max_price is None else str(max_price)
+        low, high = self.get_price_bounds(ctx, model)
+        if low > high:
+            params = self.get_params(ctx)
+            raise InvalidPriceBoundsError(
+                f"bounds [{model.min_price or '-'}, {model.max_price or '-'}] leave no price "
+                f"within the params' bounds [{params.min_price}, {params.max_price}]"
+            )
+        per_request = compute_clamped(int(model.price_per_request or "0"), low, high)
+        per_1k = compute_clamped(int(model.price_per_1k_tokens or "0"), low, high)
+        model.price_per_request = str(per_request)
+        model.price_per_1k_tokens = str(per_1k)
+        self._set_model(ctx, model)
+        ctx.emit("model_price_bounds_set", ("model_id", str(model_id)),
+                 ("min_price", model.min_price), ("max_price", model.max_price),
+                 ("price_per_request", model.price_per_request),
+                 ("price_per_1k_tokens", model.price_per_1k_tokens))  # fmt: skip
+        return per_request, per_1k
+
+    def rank_models(self, ctx: Context, higher_id: int, lower_id: int) -> None:
+        """Governance ranks model higher directly above model lower: higher becomes lower's
+        preferred successor. Rankings form chains of versions (each model has at most one
+        successor and one predecessor) of one family: base models among themselves, or
+        adapters of the same base model; a chain holds at most MAX_RANKED_VERSIONS models.
+
+        Raises InvalidRankingError (self ranking, another family, already ranked, a cycle, a
+        chain too long), ModelNotFoundError, InvalidStatusError (a deprecated model)."""
+        if higher_id == lower_id:
+            raise InvalidRankingError(f"model {higher_id} cannot be ranked against itself")
+        higher = self.require_model(ctx, higher_id, "higher model")
+        lower = self.require_model(ctx, lower_id, "lower model")
+        for m in (higher, lower):
+            if m.status == DEPRECATED:
+                raise InvalidStatusError(
+                    f"model {m.id} is deprecated; only models that may still be served are ranked"
+                )
+        if higher.kind != lower.kind or (
+            higher.kind == ADAPTER and higher.base_model_id != lower.base_model_id
+        ):
+            raise InvalidRankingError(
+                f"models {higher.id} and {lower.id} are not versions of one family: rank base "
+                "models against base models, or adapters of the same base model"
+            )
+        if lower.successor_id:
+            raise InvalidRankingError(
+                f"model {lower.id} is already ranked below model {lower.successor_id}; rank "
+                f"model {higher.id} above model {lower.successor_id} instead"
+            )
+        if higher.predecessor_id:
+            raise InvalidRankingError(
+                f"model {higher.id} is already ranked above model {higher.predecessor_id}; "
+                f"rank model {lower.id} below model {higher.predecessor_id} instead"
+            )
+        above = self._walk(ctx, higher, "successor_id")
+        if any(m.id == lower.id for m in above):
+            raise InvalidRankingError(
+                f"model {lower.id} is already ranked above model {higher.id}: ranking "
+                f"{higher.id} above {lower.id} would make a cycle"
+            )
+        below = self._walk(ctx, lower, "predecessor_id")
+        length = len(above) + len(below) + 2
+        if length > MAX_RANKED_VERSIONS:
+            raise InvalidRankingError(
+                f"the ranking would hold {length} versions; at most {MAX_RANKED_VERSIONS}"
+            )
+        lower.successor_id = higher.id
+        higher.predecessor_id = lower.id
+        self._set_model(ctx, lower)
+        self._set_model(ctx, higher)
+        ctx.emit("models_ranked", ("higher_model_id", str(higher.id)),
+                 ("lower_model_id", str(lower.id)))  # fmt: skip
 
     def record_usage(self, ctx: Context, model_id: int, inferences: int, revenue: int) -> None:
         """Adds to a model's usage counters (inference settlement)."""

@@ -55,6 +55,11 @@ class ModelregModule(BaseModule):
                  msgs.validate_operator, s.unjail_worker),
                 (msgs.MSG_UPDATE_PARAMS_URL, tx_pb2.MsgUpdateParams, msgs.update_params_signers,
                  msgs.validate_update_params, s.update_params),
+                (msgs.MSG_SET_PRICE_BOUNDS_URL, tx_pb2.MsgSetPriceBounds,
+                 msgs.authority_signers_of, msgs.validate_set_price_bounds,
+                 s.set_price_bounds),
+                (msgs.MSG_RANK_MODELS_URL, tx_pb2.MsgRankModels, msgs.authority_signers_of,
+                 msgs.validate_rank_models, s.rank_models),
             ],
         )  # fmt: skip
         register_queries(router, QueryServer(self.keeper))

@@ -130,6 +130,26 @@ class MsgServer:
         self.keeper.unjail_worker(ctx, parse_account_address(msg.operator))
         return tx_pb2.MsgUnjailWorkerResponse()
 
+    def set_price_bounds(
+        self, ctx: Context, msg: tx_pb2.MsgSetPriceBounds
+    ) -> tx_pb2.MsgSetPriceBoundsResponse:
+        """MsgSetPriceBounds: governance only. Raises UnauthorizedError, ModelNotFoundError,
+        InvalidPriceBoundsError, InvalidAmountError."""
+        check_authority(self.authority, msg.authority)
+        low = parse_amount(msg.min_price, "min price") if msg.min_price else None
+        high = parse_amount(msg.max_price, "max price") if msg.max_price else None
+        per_request, per_1k = self.keeper.set_price_bounds(ctx, msg.model_id, low, high)
+        return tx_pb2.MsgSetPriceBoundsResponse(
+            price_per_request=str(per_request), price_per_1k_tokens=str(per_1k)
+        )
+
+    def rank_models(self, ctx: Context, msg: tx_pb2.MsgRankModels) -> tx_pb2.MsgRankModelsResponse:
+        """MsgRankModels: governance only. Raises UnauthorizedError and what
+        Keeper.rank_models raises."""
+        check_authority(self.authority, msg.authority)
+        self.keeper.rank_models(ctx, msg.higher_model_id, msg.lower_model_id)
+        return tx_pb2.MsgRankModelsResponse()
+
     def update_params(
         self, ctx: Context, msg: tx_pb2.MsgUpdateParams
     ) -> tx_pb2.MsgUpdateParamsResponse:

@@ -8,7 +8,12 @@ from aichain.app.authority import authority_signers, validate_authority_msg
 from aichain.app.crypto import address_from_pubkey, parse_account_address
 from aichain.app.errors import InvalidPubKeyError
 from aichain.modelreg.v1 import tx_pb2
-from aichain.modules.modelreg.errors import InvalidHotKeyError, InvalidModelError
+from aichain.modules.modelreg.errors import (
+    InvalidHotKeyError,
+    InvalidModelError,
+    InvalidPriceBoundsError,
+    InvalidRankingError,
+)
 from aichain.modules.modelreg.types import parse_amount
 
 PREFIX = "/aichain.modelreg.v1."
@@ -25,6 +30,8 @@ MSG_ROTATE_KEY_URL = PREFIX + "MsgRotateWorkerKey"
 MSG_UNBOND_WORKER_URL = PREFIX + "MsgUnbondWorker"
 MSG_UNJAIL_WORKER_URL = PREFIX + "MsgUnjailWorker"
 MSG_UPDATE_PARAMS_URL = PREFIX + "MsgUpdateParams"
+MSG_SET_PRICE_BOUNDS_URL = PREFIX + "MsgSetPriceBounds"
+MSG_RANK_MODELS_URL = PREFIX + "MsgRankModels"
 
 HASH_PATTERN = re.compile(r"[0-9a-f]{64}")
 """A content hash: sha256, 64 lowercase hex digits."""
@@ -173,3 +180,29 @@ def validate_rotate_key(msg: tx_pb2.MsgRotateWorkerKey) -> None:
 def validate_operator(msg: tx_pb2.MsgUnbondWorker) -> None:
     """Raises InvalidAddressError."""
     parse_account_address(msg.operator)
+
+
+def authority_signers_of(msg: tx_pb2.MsgSetPriceBounds) -> tuple[bytes, ...]:
+    """The authority (the governance account, through a proposal) signs."""
+    return _signer(msg.authority)
+
+
+def validate_set_price_bounds(msg: tx_pb2.MsgSetPriceBounds) -> None:
+    """Raises InvalidAddressError, InvalidModelError, InvalidAmountError,
+    InvalidPriceBoundsError."""
+    parse_account_address(msg.authority)
+    if msg.model_id == 0:
+        raise InvalidModelError("name the model")
+    low = parse_amount(msg.min_price, "min price") if msg.min_price else None
+    high = parse_amount(msg.max_price, "max price") if msg.max_price else None
+    if low is not None and high is not None and low > high:
+        raise InvalidPriceBoundsError(f"min price {low} is above max price {high}")
+
+
+def validate_rank_models(msg: tx_pb2.MsgRankModels) -> None:
+    """Raises InvalidAddressError, InvalidModelError, InvalidRankingError."""
+    parse_account_address(msg.authority)
+    if msg.higher_model_id == 0 or msg.lower_model_id == 0:
+        raise InvalidModelError("name both models (higher_model_id and lower_model_id)")
+    if msg.higher_model_id == msg.lower_model_id:
+        raise InvalidRankingError(f"model {msg.higher_model_id} cannot be ranked against itself")

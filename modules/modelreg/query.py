@@ -8,7 +8,7 @@ from aichain.app.pagination import paginate
 from aichain.app.router import Router
 from aichain.modelreg.v1 import query_pb2
 from aichain.modules.modelreg import keys
-from aichain.modules.modelreg.keeper import ViewKeeper
+from aichain.modules.modelreg.keeper import DEPRECATED, ViewKeeper
 
 
 class QueryServer:
@@ -67,6 +67,18 @@ class QueryServer:
         )
         return query_pb2.QueryWorkersResponse(workers=page, pagination=info)
 
+    def ranking(
+        self, ctx: Context, req: query_pb2.QueryRankingRequest
+    ) -> query_pb2.QueryRankingResponse:
+        """A model's governance version ranking and its preferred version. Raises
+        ModelNotFoundError."""
+        versions, rank = self.keeper.get_ranking(ctx, req.model_id)
+        model = versions[rank - 1]
+        return query_pb2.QueryRankingResponse(
+            versions=[m.id for m in versions], rank=rank, successor_id=model.successor_id,
+            preferred_model_id=next((m.id for m in versions if m.status != DEPRECATED), 0),
+        )  # fmt: skip
+
 
 def register_queries(router: Router, server: QueryServer) -> None:
     """Adds the modelreg Query service."""
@@ -80,5 +92,6 @@ def register_queries(router: Router, server: QueryServer) -> None:
             ("Usage", server.usage),
             ("Worker", server.worker),
             ("Workers", server.workers),
+            ("Ranking", server.ranking),
         ],
     )

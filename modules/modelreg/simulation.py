@@ -13,9 +13,11 @@ from __future__ import annotations
 import hashlib
 import random
 from collections.abc import Sequence
+from typing import Any
 
 from aichain.app.crypto import PrivateKey
 from aichain.app.simulation.types import (
+    GenesisEnv,
     NoOp,
     SimAccount,
     SimEnv,
@@ -153,6 +155,64 @@ def simulate_unjail(rng: random.Random, env: SimEnv) -> SimTx | NoOp:
     return SimTx(signer, (tx_pb2.MsgUnjailWorker(operator=signer.bech32),), valid=False)
 
 
+def randomized_genesis(genesis: GenesisEnv) -> dict[str, Any]:
+    """Params drawn from the seed: price bounds, worker bond, unbonding, royalties (owner
+    activation stays on, so the lifecycle operation runs)."""
+    rng = genesis.rng
+    return {
+        "params": {
+            "owner_activation": True,
+            "min_price": str(rng.randint(0, 100)),
+            "max_price": str(rng.randint(10**6, 10**12)),
+            "min_worker_bond": str(rng.randint(1, 10**6)),
+            "unbonding_seconds": str(rng.randint(0, 600)),
+            "max_lineage_depth": rng.randint(2, 8),
+            "royalty_bps": rng.randint(0, 10_000),
+            "max_models_per_worker": 64,
+            "bond_denom": "uaic",
+        }
+    }
+
+
+def simulate_governance(rng: random.Random, env: SimEnv) -> SimTx | NoOp:
+    """Governance's model decisions in one tx from the authority: two base models registered,
+    the first's price bounds set (MsgSetPriceBounds) and the second ranked above the first
+    (MsgRankModels). One time in four the tx ends with a refused decision instead: a model
+    ranked against itself, above a deprecated model, or bounds with min above max."""
+    if not env.authority_free():
+        return NoOp("the authority already signed in this block")
+    if CREATE_LOCK in env.locked:
+        return NoOp("models are already registered this block")
+    env.locked.add(CREATE_LOCK)
+    keeper = env.keeper("modelreg")
+    params = keeper.get_params(env.ctx)
+    raw = env.ctx.kv(keeper.store_key).get(keys.NEXT_MODEL_ID)
+    first = keys.read_u64(raw) if raw else 1
+    me = env.authority.bech32
+    low = rng.randint(params.min_price, params.max_price)
+    high = rng.randint(low, params.max_price)
+    msgs: list = [
+        tx_pb2.MsgRegisterBaseModel(owner=me, name=f"gov-v{i}", weights_hash=_hash(rng),
+                                    architecture="gpt2", parameter_count=1, license="MIT")
+        for i in (1, 2)
+    ]  # fmt: skip
+    msgs += [
+        tx_pb2.MsgSetPrice(owner=me, model_id=first, price_per_request=str(high),
+                           price_per_1k_tokens=str(low)),
+        tx_pb2.MsgSetPriceBounds(authority=me, model_id=first, min_price=str(low),
+                                 max_price=str(rng.randint(low, high))),
+    ]  # fmt: skip
+    bad = rng.randrange(4)
+    if bad == 0:
+        msgs.append(tx_pb2.MsgDeprecateModel(authority=me, model_id=first + 1))
+    msgs.append(tx_pb2.MsgRankModels(authority=me, higher_model_id=first + 1,
+                                     lower_model_id=first))  # fmt: skip
+    if bad == 1:
+        msgs.append(tx_pb2.MsgSetPriceBounds(authority=me, model_id=first, min_price=str(high + 1),
+                                             max_price=str(high)))  # fmt: skip
+    return SimTx(env.authority, tuple(msgs), valid=bad > 1)
+
+
 def simulate_update_params(rng: random.Random, env: SimEnv) -> SimTx | NoOp:
     """New params (owner activation mostly on); one time in six min_price > max_price
     (refused)."""
@@ -178,4 +238,5 @@ def weighted_operations() -> Sequence[WeightedOperation]:
         WeightedOperation("modelreg/invalid", 3, simulate_invalid),
         WeightedOperation("modelreg/unjail", 2, simulate_unjail),
         WeightedOperation("modelreg/update-params", 2, simulate_update_params),
+        WeightedOperation("modelreg/governance", 2, simulate_governance),
     )

@@ -114,3 +114,22 @@ def compute_lineage_royalties(revenue: int, depth: int, royalty_bps: int) -> lis
         reached.append(reached[-1] * royalty_bps // BPS)
     kept = [reached[i] - reached[i + 1] for i in range(depth)]
     return [*kept, reached[depth]]
+
+
+MAX_RANKED_VERSIONS = 16
+"""Most models one governance version ranking holds (a chain of successors), so walking a
+ranking costs at most this many reads."""
+
+
+def compute_price_bounds(params: Params, model_min: str, model_max: str) -> tuple[int, int]:
+    """The bounds a model's prices must lie in: the params' bounds narrowed by the model's own
+    (governance's MsgSetPriceBounds; "" is no bound of its own on that side). The range is
+    empty (low > high) when the two do not meet."""
+    low = max(params.min_price, int(model_min)) if model_min else params.min_price
+    high = min(params.max_price, int(model_max)) if model_max else params.max_price
+    return low, high
+
+
+def compute_clamped(price: int, low: int, high: int) -> int:
+    """price moved into [low, high] (low <= high)."""
+    return min(max(price, low), high)
