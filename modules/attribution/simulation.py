@@ -156,7 +156,8 @@ def simulate_setup(rng: random.Random, env: SimEnv) -> SimTx | NoOp:
                                weights_hash=_hash(rng), manifest_hash=_hash(rng),
                                training_config_hash=_hash(rng), provenance=[ref]),
         mtx.MsgActivateModel(authority=me, model_id=base_id + 1),
-        mtx.MsgSetPrice(owner=me, model_id=base_id + 1, price_per_request=str(price)),
+        mtx.MsgSetPrice(owner=me, model_id=base_id + 1, price_per_request=str(price),
+                        price_per_1k_tokens=str(mparams.min_price)),  # 0 is a price too
         _serve(signer, modelreg.get_worker(env.ctx, signer.address), base_id + 1,
                max(mparams.min_worker_bond, 1)),
         tx_pb2.MsgRequestInference(requester=me, model_id=base_id + 1, input_inline=b"hi",
