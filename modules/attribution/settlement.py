@@ -56,8 +56,8 @@ class Settlement:
         Batched: the data shares of all of them move to the datanet account in one transfer
         and are credited per (datanet, version) in one call each (its reads before its
         writes), the community, participation and burn shares move once each, usage is
-        recorded once per model,
-        so a block settling thousands of inferences costs O(total K) store operations."""
+        recorded once per model, so a block settling thousands of inferences costs O(total K)
+        store operations."""
         paid = pooled = burned = held = participation = funded = 0
         data: dict[tuple[int, int], dict[int, int]] = {}
         revenue: dict[int, list[int]] = {}
