@@ -37,27 +37,43 @@ def demo(home: Path, validators: int, fresh: bool, skip_walkthrough: bool, exit_
     --fresh starts over. Ctrl-C stops every process it started.
     """
     from aichain.client.walkthrough import WalkthroughError, play, resume
-    from aichain.node.demo import BASE_PORT, DemoError, banner, prepare, start, stop
+    from aichain.node.demo import (
+        BASE_PORT,
+        DemoError,
+        banner,
+        prepare,
+        start,
+        start_explorer,
+        stop,
+        wait_for_interrupt,
+    )
 
     standard = base_port is None
     try:
         demo_net = prepare(home, validators, fresh, base_port or BASE_PORT, standard)
+        if demo_net.interrupted and not skip_walkthrough:
+            click.echo("==> the last walkthrough on this network was interrupted before it "
+                       "finished: starting over on a fresh network")  # fmt: skip
+            demo_net = prepare(home, validators, True, base_port or BASE_PORT, standard)
         start(demo_net)
     except DemoError as exc:
         fail(str(exc))
     workers: list[Path] = []
     try:
+        explorer: dict[str, str] = {}
+        if explorer_port:
+            try:
+                explorer = {"Explorer": start_explorer(demo_net, explorer_port)}
+            except DemoError as exc:
+                fail(str(exc))
+            click.echo(f"==> explorer at {explorer['Explorer']} (it follows the walkthrough live)")
         try:
             extra = (resume(demo_net, workers) if skip_walkthrough
                      else play(demo_net, workers, WORKER_PORT if standard else 0))  # fmt: skip
         except WalkthroughError as exc:
             fail(f"the walkthrough stopped: {exc}\n(the network is left as it was; "
                  "`make run FRESH=1` starts over)")  # fmt: skip
-        from aichain.node.demo import start_explorer, wait_for_interrupt
-
-        if explorer_port:
-            extra = {"Explorer": start_explorer(demo_net, explorer_port), **extra}
-        click.echo(banner(demo_net, extra))
+        click.echo(banner(demo_net, {**explorer, **extra}))
         if not exit_after:
             wait_for_interrupt(demo_net)
     finally:

@@ -5,7 +5,7 @@ ran, as a person would type it with `AICHAIN_HOME` set, so each one can be repea
 Nothing here talks to the chain any other way: the walkthrough proves the CLI a user has.
 
 The story: accounts for three data contributors, a curator, a model builder, a user and a
-worker operator; a datanet; records contributed (one rejected, half its bond burned); version 1
+worker operator; a datanet; records contributed (one rejected, its bond burned); version 1
 published; an adapter trained on it and registered; inference answered by the worker, each
 answer shown with the records that shaped it and what their contributors earned;
 contributors claiming; a governance proposal changing the fee split, and the next inference
@@ -42,7 +42,8 @@ CHALLENGE_BOND = 1_000_000
 PROMPTS = ("Q: what is the season of rogibu? A:", "Fact: the rival of wera is")
 """What the user asks: questions about the demo world the records describe."""
 RECORD_BOND = 2_000_000
-"""Bond per contributed record (uaic): returned on acceptance, half burned on rejection."""
+"""Bond per contributed record (uaic): returned on acceptance, burned on rejection (the demo
+chain's genesis burns all of it; the chain's default is half)."""
 
 
 def format_ppm(ppm: int) -> str:
@@ -197,12 +198,18 @@ class Walkthrough:
         junk = self.env.work / "junk.txt"
         junk.write_text("buy cheap watches!!! click here\n")
         for name in CONTRIBUTORS:
-            paths = [str(path) for path in by_contributor[name]]
-            shown = [*paths[:2], "..."] if len(paths) > 2 else paths
+            folder = self.env.work / "texts" / name
+            folder.mkdir(parents=True, exist_ok=True)
+            for path in by_contributor[name]:
+                (folder / f"{path.name}.txt").write_bytes(path.read_bytes())
+            paths = sorted(str(path) for path in folder.glob("*.txt"))
+            gas = 200_000 * len(paths)
+            flags = ("--gas", str(gas), "--fees", f"{gas // 40}{DENOM}", "-y")
             self.env.echo(f"   $ aichain tx datanet contribute {name} {datanet_id} "
-                          f"{' '.join(shown)} (one tx, {len(paths)} records)")  # fmt: skip
-            self.tx("datanet", "contribute", name, str(datanet_id), *paths,
-                    gas=200_000 * len(paths), show=False)  # fmt: skip
+                          f"{shlex.quote(str(folder))}/*.txt {shlex.join(flags)}"
+                          f"   # one tx, {len(paths)} records")  # fmt: skip
+            self.tx("datanet", "contribute", name, str(datanet_id), *paths, gas=gas,
+                    show=False)  # fmt: skip
         self.tx("datanet", "contribute", "carol", str(datanet_id), str(junk))
         listed = self.aichain("query", "datanet", "records", str(datanet_id))["records"]
         junk_hash = hashlib.sha256(junk.read_bytes()).hexdigest()
@@ -212,8 +219,8 @@ class Walkthrough:
 
         self.step(
             "Curation",
-            "The curator accepts the real records and rejects the junk: half of that bond is "
-            "burned, the rest returned.",
+            "The curator accepts the real records and rejects the junk, whose bond is burned "
+            "(this chain's datanet params burn all of a rejected record's bond).",
         )
         before = self.balance("carol")
         self.tx("datanet", "review", "curator", str(datanet_id), str(junk_id), "reject",
@@ -250,7 +257,8 @@ class Walkthrough:
         )
         out = self.aichain("worker", "train", f"datanet:{datanet_id}@1",
                            "--out", str(self.env.work / "adapter"), "--register",
-                           "--owner", "builder", "--price", str(PRICE), stream=True)  # fmt: skip
+                           "--owner", "builder", "--price", str(PRICE), "--device", "cpu",
+                           stream=True)  # fmt: skip
         model_id = int(out["model_id"])
         self.say(f"adapter registered as model {model_id} (base model {out['base_model_id']}), "
                  f"trained {out['steps']} steps to loss {out['final_loss']}, provenance "
@@ -268,7 +276,7 @@ class Walkthrough:
         out = self.aichain("worker", "start", "--operator", "worker", "--worker-key",
                            "worker-hot", "--model", str(model_id), "--grpc", grpc,
                            "--port", str(port), "--worker-home", str(worker_home),
-                           "--detach")  # fmt: skip
+                           "--device", "cpu", "--detach")  # fmt: skip
         url = str(out.get("url", f"http://127.0.0.1:{port}"))
         self.say(f"worker serving model {model_id} at {url}/v1 (OpenAI-compatible)")
         return url
@@ -279,12 +287,13 @@ class Walkthrough:
                                            "--settled")  # fmt: skip
         answer = " ".join(str(out.get("text") or "").split())
         self.say(f"answer: {answer!r}")
-        by_person: dict[str, int] = {}
+        by_person: dict[str, list[int]] = {}
         for record in out.get("records", []):
-            person = self.name_of(record["contributor"])
-            by_person[person] = by_person.get(person, 0) + int(record["weight_ppm"])
-        shares = ", ".join(f"{n} {format_ppm(w)}" for n, w in
-                           sorted(by_person.items(), key=lambda kv: -kv[1]))  # fmt: skip
+            person = by_person.setdefault(self.name_of(record["contributor"]), [0, 0])
+            person[0] += int(record["weight_ppm"])
+            person[1] += int(record.get("paid") or 0)
+        shares = ", ".join(f"{n} {format_ppm(w)} ({paid:,} {DENOM})" for n, (w, paid) in
+                           sorted(by_person.items(), key=lambda kv: -kv[1][0]))  # fmt: skip
         self.say(f"shaped by {len(out.get('records', []))} records: {shares}")
         paid: dict[str, int] = {}
         for payout in out.get("payouts", []):
@@ -295,10 +304,28 @@ class Walkthrough:
             paid[key] = paid.get(key, 0) + int(payout["amount"])
         data = sum(int(p["amount"]) for p in out.get("payouts", []) if p["role"] == "data")
         self.say(
-            f"fee {out.get('fee')} {DENOM}: data contributors {data}, "
-            + ", ".join(f"{k} {v}" for k, v in paid.items())
+            f"fee {int(out.get('fee') or 0):,} {DENOM}: data contributors {data:,}, "
+            + ", ".join(f"{k} {v:,}" for k, v in paid.items())
         )
         return out
+
+    def check_split(self, answer: dict[str, Any], params: dict[str, Any]) -> None:
+        """Says how an answer's fee was split and raises unless the data and worker shares are
+        the ones params' split gives (floor(fee * bps / 10^4), docs/settlement.md)."""
+        fee = int(answer.get("fee") or 0)
+        paid = {role: sum(int(p["amount"]) for p in answer.get("payouts", [])
+                          if p["role"] == role) for role in ("data", "worker")}  # fmt: skip
+        for role in ("data", "worker"):
+            bps = int(params[f"{role}_bps"])
+            expected = fee * bps // 10_000
+            if paid[role] != expected:
+                raise WalkthroughError(
+                    f"the answer paid {role} {paid[role]:,} {DENOM} of a {fee:,} fee; the split "
+                    f"in force ({role}_bps {bps}) gives {expected:,}"
+                )
+        self.say(f"paid by the new split: data {paid['data']:,} of the {fee:,} {DENOM} fee "
+                 f"({int(params['data_bps']) / 100:.0f}%), worker {paid['worker']:,} "
+                 f"({int(params['worker_bps']) / 100:.0f}%)")  # fmt: skip
 
     def inference(self, model_id: int) -> list[dict[str, Any]]:
         self.step(
@@ -377,7 +404,7 @@ class Walkthrough:
         self.say(f"data share {old['data_bps'] / 100:.0f}% -> {int(now['data_bps']) / 100:.0f}%, "
                  f"worker share {old['worker_bps'] / 100:.0f}% -> "
                  f"{int(now['worker_bps']) / 100:.0f}%; the next answer pays by it:")  # fmt: skip
-        self.ask(model_id, PROMPTS[0])
+        self.check_split(self.ask(model_id, PROMPTS[0]), now)
 
     def false_attribution(self, model_id: int, honest: dict[str, Any], chain_id: str) -> None:
         self.step(
@@ -532,7 +559,7 @@ def _worker_args(demo: Any, summary: dict[str, Any]) -> tuple[str, int, Path]:
 def play(demo: Any, workers: list[Path], worker_port: int = 0) -> dict[str, str]:
     """Plays the walkthrough on a started demo network (node/demo.py) unless it has played;
     returns the banner's extra lines (the worker's endpoint)."""
-    from aichain.node.demo import read_done, record_done
+    from aichain.node.demo import read_done, record_done, record_started
 
     done = read_done(demo)
     if done is not None:
@@ -542,6 +569,7 @@ def play(demo: Any, workers: list[Path], worker_port: int = 0) -> dict[str, str]
     work.mkdir(exist_ok=True)
     env = Env(home=demo.home, chain_id=demo.net.chain_id, work=work, funder="faucet")
     print(f"==> the walkthrough: every command below runs with AICHAIN_HOME={demo.home}")
+    record_started(demo)
     started = time.monotonic()
     walk = Walkthrough(env)
     walk.accounts()
@@ -578,5 +606,6 @@ def resume(demo: Any, workers: list[Path]) -> dict[str, str]:
     out = Walkthrough(env).aichain("worker", "start", "--operator", "worker", "--worker-key",
                                    "worker-hot", "--model", str(summary["model_id"]),
                                    "--grpc", grpc, "--port", str(port), "--worker-home",
-                                   str(worker_home), "--detach")  # fmt: skip
+                                   str(worker_home), "--device", "cpu",
+                                   "--detach")  # fmt: skip
     return {"Worker (OpenAI API)": f"{out.get('url', summary.get('worker_url'))}/v1"}
