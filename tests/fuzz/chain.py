@@ -91,3 +91,42 @@ def assert_refusal_registered(code: int, codespace: str, log: str) -> None:
         return
     assert (codespace, code) in registered_errors(), f"unregistered {codespace}/{code}: {log}"
     assert log != "internal error", log
+
+
+WORKER_HOT = make_key(3)
+"""BOB's worker's hot key."""
+
+
+def seed_ai_state(chain: StakingChain) -> None:
+    """What the AI modules' seed messages need, made by BOB: datanet 1 (owned by ALICE,
+    public, owner-curated) with BOB's record 1 pending review; base model 1, active, priced,
+    served by BOB's worker; governance proposal 1 in its voting period."""
+    from cosmos.gov.v1 import tx_pb2 as gov_tx
+
+    from aichain.datanet.v1 import datanet_pb2 as dpb
+    from aichain.datanet.v1 import tx_pb2 as dtx
+    from aichain.modelreg.v1 import tx_pb2 as mtx
+
+    alice, bob = account_address(ALICE.address), account_address(BOB.address)
+    steps = [
+        (ALICE, dtx.MsgCreateDatanet(
+            creator=alice, name="fuzz", description="d", license="CC0",
+            modality=dpb.MODALITY_TEXT, curation_mode=dpb.CURATION_MODE_OWNER,
+            access_policy=dpb.ACCESS_POLICY_PUBLIC, bond_per_record="1000",
+            max_record_size=1000)),
+        (BOB, dtx.MsgContribute(contributor=bob, datanet_id=1, content_hash="ab" * 32, size=10,
+                                media_type="text/plain")),
+        (BOB, mtx.MsgRegisterBaseModel(owner=bob, name="tiny", weights_hash="cd" * 32,
+                                       architecture="gpt2", parameter_count=1000,
+                                       license="MIT")),
+        (BOB, mtx.MsgActivateModel(authority=bob, model_id=1)),
+        (BOB, mtx.MsgSetPrice(owner=bob, model_id=1, price_per_request="1000")),
+        (BOB, mtx.MsgRegisterWorker(operator=bob, hot_pubkey=WORKER_HOT.pubkey, models=[1],
+                                    endpoint="https://w", bond=str(AIC))),
+        (BOB, gov_tx.MsgSubmitProposal(
+            initial_deposit=[coin_pb2.Coin(denom=DENOM, amount=str(10 * AIC))], proposer=bob,
+            metadata="ipfs://fuzz", title="fuzz", summary="a text proposal")),
+    ]  # fmt: skip
+    for key, msg in steps:
+        (result,) = chain.run([sign(chain, key, [msg])])
+        assert result.code == 0, (type(msg).__name__, result.log)
