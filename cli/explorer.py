@@ -17,8 +17,21 @@ from aichain.cli.common import home_option
 @click.option("--listen", default=None,
               help="Where to serve the page, tcp://127.0.0.1:PORT [default: app.toml "
                    "[explorer] address, else tcp://127.0.0.1:26680].")  # fmt: skip
+@click.option("--rate-limit", type=click.IntRange(0), default=None,
+              help="Requests a second one client address may sustain, 0 for no limit "
+                   "[default: app.toml [explorer] requests-per-second, else 20].")  # fmt: skip
+@click.option("--burst", type=click.IntRange(1), default=None,
+              help="Requests one client address may send at once "
+                   "[default: app.toml [explorer] burst, else 200].")  # fmt: skip
 @home_option
-def explorer(rpc: str | None, rest: str | None, listen: str | None, home: Path) -> None:
+def explorer(
+    rpc: str | None,
+    rest: str | None,
+    listen: str | None,
+    rate_limit: int | None,
+    burst: int | None,
+    home: Path,
+) -> None:
     """Serve the block explorer for a running node until Ctrl-C.
 
     Blocks, transactions, accounts, datanets, models, inferences with their attribution,
@@ -43,7 +56,13 @@ def explorer(rpc: str | None, rest: str | None, listen: str | None, home: Path) 
         if rest is None:
             rest = read_app_toml(h.app_toml).api_address if h.app_toml.is_file() else (
                 "tcp://127.0.0.1:1317")  # fmt: skip
-        server = start_explorer(rest, rpc, listen or settings.address)
+        from dataclasses import replace
+
+        if rate_limit is not None:
+            settings = replace(settings, requests_per_second=rate_limit)
+        if burst is not None:
+            settings = replace(settings, burst=burst)
+        server = start_explorer(rest, rpc, listen or settings.address, settings.rate_limit())
     except (ValueError, OSError) as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(f"explorer: http://{server.host}:{server.port}/  (node {rpc}, REST {rest})")

@@ -265,12 +265,29 @@ class InstrumentedApp:
         return self._timed("process_proposal", self._app.process_proposal, req)
 
 
+METRICS_MAX_LINE_BYTES = 4096
+"""Longest request line the metrics server reads (400 above it)."""
+
+METRICS_MAX_HEADER_BYTES = 4096
+"""Longest header the metrics server reads (400 above it)."""
+
+METRICS_MAX_BODY_BYTES = 1024
+"""Largest body the metrics server would read (GET /metrics reads none)."""
+
+
 def metrics_app(registry: Registry) -> web.Application:
-    """An aiohttp application serving GET /metrics."""
+    """An aiohttp application serving GET /metrics. No per-client rate limit (one scrape costs
+    one pass over a few dozen counters; docs/security.md says why); explicit size limits."""
 
     async def handle(_request: web.Request) -> web.Response:
         return web.Response(text=registry.exposition(), content_type="text/plain", charset="utf-8")
 
-    app = web.Application()
+    app = web.Application(
+        client_max_size=METRICS_MAX_BODY_BYTES,
+        handler_args={
+            "max_line_size": METRICS_MAX_LINE_BYTES,
+            "max_field_size": METRICS_MAX_HEADER_BYTES,
+        },
+    )
     app.router.add_get("/metrics", handle)
     return app

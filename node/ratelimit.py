@@ -1,4 +1,7 @@
-"""Per-client rate limits of the node's public servers (gRPC, the REST gateway).
+"""Per-client rate limits of the servers: the node's gRPC server and REST gateway, the block
+explorer (node/explorer/) and the worker's OpenAI-compatible endpoint (gpu_worker/serving/http.py).
+One implementation; each server keeps its own ClientLimiter and answers a refusal in its own
+error shape.
 
 Each client address gets a token bucket: it holds at most `burst` tokens, refills at `rate`
 tokens a second, and every request takes one. A request that finds the bucket empty is refused
@@ -108,9 +111,15 @@ class ClientLimiter:
         server: str,
         clock: Callable[[], float] = time.monotonic,
         max_clients: int = MAX_CLIENTS,
+        setting: str = "app.toml [rate-limit]",
+        where: str | None = None,
     ) -> None:
+        """setting: where an operator changes the limit (named in the log line); where: the
+        server as a refused client is told it (default "node's <server>")."""
         self.limit = limit
         self.server = server
+        self.setting = setting
+        self.where = where or f"node's {server}"
         self.clock = clock
         self.max_clients = max_clients
         self.buckets: OrderedDict[str, TokenBucket] = OrderedDict()
@@ -149,18 +158,19 @@ class ClientLimiter:
         if last is None or now - last >= WARN_EVERY_S:
             self._warned[client] = now
             log.warning(
-                "%s: rate limit reached by %s (%d requests/s, burst %d; app.toml [rate-limit])",
+                "%s: rate limit reached by %s (%d requests/s, burst %d; %s)",
                 self.server,
                 client,
                 self.limit.rate,
                 self.limit.burst,
+                self.setting,
             )
 
     def message(self, client: str, wait: float) -> str:
         """What a refused client is told."""
         return (
             f"rate limit exceeded: at most {self.limit.rate} requests/s (burst "
-            f"{self.limit.burst}) per client on this node's {self.server}; "
+            f"{self.limit.burst}) per client on this {self.where}; "
             f"retry in {retry_after_seconds(wait)} s"
         )
 

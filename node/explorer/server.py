@@ -3,7 +3,16 @@ gateway and CometBFT RPC (one call per page instead of ten), and a websocket tha
 each new block from CometBFT's websocket so open pages refresh themselves.
 
 Routes: `/` the page; `/static/*` its own assets; `/vendor/*` the charting library fetched at
-set-up (scripts/install_explorer_assets.sh); `/api/*` JSON (below); `/api/live` websocket.
+set-up (scripts/install_explorer.sh); `/api/*` JSON (below); `/api/live` websocket.
+
+Limits: each client address gets a token bucket (node/ratelimit.py, the node's own; by default
+20 requests/s and a burst of 200, app.toml [explorer]): a request that finds it empty gets 429
+with Retry-After and `{"message"}` before any upstream call. One `/api` request costs the
+node's REST gateway up to LOOKUPS + a dozen calls, all from the explorer's one address, so the
+explorer's limit is what keeps one page-hammering client from spending the gateway's budget
+for every explorer user. Request lines and headers above MAX_LINE_BYTES / MAX_HEADER_BYTES
+get a 400, a page's websocket message above MAX_WS_MESSAGE_BYTES closes it (1009; the page
+never sends any), and no route reads a body.
 """
 
 from __future__ import annotations
@@ -27,6 +36,7 @@ from aichain.node.explorer.aggregate import (
     record_keys,
 )
 from aichain.node.explorer.upstream import Upstream, UpstreamError
+from aichain.node.ratelimit import ClientLimiter, RateLimit, retry_after_seconds
 
 log = logging.getLogger("aichain.explorer")
 
@@ -47,6 +57,24 @@ LOOKUPS = 16
 
 EARNINGS_SCAN = 1000
 """How many settled inferences the earnings plot reads at most (newest first)."""
+
+EXPLORER_RATE = 20
+"""Requests a second one client address may sustain on the explorer (default)."""
+
+EXPLORER_BURST = 200
+"""Requests one client address may send at once before EXPLORER_RATE applies (default)."""
+
+MAX_BODY_BYTES = 16 * 1024
+"""Largest body aiohttp would read (every route is a GET and reads none)."""
+
+MAX_LINE_BYTES = 8190
+"""Longest request line (400 above it)."""
+
+MAX_HEADER_BYTES = 8190
+"""Longest header (400 above it)."""
+
+MAX_WS_MESSAGE_BYTES = 4096
+"""Largest message a page may send on /api/live (the connection is closed above it)."""
 
 ADDRESS = re.compile(r"^[a-z0-9]{1,20}1[02-9ac-hj-np-z]{6,90}$")
 HEX = re.compile(r"^[0-9A-Fa-f]{64}$")
@@ -126,7 +154,7 @@ class Explorer:
 
     async def live(self, request: web.Request) -> web.WebSocketResponse:
         """GET /api/live: a websocket that receives {"type": "block", height, ...} per block."""
-        ws = web.WebSocketResponse(heartbeat=20)
+        ws = web.WebSocketResponse(heartbeat=20, max_msg_size=MAX_WS_MESSAGE_BYTES)
         await ws.prepare(request)
         self.clients.add(ws)
         if self.latest:
@@ -487,12 +515,52 @@ async def _security_headers(request: web.Request, handler):  # type: ignore[no-u
     return response
 
 
-def explorer_app(rest: str, rpc: str, follow: bool = True) -> web.Application:
+def rate_limit_middleware(limiter: ClientLimiter):  # type: ignore[no-untyped-def]
+    """429 with Retry-After and {"message"} once a client address has used its bucket."""
+
+    @web.middleware
+    async def limit(request: web.Request, handler):  # type: ignore[no-untyped-def]
+        client = request.remote or "unknown"
+        wait = limiter.check(client)
+        if wait <= 0:
+            return await handler(request)
+        return web.json_response(
+            {"message": limiter.message(client, wait)},
+            status=429,
+            headers={"Retry-After": str(retry_after_seconds(wait))},
+        )
+
+    return limit
+
+
+def explorer_limiter(limit: RateLimit | None = None) -> ClientLimiter:
+    """The explorer's per-client limiter (default EXPLORER_RATE / EXPLORER_BURST)."""
+    return ClientLimiter(
+        limit or RateLimit(EXPLORER_RATE, EXPLORER_BURST),
+        "explorer",
+        setting="app.toml [explorer] requests-per-second / burst, or aichain explorer --rate-limit",
+        where="explorer",
+    )
+
+
+def explorer_app(
+    rest: str, rpc: str, follow: bool = True, limit: RateLimit | ClientLimiter | None = None
+) -> web.Application:
     """The explorer as an aiohttp application over the node at rest (REST) and rpc (CometBFT).
 
-    follow=False skips the websocket follower (unit tests without a node)."""
+    follow=False skips the websocket follower (unit tests without a node); limit: the
+    per-client limit, or a limiter (default EXPLORER_RATE / EXPLORER_BURST; rate 0 turns it
+    off)."""
     explorer = Explorer(Upstream(rest, rpc))
-    app = web.Application(middlewares=[_security_headers])
+    limiter = limit if isinstance(limit, ClientLimiter) else explorer_limiter(limit)
+    middlewares = [_security_headers]
+    if limiter.limit.enabled:
+        middlewares.insert(0, rate_limit_middleware(limiter))
+    app = web.Application(
+        middlewares=middlewares,
+        client_max_size=MAX_BODY_BYTES,
+        handler_args={"max_line_size": MAX_LINE_BYTES, "max_field_size": MAX_HEADER_BYTES},
+    )
 
     async def index(request: web.Request) -> web.FileResponse:
         return web.FileResponse(STATIC_DIR / "index.html")

@@ -21,6 +21,16 @@ class ExplorerSettings:
     alone)."""
     address: str = DEFAULT_ADDRESS
     """tcp://HOST:PORT it listens on; HOST must be a loopback address."""
+    requests_per_second: int = 20
+    """Requests a second one client address may sustain (0 turns the limit off)."""
+    burst: int = 200
+    """Requests one client address may send at once."""
+
+    def rate_limit(self):  # type: ignore[no-untyped-def]
+        """The per-client limit (node/ratelimit.py). Raises ValueError on bad values."""
+        from aichain.node.ratelimit import RateLimit
+
+        return RateLimit(self.requests_per_second, self.burst)
 
 
 def read_settings(app_toml: Path) -> ExplorerSettings:
@@ -32,11 +42,22 @@ def read_settings(app_toml: Path) -> ExplorerSettings:
     section = doc.get("explorer", {})
     if not isinstance(section, dict):
         raise ValueError(f"{app_toml}: [explorer] must be a table")
+    limits, defaults = {}, ExplorerSettings()
+    for key, field in (("requests-per-second", "requests_per_second"), ("burst", "burst")):
+        value = section.get(key, getattr(defaults, field))
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise ValueError(f"{app_toml}: [explorer] {key} must be a whole number, got {value!r}")
+        limits[field] = value
     settings = ExplorerSettings(
         enable=bool(section.get("enable", False)),
         address=str(section.get("address", DEFAULT_ADDRESS)),
+        **limits,
     )
     parse_loopback(settings.address)
+    try:
+        settings.rate_limit()
+    except ValueError as exc:
+        raise ValueError(f"{app_toml}: [explorer] {exc}".replace("rate-limit.", "")) from None
     return settings
 
 
@@ -59,14 +80,15 @@ def parse_loopback(address: str) -> tuple[str, int]:
     return host, int(port)
 
 
-def start_explorer(rest: str, rpc: str, address: str = DEFAULT_ADDRESS):  # type: ignore[no-untyped-def]
+def start_explorer(rest: str, rpc: str, address: str = DEFAULT_ADDRESS, limit=None):  # type: ignore[no-untyped-def]
     """Serves the explorer over the node at rest/rpc on its own thread; returns the running
-    HttpThread (its .host/.port, .stop()). Raises ValueError or OSError."""
+    HttpThread (its .host/.port, .stop()). limit: the per-client RateLimit (default the
+    explorer's). Raises ValueError or OSError."""
     from aichain.node.explorer.server import explorer_app
     from aichain.node.rest import HttpThread
 
     host, port = parse_loopback(address)
-    return HttpThread(lambda: explorer_app(rest, rpc), host, port, "explorer").start()
+    return HttpThread(lambda: explorer_app(rest, rpc, limit=limit), host, port, "explorer").start()
 
 
 def start_for_node(app_toml: Path, rest: str, rpc: str):  # type: ignore[no-untyped-def]
@@ -83,7 +105,7 @@ def start_for_node(app_toml: Path, rest: str, rpc: str):  # type: ignore[no-unty
         if rest == "off":
             log.warning("the explorer needs the REST gateway (api.enable = true); it stays off")
             return None
-        return start_explorer(rest, rpc, settings.address)
+        return start_explorer(rest, rpc, settings.address, settings.rate_limit())
     except (ValueError, OSError) as exc:
         log.warning("explorer: %s; it stays off", exc)
         return None
