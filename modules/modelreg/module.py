@@ -81,5 +81,8 @@ class ModelregModule(BaseModule):
         self.keeper.process_matured_unbondings(ctx)
 
     def invariants(self) -> Sequence[tuple[str, Invariant]]:
-        """The module account holds exactly the worker bonds."""
-        return (("bonds", lambda ctx: invariants.bonds_invariant(ctx, self.keeper)),)
+        """The module account holds exactly the worker bonds; rankings are chains."""
+        return (
+            ("bonds", lambda ctx: invariants.bonds_invariant(ctx, self.keeper)),
+            ("rankings", lambda ctx: invariants.rankings_invariant(ctx, self.keeper)),
+        )

@@ -10,12 +10,14 @@ comes from inference settlement, not from a message."""
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import random
 from collections.abc import Sequence
 from typing import Any
 
 from aichain.app.crypto import PrivateKey
+from aichain.app.errors import AppError
 from aichain.app.simulation.types import (
     GenesisEnv,
     NoOp,
@@ -25,6 +27,7 @@ from aichain.app.simulation.types import (
     WeightedOperation,
     params_update,
 )
+from aichain.app.store.cache import CacheStore
 from aichain.modelreg.v1 import modelreg_pb2 as pb
 from aichain.modelreg.v1 import tx_pb2
 from aichain.modules.modelreg import keys
@@ -114,7 +117,8 @@ def simulate_lifecycle(rng: random.Random, env: SimEnv) -> SimTx | NoOp:
 
 def simulate_invalid(rng: random.Random, env: SimEnv) -> SimTx | NoOp:
     """A message that must be refused: an adapter on an unknown base, a price out of bounds,
-    a worker whose hot key is its operator key."""
+    a worker whose hot key is its operator key, a governance-only decision (price bounds, a
+    ranking) from an account that is not the authority."""
     signer = env.pick_account(rng)
     if signer is None:
         return NoOp("every account signed in this block")
@@ -144,6 +148,12 @@ def simulate_invalid(rng: random.Random, env: SimEnv) -> SimTx | NoOp:
         msg = tx_pb2.MsgRegisterWorker(
             operator=me, hot_pubkey=signer.key.pubkey, models=[], endpoint="https://sim", bond=bond
         )
+    fork = _fork(rng)  # the choice below leaves the draws of later operations as they were
+    if fork.randrange(3) == 0:  # a governance-only decision from an account not the authority
+        if fork.randrange(2) == 0:
+            msg = tx_pb2.MsgSetPriceBounds(authority=me, model_id=1, max_price="1")
+        else:
+            msg = tx_pb2.MsgRankModels(authority=me, higher_model_id=2, lower_model_id=1)
     return SimTx(signer, (msg,), valid=False)
 
 
@@ -174,45 +184,6 @@ def randomized_genesis(genesis: GenesisEnv) -> dict[str, Any]:
     }
 
 
-def simulate_governance(rng: random.Random, env: SimEnv) -> SimTx | NoOp:
-    """Governance's model decisions in one tx from the authority: two base models registered,
-    the first's price bounds set (MsgSetPriceBounds) and the second ranked above the first
-    (MsgRankModels). One time in four the tx ends with a refused decision instead: a model
-    ranked against itself, above a deprecated model, or bounds with min above max."""
-    if not env.authority_free():
-        return NoOp("the authority already signed in this block")
-    if CREATE_LOCK in env.locked:
-        return NoOp("models are already registered this block")
-    env.locked.add(CREATE_LOCK)
-    keeper = env.keeper("modelreg")
-    params = keeper.get_params(env.ctx)
-    raw = env.ctx.kv(keeper.store_key).get(keys.NEXT_MODEL_ID)
-    first = keys.read_u64(raw) if raw else 1
-    me = env.authority.bech32
-    low = rng.randint(params.min_price, params.max_price)
-    high = rng.randint(low, params.max_price)
-    msgs: list = [
-        tx_pb2.MsgRegisterBaseModel(owner=me, name=f"gov-v{i}", weights_hash=_hash(rng),
-                                    architecture="gpt2", parameter_count=1, license="MIT")
-        for i in (1, 2)
-    ]  # fmt: skip
-    msgs += [
-        tx_pb2.MsgSetPrice(owner=me, model_id=first, price_per_request=str(high),
-                           price_per_1k_tokens=str(low)),
-        tx_pb2.MsgSetPriceBounds(authority=me, model_id=first, min_price=str(low),
-                                 max_price=str(rng.randint(low, high))),
-    ]  # fmt: skip
-    bad = rng.randrange(4)
-    if bad == 0:
-        msgs.append(tx_pb2.MsgDeprecateModel(authority=me, model_id=first + 1))
-    msgs.append(tx_pb2.MsgRankModels(authority=me, higher_model_id=first + 1,
-                                     lower_model_id=first))  # fmt: skip
-    if bad == 1:
-        msgs.append(tx_pb2.MsgSetPriceBounds(authority=me, model_id=first, min_price=str(high + 1),
-                                             max_price=str(high)))  # fmt: skip
-    return SimTx(env.authority, tuple(msgs), valid=bad > 1)
-
-
 def simulate_update_params(rng: random.Random, env: SimEnv) -> SimTx | NoOp:
     """New params (owner activation mostly on); one time in six min_price > max_price
     (refused)."""
@@ -228,15 +199,65 @@ def simulate_update_params(rng: random.Random, env: SimEnv) -> SimTx | NoOp:
     def make(authority: str) -> tx_pb2.MsgUpdateParams:
         return tx_pb2.MsgUpdateParams(authority=authority, params=params)
 
-    return params_update(rng, env, make, valid=not bad)
+    tx = params_update(rng, env, make, valid=not bad)
+    if isinstance(tx, SimTx) and tx.signer is env.authority:
+        # the authority's turn is rare: decisions on committed models ride along, before the
+        # params change (so they are checked against the committed params)
+        tx = SimTx(tx.signer, (*_committed_decisions(rng, env), *tx.msgs), valid=tx.valid)
+    return tx
+
+
+def _fork(rng: random.Random) -> random.Random:
+    """A copy of rng's state: draws from it leave rng (and every later operation) as is."""
+    fork = random.Random()
+    fork.setstate(rng.getstate())
+    return fork
+
+
+def _committed_decisions(rng: random.Random, env: SimEnv) -> list:
+    """Accepted governance decisions on committed models, drawn from a fork of rng: one
+    model's price bounds (around its current prices, within the params' bounds, so accepted
+    and nothing clamped) and, when a pair qualifies, one model ranked above another (tried on
+    a throwaway branch of committed state, so only an accepted one is sent). No other
+    operation reads or changes a model's ranking or bounds."""
+    keeper = env.keeper("modelreg")
+    models = list(keeper.iter_models(env.ctx))
+    if not models:
+        return []
+    rng = _fork(rng)
+    me = env.authority.bech32
+    model = rng.choice(models)
+    prices = (int(model.price_per_request or 0), int(model.price_per_1k_tokens or 0))
+    floor, ceiling = keeper.get_price_bounds(env.ctx, model)
+    if not floor <= min(prices) <= max(prices) <= ceiling:
+        return []
+    low, high = rng.randint(floor, min(prices)), rng.randint(max(prices), ceiling)
+    out: list = [
+        tx_pb2.MsgSetPriceBounds(
+            authority=me, model_id=model.id, min_price=str(low), max_price=str(high)
+        )
+    ]
+    live = [m for m in models if m.status != pb.MODEL_STATUS_DEPRECATED]
+    lows = [m for m in live if not m.successor_id]
+    highs = [m for m in live if not m.predecessor_id]
+    if not lows or not highs:
+        return out
+    lower, higher = rng.choice(lows), rng.choice(highs)
+    branch = dataclasses.replace(env.ctx, store=CacheStore(env.ctx.store), _stores={})
+    try:
+        keeper.rank_models(branch, higher.id, lower.id)
+    except AppError:
+        return out
+    rank = tx_pb2.MsgRankModels(authority=me, higher_model_id=higher.id, lower_model_id=lower.id)
+    return [*out, rank]
 
 
 def weighted_operations() -> Sequence[WeightedOperation]:
-    """Modelreg's operations and their default weights."""
+    """Modelreg's operations and their default weights (governance's decisions ride along
+    with update-params and invalid)."""
     return (
         WeightedOperation("modelreg/lifecycle", 6, simulate_lifecycle),
         WeightedOperation("modelreg/invalid", 3, simulate_invalid),
         WeightedOperation("modelreg/unjail", 2, simulate_unjail),
         WeightedOperation("modelreg/update-params", 2, simulate_update_params),
-        WeightedOperation("modelreg/governance", 2, simulate_governance),
     )

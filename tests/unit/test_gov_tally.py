@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 
 from aichain.modules.gov.tally import (
     ValidatorGovInfo,
+    compute_tally,
     compute_tally_outcome,
     compute_vote_results,
 )
@@ -196,3 +197,58 @@ def test_outcome_threshold_counts_non_abstaining_votes_and_is_strict() -> None:
     assert outcome(301, 400, 299, 0, 1000) == (True, False)
     assert outcome(600, 0, 400, 0, 1000, expedited=True) == (False, False)
     assert outcome(668, 0, 332, 0, 1000, expedited=True) == (True, False)
+
+
+@settings(max_examples=200, deadline=None)
+@given(chains())
+def test_each_voting_validator_is_credited_the_power_of_its_non_voting_delegators(chain) -> None:  # noqa: ANN001
+    """The participation reward's power (docs/governance.md): a voter's own bonded delegations
+    plus, for a voting validator's operator, the shares its non-voting delegators left to it.
+    The tally reports the second part per voting validator, and with the first it adds up to
+    the power that voted."""
+    n_val, bonded, delegations, shares, tokens, votes = chain
+    validators = validators_of(n_val, bonded, shares, tokens)
+    outcome = compute_tally(
+        validators,
+        sorted(votes.items()),
+        lambda voter: sorted(delegations.get(voter, {}).items()),
+        1,
+        Params(),
+        False,
+    )
+    live = {op(i) for i in range(n_val) if bonded[i]}
+    inherited = dict(outcome.inherited)
+    assert [o for o, _ in outcome.inherited] == sorted(inherited)  # by operator
+    assert set(inherited) == {v for v in votes if v in live}
+    own_total = Fraction(0)
+    for voter in votes:
+        own_total += sum(
+            (
+                Fraction(s * tokens[v], shares[v])
+                for v, s in delegations[voter].items()
+                if v in live
+            ),
+            Fraction(0),
+        )
+    slack = 5 * (sum(len(e) for e in delegations.values()) + n_val) + 5
+    for operator, power in inherited.items():
+        lent = sum(
+            (
+                Fraction(entries[operator] * tokens[operator], shares[operator])
+                for d, entries in delegations.items()
+                if d not in votes and operator in entries
+            ),
+            Fraction(0),
+        )
+        assert 0 <= lent * ONE - power <= slack
+    want_total, _ = reference(n_val, bonded, delegations, shares, tokens, votes)
+    assert want_total == own_total + sum(
+        (
+            Fraction(entries[o] * tokens[o], shares[o])
+            for d, entries in delegations.items()
+            if d not in votes
+            for o in inherited
+            if o in entries
+        ),
+        Fraction(0),
+    )

@@ -263,3 +263,125 @@ def test_params_reject_bad_field(field: str, value: object) -> None:
 
     with pytest.raises(errors.InvalidParamsError, match=f"params.{field}"):
         replace(Params(), **{field: value}).validate()
+
+
+# --- governance decisions: per-model price bounds, version ranking ---------------------------
+
+
+def bases(keeper: Keeper, ctx, n: int) -> list[int]:  # noqa: ANN001
+    return [
+        keeper.register_base_model(
+            ctx,
+            pb.Model(
+                owner=bech(0),
+                name=f"v{i}",
+                weights_hash=h(f"v{i}"),
+                architecture="gpt2",
+                parameter_count=10,
+                license="MIT",
+            ),
+        )  # fmt: skip
+        for i in range(n)
+    ]
+
+
+def test_set_price_bounds_clamps_the_price_and_bounds_later_prices() -> None:
+    keeper, _, _, ctx, base = setup()
+    keeper.set_price(ctx, bech(0), base, 500, 5)
+    assert keeper.set_price_bounds(ctx, base, 10, 300) == (300, 10)
+    model = keeper.require_model(ctx, base)
+    assert (model.min_price, model.max_price, model.price_per_request) == ("10", "300", "300")
+    with pytest.raises(errors.PriceOutOfBoundsError, match=r"\[10, 300\]"):
+        keeper.set_price(ctx, bech(0), base, 301, 10)
+    keeper.set_price(ctx, bech(0), base, 300, 10)
+    # one side only: the params' bound holds on the other; clearing both restores the params'
+    assert keeper.set_price_bounds(ctx, base, None, 20) == (20, 10)
+    assert keeper.get_price_bounds(ctx, keeper.require_model(ctx, base)) == (0, 20)
+    keeper.set_price_bounds(ctx, base, None, None)
+    assert keeper.get_price_bounds(ctx, keeper.require_model(ctx, base)) == (0, 10**12)
+
+
+def test_set_price_bounds_rejects_inverted_or_disjoint_bounds_changing_nothing() -> None:
+    keeper, _, _, ctx, base = setup()
+    keeper.set_params(ctx, Params(min_price=5, max_price=1000))
+    before = keeper.require_model(ctx, base).SerializeToString()
+    with pytest.raises(errors.InvalidPriceBoundsError, match="above max price"):
+        keeper.set_price_bounds(ctx, base, 9, 8)
+    with pytest.raises(errors.InvalidPriceBoundsError, match=r"params' bounds \[5, 1000\]"):
+        keeper.set_price_bounds(ctx, base, 2000, None)
+    with pytest.raises(errors.ModelNotFoundError):
+        keeper.set_price_bounds(ctx, 99, 1, 2)
+    assert keeper.require_model(ctx, base).SerializeToString() == before
+
+
+def test_rank_models_chains_versions_and_resolves_the_preferred_one() -> None:
+    keeper, _, _, ctx, base = setup()
+    v1, v2, v3 = [base, *bases(keeper, ctx, 2)]
+    keeper.rank_models(ctx, v2, v1)
+    keeper.rank_models(ctx, v3, v2)
+    versions, rank = keeper.get_ranking(ctx, v1)
+    assert ([m.id for m in versions], rank) == ([v3, v2, v1], 3)
+    assert keeper.get_ranking(ctx, v2)[1] == 2
+    assert keeper.get_preferred_version(ctx, v1) == v3
+    keeper.deprecate(ctx, v3)
+    assert keeper.get_preferred_version(ctx, v1) == v2
+    keeper.deprecate(ctx, v2)
+    keeper.deprecate(ctx, v1)
+    assert keeper.get_preferred_version(ctx, v1) == 0
+
+
+@pytest.mark.parametrize(
+    ("higher", "lower", "error", "match"),
+    [
+        (1, 1, errors.InvalidRankingError, "against itself"),
+        (2, 99, errors.ModelNotFoundError, "lower model 99"),
+        (1, 3, errors.InvalidRankingError, "would make a cycle"),
+        (4, 1, errors.InvalidRankingError, "already ranked below model 2"),
+        (2, 4, errors.InvalidRankingError, "already ranked above model 1"),
+        (4, 5, errors.InvalidStatusError, "model 5 is deprecated"),
+        (6, 4, errors.InvalidRankingError, "not versions of one family"),
+    ],
+)
+def test_rank_models_rejects(higher: int, lower: int, error: type, match: str) -> None:
+    keeper, _, _, ctx, base = setup()
+    bases(keeper, ctx, 4)  # 2, 3, 4, 5
+    keeper.rank_models(ctx, 2, 1)
+    keeper.rank_models(ctx, 3, 2)
+    keeper.deprecate(ctx, 5)
+    assert keeper.register_adapter(ctx, adapter(base)) == 6
+    before = [m.SerializeToString() for m in keeper.iter_models(ctx)]
+    with pytest.raises(error, match=match):
+        keeper.rank_models(ctx, higher, lower)
+    assert [m.SerializeToString() for m in keeper.iter_models(ctx)] == before
+
+
+def test_rank_models_bounds_a_ranking_to_its_maximum_length() -> None:
+    from aichain.modules.modelreg.types import MAX_RANKED_VERSIONS
+
+    keeper, _, _, ctx, base = setup()
+    ids = [base, *bases(keeper, ctx, MAX_RANKED_VERSIONS)]
+    for lower, higher in zip(ids[:-2], ids[1:-1], strict=True):
+        keeper.rank_models(ctx, higher, lower)
+    assert len(keeper.get_ranking(ctx, base)[0]) == MAX_RANKED_VERSIONS
+    with pytest.raises(errors.InvalidRankingError, match=f"at most {MAX_RANKED_VERSIONS}"):
+        keeper.rank_models(ctx, ids[-1], ids[-2])
+
+
+def test_rankings_invariant_holds_and_reports_a_broken_link_or_cycle() -> None:
+    from aichain.modules.modelreg.invariants import rankings_invariant
+
+    keeper, _, _, ctx, base = setup()
+    v1, v2, v3 = [base, *bases(keeper, ctx, 2)]
+    keeper.rank_models(ctx, v2, v1)
+    keeper.rank_models(ctx, v3, v2)
+    assert rankings_invariant(ctx, keeper) is None
+    top = keeper.require_model(ctx, v3)
+    top.successor_id = v1  # v1 -> v2 -> v3 -> v1, every link mutual
+    keeper._set_model(ctx, top)
+    bottom = keeper.require_model(ctx, v1)
+    bottom.predecessor_id = v3
+    keeper._set_model(ctx, bottom)
+    assert "cycle" in rankings_invariant(ctx, keeper)
+    bottom.predecessor_id = 0
+    keeper._set_model(ctx, bottom)
+    assert "does not link back" in rankings_invariant(ctx, keeper)
