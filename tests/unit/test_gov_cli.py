@@ -216,3 +216,23 @@ def test_draft_proposal_lists_and_writes(tmp_path: Path) -> None:
     template = json.loads(out.read_text())
     assert template["messages"][0]["authority"] == GOV
     assert "unbonding_time" in template["messages"][0]["params"]
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/aichain.datanet.v1.MsgUpdateCurators",
+        "/aichain.modelreg.v1.MsgSetPriceBounds",
+        "/aichain.modelreg.v1.MsgRankModels",
+    ],
+)
+def test_draft_proposal_offers_the_model_track_and_curator_decisions(
+    tmp_path: Path, url: str
+) -> None:
+    listed = run("tx", "gov", "draft-proposal")
+    assert listed.exit_code == 0 and url in listed.output
+    out = tmp_path / "draft.json"
+    written = run("tx", "gov", "draft-proposal", "--type", url, "--output-file", str(out))
+    assert written.exit_code == 0, written.output
+    [message] = json.loads(out.read_text())["messages"]
+    assert (message["@type"], message["authority"]) == (url, GOV)
