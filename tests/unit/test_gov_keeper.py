@@ -527,3 +527,31 @@ def test_submit_rejects_governances_own_deposit_and_vote_messages() -> None:
     packed = any_pb2.Any(type_url="/cosmos.gov.v1.MsgDeposit", value=deposit.SerializeToString())
     with pytest.raises(InvalidProposalMsgError, match="cannot be proposed"):
         submit(s, [packed])
+
+
+def test_a_voting_validator_earns_for_the_stake_its_silent_delegators_lend_it() -> None:
+    """The reward follows the tally's voting power: validator 0 votes its own stake and
+    CAROL's (silent), not BOB's (who votes himself)."""
+    s = setup()
+    s.keeper.set_model_params(s.ctx, ModelParams((Coin(DENOM, 1000),)))
+    fund_pool(s, 5000)
+    s.staking.delegate(BOB, s.validators[0], 100 * AIC)
+    s.staking.delegate(CAROL, s.validators[0], 200 * AIC)
+    pid = submit(s, model=True)
+    own = s.keeper.compute_own_power(s.ctx, s.validators[0])
+    vote(s, s.ctx, pid, s.validators[0], YES)
+    vote(s, s.ctx, pid, BOB, NO)
+    assert s.keeper.get_model_proposal(s.ctx, pid).total_power == own + 100 * AIC  # while voting
+    ctx = end_of_voting(s, pid)
+    record = s.keeper.get_model_proposal(ctx, pid)
+    assert record.total_power == own + 300 * AIC
+    assert s.keeper.get_stake(ctx, pid, s.validators[0]) == own + 200 * AIC
+    paid = {v: s.keeper.participation.claim(ctx, pid, v) for v in (s.validators[0], BOB)}
+    total = own + 300 * AIC
+    assert paid == {
+        s.validators[0]: (Coin(DENOM, 1000 * (own + 200 * AIC) // total),),
+        BOB: (Coin(DENOM, 1000 * 100 * AIC // total),),
+    }
+    with pytest.raises(NoParticipationRewardError):
+        s.keeper.participation.claim(ctx, pid, CAROL)  # lent her stake, did not vote
+    check_invariants(s, ctx)
