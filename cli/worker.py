@@ -272,6 +272,20 @@ def _datanet_source(  # type: ignore[no-untyped-def]
     show_default=True,
     help="On SIGINT/SIGTERM, how long in-flight requests may finish before they are cancelled.",
 )
+@click.option(
+    "--rate-limit",
+    type=click.IntRange(0),
+    default=100,
+    show_default=True,
+    help="Requests a second one client address may sustain (0: no limit); 429 beyond.",
+)
+@click.option(
+    "--burst",
+    type=click.IntRange(1),
+    default=1000,
+    show_default=True,
+    help="Requests one client address may send at once before --rate-limit applies.",
+)
 @_device_option
 def serve_cmd(
     adapters: tuple[str, ...],
@@ -284,11 +298,14 @@ def serve_cmd(
     host_slots: int,
     attribution_engine: str,
     shutdown_grace_s: float,
+    rate_limit: int,
+    burst: int,
     device: str,
 ) -> None:
     """Serve adapters ([ID=]DIR[@SHA256]) over an OpenAI-compatible HTTP API on loopback."""
     from aichain.gpu_worker.serving.cli_support import run_server
     from aichain.gpu_worker.serving.http import ServerLimits
+    from aichain.node.ratelimit import RateLimit
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
     try:
@@ -303,7 +320,9 @@ def serve_cmd(
             device_slots=device_slots,
             host_slots=host_slots,
             attribution_engine=attribution_engine,
-            limits=ServerLimits(shutdown_grace_s=shutdown_grace_s),
+            limits=ServerLimits(
+                shutdown_grace_s=shutdown_grace_s, rate_limit=RateLimit(rate_limit, burst)
+            ),
         )
     except ValueError as exc:
         fail(str(exc))

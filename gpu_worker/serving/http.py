@@ -9,6 +9,13 @@ Request fields and answer shapes: openai_format.py. `stream: true` answers Serve
 (`data: {chunk}` per piece of text as the batch decodes, then `data: [DONE]`) over a chunked
 HTTP/1.1 response.
 
+Limits: each client address gets a token bucket (node/ratelimit.py, the one the node's gRPC
+server and REST gateway use; `ServerLimits.rate_limit`, by default 100 requests/s and a burst
+of 1,000): a request that finds it empty is answered 429 with Retry-After and an OpenAI-style
+`rate_limit_exceeded` error before its body is read. Bodies are at most `max_body_bytes`
+(413), a request line at most `max_line_bytes` and a header at most `max_header_bytes`, and at
+most `max_headers` headers (aiohttp answers 400 above them).
+
 One asyncio event loop (its own thread, or the caller's with serve_forever) owns every
 connection; the ServingService's model thread is unchanged behind it. Requests are checked and
 submitted on the loop; a streaming request's text reaches the loop through
@@ -72,6 +79,7 @@ from aichain.gpu_worker.serving.service import (
     ServingService,
     TextDelta,
 )
+from aichain.node.ratelimit import ClientLimiter, RateLimit, retry_after_seconds
 
 log = logging.getLogger(__name__)
 
@@ -79,6 +87,10 @@ MAX_BODY_BYTES = 1 << 20
 """Largest request body accepted (1 MiB)."""
 REQUEST_TIMEOUT_S = 300.0
 """How long a request waits for its completion before a 503."""
+WORKER_RATE = 100
+"""Requests a second one client address may sustain on the worker endpoint (default)."""
+WORKER_BURST = 1000
+"""Requests one client address may send at once before WORKER_RATE applies (default)."""
 
 Chunk = dict[str, Any] | str
 """A stream event: a chunk object (or an error body), or the string `[DONE]`."""
@@ -100,6 +112,14 @@ class ServerLimits:
     """How long an idle kept-alive connection stays open."""
     shutdown_grace_s: float = 10.0
     """How long shutdown lets in-flight requests finish before cancelling their rows."""
+    rate_limit: RateLimit = RateLimit(WORKER_RATE, WORKER_BURST)
+    """Per-client token bucket (requests a second, burst); rate 0 turns it off."""
+    max_line_bytes: int = 8190
+    """Longest request line (method, path and query): 400 above it."""
+    max_header_bytes: int = 8190
+    """Longest header (name and value): 400 above it."""
+    max_headers: int = 128
+    """Most headers a request may carry: 400 above it."""
 
 
 class ShuttingDownError(RuntimeError):
@@ -203,6 +223,12 @@ class OpenAIServer:
         self.service = service
         self.limits = limits or ServerLimits()
         self.metrics = HttpMetrics()
+        self.limiter = ClientLimiter(
+            self.limits.rate_limit,
+            "worker endpoint",
+            setting="aichain worker serve --rate-limit/--burst, or ServerLimits.rate_limit",
+            where="worker endpoint",
+        )
         self.sock = socket.create_server((host, port), backlog=512)
         self.sock.setblocking(False)
         self._address: tuple[str, int] = self.sock.getsockname()[:2]
@@ -289,6 +315,9 @@ class OpenAIServer:
             handler_cancellation=True,
             keepalive_timeout=self.limits.keepalive_timeout_s,
             shutdown_timeout=1.0,
+            max_line_size=self.limits.max_line_bytes,
+            max_field_size=self.limits.max_header_bytes,
+            max_headers=self.limits.max_headers,
         )
         await runner.setup()
         site = web.SockSite(runner, self.sock)
@@ -331,12 +360,22 @@ class OpenAIServer:
     async def _guard(
         self, request: web.Request, handler: Callable[[web.Request], Awaitable[Any]]
     ) -> web.StreamResponse:
-        """Errors as OpenAI JSON, metrics, and 503s while shutting down."""
+        """The per-client rate limit, errors as OpenAI JSON, metrics, and 503s while
+        shutting down."""
         info = request.match_info.route.resource
         route = info.canonical if info is not None else "unmatched"
         status = HTTPStatus.INTERNAL_SERVER_ERROR
         self.metrics.in_flight += 1
         try:
+            client = request.remote or "unknown"
+            wait = self.limiter.check(client)
+            if wait > 0:
+                status = HTTPStatus.TOO_MANY_REQUESTS
+                err = ApiError(status, self.limiter.message(client, wait), "rate_limit_error",
+                               "rate_limit_exceeded")  # fmt: skip
+                response = _json_error(err)
+                response.headers["Retry-After"] = str(retry_after_seconds(wait))
+                return response
             if self.draining and request.path not in ("/health", "/metrics"):
                 raise compute_api_error(ShuttingDownError())
             response = await handler(request)
