@@ -131,6 +131,8 @@ def check_env(device: torch.device, threads: int) -> None:
     env.update(
         {
             "executable": sys.executable,
+            "transformers_path": str(Path(__import__("transformers").__file__).parent),
+            "peft_path": str(Path(__import__("peft").__file__).parent),
             "aichain_path": str(Path(aichain.__file__).resolve().parent),
             "aichain_gen_protos": any("gen" in p for p in aichain.__path__),
             "cuda_available": torch.cuda.is_available(),
