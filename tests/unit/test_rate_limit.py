@@ -81,6 +81,26 @@ def test_each_client_has_its_own_bucket_and_refusals_are_counted() -> None:
     assert "2 requests/s" in message and "burst 2" in message and "retry in 1 s" in message
 
 
+def test_each_server_names_itself_and_where_its_limit_is_set(caplog) -> None:
+    node = ClientLimiter(RateLimit(rate=1, burst=1), "REST gateway", clock=Clock())
+    worker = ClientLimiter(
+        RateLimit(rate=1, burst=1),
+        "worker endpoint",
+        clock=Clock(),
+        setting="aichain worker serve --rate-limit",
+        where="worker endpoint",
+    )
+    with caplog.at_level("WARNING", logger="aichain.ratelimit"):
+        for limiter in (node, worker):
+            limiter.check("10.0.0.9")
+            assert limiter.check("10.0.0.9") > 0
+    assert "per client on this node's REST gateway" in node.message("10.0.0.9", 1.0)
+    assert "per client on this worker endpoint;" in worker.message("10.0.0.9", 1.0)
+    logged = [r.getMessage() for r in caplog.records]
+    assert any("REST gateway" in m and "app.toml [rate-limit]" in m for m in logged), logged
+    assert any("worker endpoint" in m and "aichain worker serve --rate-limit" in m for m in logged)
+
+
 def test_loopback_clients_are_limited_too() -> None:
     limiter = ClientLimiter(RateLimit(rate=1, burst=1), "gRPC server", clock=Clock())
     assert limiter.check("127.0.0.1") == 0.0
