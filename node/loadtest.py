@@ -34,7 +34,10 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from aichain.app.coins import Coin
+from aichain.app.crypto import PrivateKey, account_address
 from aichain.client.rpc import CometRPC, RPCError
+from aichain.client.txbuilder import SignerData, build_tx
 from aichain.node.home import REPO_ROOT, Home, configure_cometbft, find_cometbft
 
 CHAIN_ID = "aichain-load"
@@ -244,6 +247,319 @@ def drive(
         name, total, len(sent), len(committed), last - first, latencies,
         Counter(report["refusals"]), cpu=cpu,
     )  # fmt: skip
+
+
+# --- the steady mode (a background stream, also what the fault tests run under) ----------
+
+
+STEADY_AMOUNT = 1
+"""uaic each steady send moves."""
+
+STEADY_WINDOW = 4
+"""Txs a steady sender has in flight (broadcast, not yet in the chain's sequence) at most."""
+
+STEADY_RESEND_AFTER = 3.0
+"""Seconds without its sequence moving after which a sender re-sends from the chain's
+sequence (the node lost its mempool, a peer never got the tx)."""
+
+
+def fund_steady_senders(genesis_files: list[Path], accounts: int) -> list[PrivateKey]:
+    """Funds `accounts` load senders (loadchain's make_keys) in a chain's genesis, the first
+    file's, and writes it to every file (each node's copy); returns the senders' keys."""
+    from aichain.node.loadchain import fund_genesis_senders, make_keys
+
+    genesis = json.loads(genesis_files[0].read_text())
+    fund_genesis_senders(genesis, accounts)
+    for path in genesis_files:
+        path.write_text(json.dumps(genesis, indent=2) + "\n")
+    return make_keys(accounts)
+
+
+def steady_recipient(keys: list[PrivateKey]) -> bytes:
+    """The address a steady load sends to: derived from its first sender, so two loads with
+    different senders never share a recipient."""
+    return hashlib.sha256(b"steady-recipient" + keys[0].address).digest()[:20]
+
+
+def steady_send(
+    key: PrivateKey, number: int, sequence: int, recipient: bytes, chain_id: str
+) -> bytes:
+    """The signed send of one sender's sequence: the same bytes every time (signatures are
+    deterministic), so sending it again after a fault can never make a second tx."""
+    from aichain.modules.bank.cli import msg_send
+    from aichain.node.loadchain import FEE, GAS
+
+    msg = msg_send(
+        account_address(key.address),
+        account_address(recipient),
+        [Coin("uaic", STEADY_AMOUNT)],
+    )
+    return build_tx([msg], key, SignerData(number, sequence), chain_id, [Coin("uaic", FEE)], GAS)
+
+
+class Pacer:
+    """Hands out broadcast slots at a steady rate (per second) to any number of threads."""
+
+    def __init__(self, rate: float) -> None:
+        self.interval = 1.0 / rate
+        self._next = time.monotonic()
+        self._lock = threading.Lock()
+
+    def wait(self, stop: threading.Event) -> bool:
+        """Blocks until the caller's slot; False if stop was set meanwhile."""
+        with self._lock:
+            now = time.monotonic()
+            slot = max(self._next, now)
+            self._next = slot + self.interval
+        return not stop.wait(max(0.0, slot - now))
+
+
+@dataclass
+class SteadySender:
+    """One funded account of a steady load and what happened to its stream."""
+
+    key: PrivateKey
+    number: int = 0
+    first_sequence: int = 0
+    """The account's sequence when the load started."""
+    first_balance: int = 0
+    next_sequence: int = 0
+    """The next sequence to broadcast."""
+    broadcasts: int = 0
+    """broadcast_tx_sync calls (re-sends included)."""
+    refusals: Counter[str] = field(default_factory=Counter)
+    """CheckTx refusals and RPC errors, by reason."""
+
+    @property
+    def address(self) -> str:
+        """The sender's bech32 address."""
+        return account_address(self.key.address)
+
+
+@dataclass
+class SenderTally:
+    """What the chain holds of one sender's stream, read after the load stopped."""
+
+    address: str
+    first_sequence: int
+    sequence: int
+    """The account's sequence on the chain now."""
+    executed: list[int]
+    """The sequence of each tx of this stream the blocks hold with result code 0, once per
+    block that holds it."""
+    refused_in_block: int
+    """Txs of this stream the blocks hold with a non-zero code (no effect: the ante refused
+    them, e.g. a sequence gossiped out of order after a fault)."""
+    balance_change: int
+
+    @property
+    def landed(self) -> int:
+        """Txs of this sender the chain's sequence counts."""
+        return self.sequence - self.first_sequence
+
+
+def _account(rpc: CometRPC, address: bytes) -> tuple[int, int]:
+    """(account number, sequence) of an account on the chain."""
+    from aichain.client.broadcast import query_signer
+
+    signer = query_signer(rpc, address)
+    return signer.account_number, signer.sequence
+
+
+def _balance(rpc: CometRPC, address: bytes) -> int:
+    """The account's uaic balance."""
+    from cosmos.bank.v1beta1 import query_pb2
+
+    req = query_pb2.QueryBalanceRequest(address=account_address(address), denom="uaic")
+    result = rpc.abci_query("/cosmos.bank.v1beta1.Query/Balance", req.SerializeToString())
+    if result.code != 0:
+        raise RPCError(f"balance of {account_address(address)}: {result.log}")
+    return int(query_pb2.QueryBalanceResponse.FromString(result.value).balance.amount or 0)
+
+
+class SteadyLoad:
+    """A steady, rate-limited stream of signed bank sends from funded accounts (one thread
+    each, STEADY_WINDOW txs in flight at most) to a node's RPC, running in the background
+    until stopped. A sender whose node stops answering moves to the next of `rpcs`; one whose
+    sequence stalls re-sends from the chain's sequence (the same bytes: see steady_send).
+    `tally` then reads, per sender, what the chain committed, and `check_exactly_once`
+    says whether every committed tx is there exactly once (by sequences, blocks and balances).
+    """
+
+    def __init__(self, rpcs: list[str], keys: list[PrivateKey], chain_id: str, rate: float) -> None:
+        if not rpcs or not keys or rate <= 0:
+            raise ValueError("a steady load needs an RPC address, a sender and a rate above 0")
+        self.rpcs = list(rpcs)
+        self.chain_id = chain_id
+        self.senders = [SteadySender(k) for k in keys]
+        self.recipient = steady_recipient(keys)
+        self.pacer = Pacer(rate)
+        self.start_height = 0
+        self.first_recipient_balance = 0
+        self._stop = threading.Event()
+        self._threads: list[threading.Thread] = []
+
+    def start(self) -> None:
+        """Reads each sender's account and balance, then starts streaming. Raises RPCError
+        (or TxError for an account that is not on the chain)."""
+        rpc = CometRPC(self.rpcs[0])
+        self.start_height = rpc.latest_height() + 1
+        for s in self.senders:
+            s.number, s.first_sequence = _account(rpc, s.key.address)
+            s.next_sequence = s.first_sequence
+            s.first_balance = _balance(rpc, s.key.address)
+        self.first_recipient_balance = _balance(rpc, self.recipient)
+        self._stop.clear()
+        self._threads = [
+            threading.Thread(target=self._stream, args=(s, i), daemon=True)
+            for i, s in enumerate(self.senders)
+        ]
+        for t in self._threads:
+            t.start()
+
+    def stop(self, timeout: float = 30) -> None:
+        """Stops streaming (txs already broadcast may still commit: see wait_settled)."""
+        self._stop.set()
+        for t in self._threads:
+            t.join(timeout)
+
+    def _stream(self, s: SteadySender, index: int) -> None:
+        which = index % len(self.rpcs)
+        rpc = CometRPC(self.rpcs[which], timeout=10)
+        chain_sequence, moved_at = s.first_sequence, time.monotonic()
+        while not self._stop.is_set():
+            try:
+                _, sequence = _account(rpc, s.key.address)
+            except Exception as exc:  # the node is down or restarting: another one
+                s.refusals[_reason(f"query: {exc}")] += 1
+                which = (which + 1) % len(self.rpcs)
+                rpc = CometRPC(self.rpcs[which], timeout=10)
+                self._stop.wait(0.3)
+                continue
+            if sequence != chain_sequence:
+                chain_sequence, moved_at = sequence, time.monotonic()
+            if s.next_sequence < sequence or (
+                s.next_sequence > sequence and time.monotonic() - moved_at > STEADY_RESEND_AFTER
+            ):
+                s.next_sequence, moved_at = sequence, time.monotonic()
+            if s.next_sequence - sequence >= STEADY_WINDOW:
+                self._stop.wait(0.1)
+                continue
+            if not self.pacer.wait(self._stop):
+                return
+            raw = steady_send(s.key, s.number, s.next_sequence, self.recipient, self.chain_id)
+            s.broadcasts += 1
+            try:
+                res = rpc.broadcast_tx_sync(raw)
+            except RPCError as exc:
+                if "already exists in cache" in str(exc):
+                    s.next_sequence += 1  # a re-send the node already has
+                else:
+                    s.refusals[_reason(str(exc))] += 1
+                continue
+            if int(res.get("code", 0)) == 0:
+                s.next_sequence += 1
+            else:
+                s.refusals[_reason(res.get("log", ""))] += 1
+                s.next_sequence = sequence  # out of order after a fault: from the chain's
+
+    def wait_settled(self, rpc: str, timeout: float = 60) -> None:
+        """After stop: waits until the node's mempool is empty (what was broadcast is in a
+        block or gone). Raises RuntimeError if it never empties."""
+        client = CometRPC(rpc)
+        deadline = time.monotonic() + timeout
+        while int(client.call("num_unconfirmed_txs")["n_txs"]) > 0:
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"the mempool of {rpc} never drained")
+            time.sleep(0.2)
+
+    def tally(self, rpc: str) -> list[SenderTally]:
+        """Per sender, what the chain at rpc holds of its stream: its sequence, each of its
+        txs in the blocks with its result (each sequence's tx is one known hash) and its
+        balance."""
+        client = CometRPC(rpc)
+        where = block_txs(client, self.start_height, client.latest_height())
+        results: dict[int, list[dict]] = {}
+        out = []
+        for s in self.senders:
+            _, sequence = _account(client, s.key.address)
+            executed, refused = [], 0
+            for q in range(s.first_sequence, max(sequence, s.next_sequence) + STEADY_WINDOW):
+                raw = steady_send(s.key, s.number, q, self.recipient, self.chain_id)
+                for height, index in where.get(hashlib.sha256(raw).hexdigest().upper(), []):
+                    if height not in results:
+                        results[height] = (
+                            client.call("block_results", height=str(height))["txs_results"] or []
+                        )
+                    if int(results[height][index].get("code", 0)) == 0:
+                        executed.append(q)
+                    else:
+                        refused += 1
+            out.append(
+                SenderTally(
+                    s.address,
+                    s.first_sequence,
+                    sequence,
+                    executed,
+                    refused,
+                    _balance(client, s.key.address) - s.first_balance,
+                )
+            )
+        return out
+
+    def check_exactly_once(self, rpc: str) -> list[SenderTally]:
+        """Every tx of this load the chain at rpc committed is there exactly once: each
+        sender's sequence moved by one per tx executed, each sequence executed in one block,
+        its balance and the recipient's moved by exactly those sends. Returns the tallies.
+        Raises RuntimeError naming what differs."""
+        tallies = self.tally(rpc)
+        received = _balance(CometRPC(rpc), self.recipient) - self.first_recipient_balance
+        problems = compute_exactly_once_problems(tallies, _fee(), received)
+        if problems:
+            raise RuntimeError("; ".join(problems))
+        return tallies
+
+
+def _fee() -> int:
+    from aichain.node.loadchain import FEE
+
+    return FEE
+
+
+def compute_exactly_once_problems(tallies: list[SenderTally], fee: int, received: int) -> list[str]:
+    """What in the tallies (and the recipient's gain, received) breaks exactly-once; empty
+    when nothing does."""
+    problems = []
+    for t in tallies:
+        expected = list(range(t.first_sequence, t.sequence))
+        if sorted(t.executed) != expected:
+            twice = sorted({q for q in t.executed if t.executed.count(q) > 1})
+            missing = sorted(set(expected) - set(t.executed))
+            beyond = sorted(set(t.executed) - set(expected))
+            problems.append(
+                f"{t.address}: sequence moved by {t.landed} but its txs executed "
+                f"{len(t.executed)} times (twice: {twice[:5]}, not in a block: {missing[:5]}, "
+                f"beyond the sequence: {beyond[:5]})"
+            )
+        if t.balance_change != -len(t.executed) * (STEADY_AMOUNT + fee):
+            problems.append(
+                f"{t.address}: balance moved by {t.balance_change}uaic, its "
+                f"{len(t.executed)} executed sends make {-len(t.executed) * (STEADY_AMOUNT + fee)}"
+            )
+    sent = sum(len(t.executed) for t in tallies) * STEADY_AMOUNT
+    if received != sent:
+        problems.append(f"the recipient got {received}uaic from {sent}uaic of executed sends")
+    return problems
+
+
+def block_txs(rpc: CometRPC, first: int, last: int) -> dict[str, list[tuple[int, int]]]:
+    """tx hash -> (height, index) of each place in blocks first..last that holds it."""
+    found: dict[str, list[tuple[int, int]]] = {}
+    for height in range(max(1, first), last + 1):
+        for index, tx in enumerate(rpc.block(height)["block"]["data"]["txs"] or []):
+            digest = hashlib.sha256(base64.b64decode(tx)).hexdigest().upper()
+            found.setdefault(digest, []).append((height, index))
+    return found
 
 
 # --- the chains -----------------------------------------------------------------------------

@@ -1,11 +1,20 @@
 """Faults on a real node: the validator's app process (`aichain start`) is killed with SIGKILL
-at random moments, 20 times, while a steady sender streams txs to it; a second node follows.
+20 times while `aichain bench load`'s steady mode (node/loadtest.py: SteadyLoad) streams
+signed sends to it; a second node follows.
 
-Every restart rejoins: CometBFT's handshake replays what the killed app missed, the app's
-reported app hash equals the next block header's, and the follower, which executes every
-block itself and never crashes, keeps up (it would halt on any app hash the validator got
-wrong). At the end every committed tx's effect is present exactly once: each sender's balance
-and sequence, and each recipient's balance, are what the committed txs make them.
+Half the kills land at a random moment of a block interval; the other half land as CometBFT
+stores a new block, the moment it hands the block to the app (FinalizeBlock, then Commit):
+the test polls CometBFT's block store height (/status, answered without the app) and kills
+the app as soon as it moves, so the app is killed while it executes or commits that block.
+CometBFT's handshake on restart then finds the app one block behind its store and replays
+the block ("ABCI Replay Blocks appHeight=H storeHeight=H+1"); the test asserts that most
+of those kills did land there.
+
+Every restart rejoins: the app's reported app hash equals the next block header's, and the
+follower, which executes every block itself and never crashes, keeps up (it would halt on
+any app hash the validator got wrong). At the end every committed tx's effect is present
+exactly once: per sender, each sequence's tx executed in exactly one block, the account's
+sequence and balance moved by exactly those txs, and the recipient's balance too.
 """
 
 from __future__ import annotations
@@ -16,22 +25,14 @@ import os
 import random
 import re
 import signal
-import threading
 import time
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
-from cosmos.bank.v1beta1 import query_pb2 as bank_query
-from cosmos.bank.v1beta1 import tx_pb2 as bank_tx
 
-from aichain.app.coins import Coin
-from aichain.app.crypto import PrivateKey, account_address
-from aichain.app.tx import tx_hash
-from aichain.client.broadcast import query_signer
 from aichain.client.rpc import CometRPC, RPCError
-from aichain.client.txbuilder import SignerData, build_tx, coins_proto
 from aichain.node.home import Home, configure_cometbft
+from aichain.node.loadtest import SteadyLoad, fund_steady_senders
 
 from .conftest import CHAIN_ID, Node, make_node
 
@@ -41,83 +42,10 @@ KILLS = int(os.environ.get("AICHAIN_FAULT_KILLS", "20"))
 """SIGKILL-and-restart rounds (the issue asks for at least 20)."""
 
 SENDERS = 4
-"""Accounts the steady sender streams txs from, one thread each."""
+"""Accounts the steady load streams from."""
 
-FEE, GAS = 5_000, 200_000
-"""Every tx's fee (uaic) and gas limit (meets the node's minimum gas price)."""
-
-FUNDING = 10**10
-"""uaic each sender starts with."""
-
-
-def _balance(rpc: CometRPC, address: bytes) -> int:
-    req = bank_query.QueryBalanceRequest(address=account_address(address), denom="uaic")
-    result = rpc.abci_query("/cosmos.bank.v1beta1.Query/Balance", req.SerializeToString())
-    assert result.code == 0, result.log
-    return int(bank_query.QueryBalanceResponse.FromString(result.value).balance.amount or 0)
-
-
-def _send(
-    key: PrivateKey, to: bytes, amount: int, signer: SignerData, chain_id: str = CHAIN_ID
-) -> bytes:
-    msg = bank_tx.MsgSend(
-        from_address=account_address(key.address),
-        to_address=account_address(to),
-        amount=coins_proto([Coin("uaic", amount)]),
-    )
-    return build_tx([msg], key, signer, chain_id, [Coin("uaic", FEE)], GAS)
-
-
-@dataclass
-class Sender:
-    """One account sending a tx at a time to its recipient through the node being killed
-    (errors while it is down are retried); a tx not committed in time is sent again as the
-    same bytes, and a new one is built once the account's sequence moved past it."""
-
-    key: PrivateKey
-    recipient: bytes
-    rpc: CometRPC
-    rng: random.Random
-    chain_id: str = CHAIN_ID
-    sent: dict[bytes, int] = field(default_factory=dict)
-    """tx hash -> amount, of every tx ever broadcast."""
-    errors: list[str] = field(default_factory=list)
-
-    def run(self, stop: threading.Event) -> None:
-        """Streams txs until stop is set."""
-        while not stop.is_set():
-            try:
-                signer = query_signer(self.rpc, self.key.address)
-            except Exception as exc:  # the node is down: try again
-                self.errors.append(f"query: {exc}")
-                time.sleep(0.5)
-                continue
-            amount = self.rng.randint(1, 1_000)
-            raw = _send(self.key, self.recipient, amount, signer, self.chain_id)
-            self.sent[tx_hash(raw)] = amount
-            self._until_settled(raw, signer.sequence, stop)
-
-    def _until_settled(self, raw: bytes, sequence: int, stop: threading.Event) -> None:
-        """Broadcasts raw until it is committed or the account's sequence moves past it."""
-        deadline = 0.0
-        while not stop.is_set():
-            if time.monotonic() >= deadline:
-                try:
-                    self.rpc.broadcast_tx_sync(raw)
-                except Exception as exc:  # "already in cache", a restarting node: fine
-                    self.errors.append(f"broadcast: {exc}")
-                deadline = time.monotonic() + 6
-            try:
-                self.rpc.tx(tx_hash(raw))
-                return
-            except RPCError:
-                pass
-            try:
-                if query_signer(self.rpc, self.key.address).sequence > sequence:
-                    return  # another tx of this sequence landed (or this one, not indexed yet)
-            except Exception:
-                pass
-            time.sleep(0.3)
+RATE = 20.0
+"""Broadcasts per second of the steady load (all senders together)."""
 
 
 def _cometbft_pid(node: Node) -> int | None:
@@ -135,7 +63,7 @@ def _wait_gone(pid: int, timeout: float) -> bool:
             os.kill(pid, 0)
         except ProcessLookupError:
             return True
-        time.sleep(0.1)
+        time.sleep(0.05)
     return False
 
 
@@ -152,7 +80,18 @@ def _kill_app(node: Node) -> None:
         _wait_gone(cometbft, 10)
 
 
-def _app_hash_matches_next_header(node: Node) -> int:
+def _kill_as_a_block_is_stored(node: Node, timeout: float = 30) -> None:
+    """Kills the app as soon as CometBFT's block store holds a new block: CometBFT stores a
+    block before it sends it to the app, so the app is then executing or committing it."""
+    rpc = CometRPC(node.rpc, timeout=5)
+    stored = rpc.latest_height()
+    deadline = time.monotonic() + timeout
+    while rpc.latest_height() == stored:
+        assert time.monotonic() < deadline, f"no block after {stored}:\n{node.tail()}"
+    _kill_app(node)
+
+
+def app_hash_matches_next_header(node: Node) -> int:
     """The restarted app's last height and app hash (Info) against the header of the next
     block (which carries the app hash CometBFT's handshake and replay agreed on); returns the
     height."""
@@ -165,9 +104,19 @@ def _app_hash_matches_next_header(node: Node) -> int:
     return height
 
 
+def _replayed_handshakes(log: str) -> int:
+    """Restarts in a CometBFT log whose handshake found the app behind the block store
+    (killed between CometBFT storing a block and the app committing it)."""
+    found = re.findall(
+        r"ABCI Replay Blocks\s+module=consensus appHeight=(\d+) storeHeight=(\d+)", log
+    )
+    return sum(int(app) < int(store) for app, store in found)
+
+
 def test_sigkill_the_app_twenty_times_under_load(tmp_path: Path) -> None:
     rng = random.Random(13)
     validator = make_node(tmp_path, "validator")
+    keys = fund_steady_senders([Home(validator.home).genesis], SENDERS)
     validator.start(wait_height=2)
     follower = make_node(tmp_path, "follower", genesis_from=validator)
     peer = f"{validator.node_id()}@127.0.0.1:{validator.p2p_port}"
@@ -175,115 +124,63 @@ def test_sigkill_the_app_twenty_times_under_load(tmp_path: Path) -> None:
     # the restarted validator dials the follower itself (no wait for the follower's backoff)
     back = f"{follower.node_id()}@127.0.0.1:{follower.p2p_port}"
     configure_cometbft(Home(validator.home), {"p2p.persistent_peers": json.dumps(back)})
-    stop = threading.Event()
-    threads: list[threading.Thread] = []
+    load = SteadyLoad([validator.rpc], keys, CHAIN_ID, RATE)
+    comet_log = Home(validator.home).log_dir / "cometbft.log"
+    mid_block = {"as stored": 0, "random": 0}
     try:
         follower.start(wait_height=validator.client.latest_height(), timeout=90)
-        rpc = validator.client
-        keys = [PrivateKey(rng.randbytes(32)) for _ in range(SENDERS)]
-        recipients = [rng.randbytes(20) for _ in range(SENDERS)]
-        assert validator.faucet is not None
-        fund(validator.faucet, rpc, keys)
-        senders = [
-            Sender(k, r, CometRPC(validator.rpc), random.Random(i))
-            for i, (k, r) in enumerate(zip(keys, recipients, strict=True))
-        ]
-        threads = [threading.Thread(target=s.run, args=(stop,), daemon=True) for s in senders]
-        for t in threads:
-            t.start()
-        for _ in range(KILLS):
-            before = validator.client.latest_height()
-            validator.wait_height(before + 1)  # a new block: kill somewhere in the next one
-            time.sleep(rng.uniform(0.1, 0.35))  # around the next block's execution
-            _kill_app(validator)
+        _a_load_refuses_senders_it_cannot_use(validator)
+        load.start()
+        for i in range(KILLS):
+            how = "as stored" if i % 2 == 0 else "random"
+            seen = len(comet_log.read_bytes())
+            if how == "as stored":
+                _kill_as_a_block_is_stored(validator)
+            else:
+                validator.wait_height(validator.client.latest_height() + 1)
+                time.sleep(rng.uniform(0.0, 0.4))  # anywhere in the next block interval
+                _kill_app(validator)
             validator.start(wait_height=1, timeout=90)
-            _app_hash_matches_next_header(validator)
-        stop.set()
-        for t in threads:
-            t.join(30)
-        wait_mempool_empty(validator.client)
+            app_hash_matches_next_header(validator)
+            restart = comet_log.read_bytes()[seen:].decode(errors="replace")
+            mid_block[how] += _replayed_handshakes(restart)
+        load.stop()
+        load.wait_settled(validator.rpc)
         final = validator.client.latest_height() + 2
         validator.wait_height(final, timeout=60)
         # the follower executed every block itself: it would have halted on a wrong app hash
         follower.wait_height(final, timeout=120)
-        landed = check_exactly_once(follower.client, senders)
-        replays = _replayed_handshakes(validator)
-        print(
-            f"{KILLS} kills; {replays} restarts replayed blocks the killed app had not "
-            f"committed; {landed} txs committed exactly once; heights 1..{final}"
+        assert (
+            validator.client.block(final)["block"]["header"]["app_hash"]
+            == follower.client.block(final)["block"]["header"]["app_hash"]
         )
+        tallies = load.check_exactly_once(validator.rpc)
+        landed = sum(t.landed for t in tallies)
+        assert all(t.landed > 0 for t in tallies), [(t.address, t.landed) for t in tallies]
+        kills_as_stored = (KILLS + 1) // 2
+        print(
+            f"{KILLS} kills; mid-block (the restart replayed the block the app was executing): "
+            f"{mid_block['as stored']} of {kills_as_stored} killed as a block was stored, "
+            f"{mid_block['random']} of {KILLS - kills_as_stored} at random; {landed} txs "
+            f"committed exactly once ({sum(s.broadcasts for s in load.senders)} broadcasts); "
+            f"heights 1..{final}"
+        )
+        assert mid_block["as stored"] * 2 >= kills_as_stored, mid_block
     finally:
-        stop.set()
+        load.stop()
         follower.stop()
         validator.stop()
 
 
-def wait_mempool_empty(rpc: CometRPC, timeout: float = 60) -> None:
-    """Waits until every tx the senders got into the node's mempool is in a block."""
-    deadline = time.monotonic() + timeout
-    while int(rpc.call("num_unconfirmed_txs")["n_txs"]) > 0:
-        assert time.monotonic() < deadline, "the mempool never drained"
-        time.sleep(0.2)
+def _a_load_refuses_senders_it_cannot_use(node: Node) -> None:
+    """A steady load will not start with an account the chain does not hold or a node it
+    cannot reach (bad input), and sends nothing."""
+    from aichain.client.broadcast import TxError
+    from aichain.node.loadchain import make_keys
 
-
-def _replayed_handshakes(node: Node) -> int:
-    """Restarts whose handshake found the app behind CometBFT's block store (killed between
-    CometBFT saving a block and the app committing it), from the CometBFT log."""
-    log = (Home(node.home).log_dir / "cometbft.log").read_text(errors="replace")
-    found = re.findall(
-        r"ABCI Replay Blocks\s+module=consensus appHeight=(\d+) storeHeight=(\d+)", log
-    )
-    return sum(int(app) < int(store) for app, store in found)
-
-
-def fund(
-    faucet: PrivateKey, rpc: CometRPC, keys: list[PrivateKey], chain_id: str = CHAIN_ID
-) -> None:
-    """One multi-send from the faucet gives every sender FUNDING."""
-    from cosmos.bank.v1beta1 import bank_pb2
-
-    msg = bank_tx.MsgMultiSend(
-        inputs=[
-            bank_pb2.Input(
-                address=account_address(faucet.address),
-                coins=coins_proto([Coin("uaic", FUNDING * len(keys))]),
-            )
-        ],
-        outputs=[
-            bank_pb2.Output(
-                address=account_address(k.address), coins=coins_proto([Coin("uaic", FUNDING)])
-            )
-            for k in keys
-        ],
-    )
-    raw = build_tx(
-        [msg], faucet, query_signer(rpc, faucet.address), chain_id, [Coin("uaic", FEE)], GAS
-    )
-    assert rpc.broadcast_tx_sync(raw)["code"] == 0
-    assert rpc.wait_for_tx(tx_hash(raw), timeout=60)["tx_result"].get("code", 0) == 0
-
-
-def check_exactly_once(rpc: CometRPC, senders: list[Sender]) -> int:
-    """Balances and sequences are what the committed txs make them, each counted once;
-    returns how many txs landed."""
-    total = 0
-    for s in senders:
-        committed, landed = 0, 0
-        for digest, amount in s.sent.items():
-            try:
-                result = rpc.tx(digest)["tx_result"]
-            except RPCError:
-                continue  # never committed
-            code = int(result.get("code", 0))
-            if code == 0:
-                committed += amount
-                landed += 1
-            else:  # a rebuilt tx beaten by its twin of the same sequence: the ante refused it
-                assert code == 3 and result.get("codespace") == "sdk", result
-        assert landed > 0, "the sender got nothing committed"
-        paid = committed + landed * FEE
-        assert _balance(rpc, s.key.address) == FUNDING - paid, "a committed tx counted twice?"
-        assert _balance(rpc, s.recipient) == committed
-        assert query_signer(rpc, s.key.address).sequence == landed
-        total += landed
-    return total
+    unfunded = make_keys(SENDERS + 1)[-1:]
+    with pytest.raises(TxError, match="not found on chain .*fund it first"):
+        SteadyLoad([node.rpc], unfunded, CHAIN_ID, RATE).start()
+    with pytest.raises(RPCError, match="cannot reach the node"):
+        SteadyLoad(["tcp://127.0.0.1:1"], unfunded, CHAIN_ID, RATE).start()
+    assert int(node.client.call("num_unconfirmed_txs")["n_txs"]) == 0

@@ -1,12 +1,17 @@
-"""Faults on a real 4-validator localnet.
+"""Faults on a real 4-validator localnet, under `aichain bench load`'s steady mode
+(node/loadtest.py: SteadyLoad, senders funded in genesis as the load command funds them).
 
-A network partition: one validator is cut off from the other three. The minority (1/4 of the
-power) halts, the majority (3/4, above 2/3) goes on making blocks, and once the network heals
-the cut-off validator catches up to one chain: the same app hash at every height.
+A network partition: one validator is cut off from the other three while one steady load
+streams sends to the majority's nodes and another to the cut-off validator. The minority (1/4
+of the power) halts and includes nothing new (its height and every sender's account on it
+stay as they were), the majority (3/4, above 2/3) goes on making blocks with the load's txs,
+and once the network heals the cut-off validator catches up to one chain: the same app hash
+at every height, and every tx committed while it was cut off (or sent to it) is in its state
+exactly once.
 
-Validators killed and restarted one at a time under a steady stream of txs: the other three
-(3/4 of the power) keep making blocks, each comes back to the same chain, and every
-committed tx's effect is present exactly once.
+Validators killed and restarted one at a time under a steady load spread over every node's
+RPC: the other three (3/4 of the power) keep making blocks, each comes back to the same
+chain, and every committed tx's effect is present exactly once.
 
 The partition is a TCP proxy in the test: the other validators reach the victim only through
 it (the victim dials nobody, peer exchange is off), so cutting the proxy's connections and
@@ -17,7 +22,6 @@ from __future__ import annotations
 
 import json
 import os
-import random
 import selectors
 import signal
 import socket
@@ -28,8 +32,11 @@ from pathlib import Path
 
 import pytest
 
+from aichain.app.crypto import PrivateKey
+from aichain.client.broadcast import query_signer
 from aichain.client.rpc import CometRPC
 from aichain.node.home import Home, configure_cometbft
+from aichain.node.loadtest import SteadyLoad, fund_steady_senders
 from aichain.node.localnet import (
     Localnet,
     init_localnet,
@@ -42,6 +49,10 @@ from aichain.node.localnet import (
 from .conftest import free_base_port
 
 pytestmark = pytest.mark.e2e
+
+SENDERS = 6
+"""Load senders funded in genesis: 2 stream to the majority and 1 to the cut-off validator
+during the partition, 3 stream through the rolling restarts."""
 
 
 class PartitionProxy:
@@ -120,12 +131,14 @@ class PartitionProxy:
 @pytest.fixture(scope="module")
 def partitioned(
     tmp_path_factory: pytest.TempPathFactory,
-) -> Iterator[tuple[Localnet, PartitionProxy]]:
-    """A 4-validator localnet whose node3 the others reach only through a proxy (shared by
-    this module's tests: a localnet takes a while to start)."""
+) -> Iterator[tuple[Localnet, PartitionProxy, list[PrivateKey]]]:
+    """A 4-validator localnet whose node3 the others reach only through a proxy, with the
+    load senders funded in genesis (shared by this module's tests: a localnet takes a while
+    to start)."""
     root = tmp_path_factory.mktemp("partition") / "net"
     init_localnet(root, 4, base_port=free_base_port(4))
     net = load_localnet(root)
+    keys = fund_steady_senders([Home(Path(spec.home)).genesis for spec in net.nodes], SENDERS)
     victim = net.nodes[3]
     proxy = PartitionProxy(victim.p2p_port)
     for spec in net.nodes:
@@ -142,7 +155,7 @@ def partitioned(
     start_localnet(net)
     try:
         wait_for_height(net, 3, timeout=180)
-        yield net, proxy
+        yield net, proxy, keys
     finally:
         stop_localnet(net)
         proxy.close()
@@ -169,55 +182,76 @@ def _app_hash(spec, height: int) -> str:
     return CometRPC(spec.rpc).block(height)["block"]["header"]["app_hash"]
 
 
+def _sequences(spec, keys: list[PrivateKey]) -> list[int]:
+    """Each sender's account sequence in the node's state."""
+    rpc = CometRPC(spec.rpc)
+    return [query_signer(rpc, k.address).sequence for k in keys]
+
+
 def test_minority_halts_majority_continues_and_the_healed_net_converges(partitioned) -> None:
-    net, proxy = partitioned
+    net, proxy, keys = partitioned
     victim, majority = net.nodes[3], Localnet(net.root, net.chain_id, net.nodes[:3], net.faucet)
     assert _wait_peers(victim, 3, timeout=60) == 3
-    cut_at = _height(net.nodes[0])
-    proxy.cut()
-    time.sleep(1.0)  # the block in flight at the cut may still land on the victim
-    assert _wait_peers(victim, 0, timeout=15) == 0, (
-        "the victim still has a peer: the proxy is not the only path"
-    )
-    stalled = _height(victim)
-    wait_for_height(majority, cut_at + 6, timeout=90)
-    assert _height(victim) == stalled, "a validator with 1/4 of the power made progress alone"
-    proxy.heal()
-    target = _height(net.nodes[0])
-    wait_for_height(net, target, timeout=120)
-    for height in range(max(2, cut_at - 1), target + 1):
+    to_majority = SteadyLoad([spec.rpc for spec in majority.nodes], keys[:2], net.chain_id, 8)
+    to_victim = SteadyLoad([victim.rpc], keys[2:3], net.chain_id, 2)
+    try:
+        to_majority.start()
+        to_victim.start()
+        wait_for_height(net, _height(net.nodes[0]) + 3, timeout=60)  # the load lands first
+        cut_at = _height(net.nodes[0])
+        proxy.cut()
+        time.sleep(1.0)  # the block in flight at the cut may still land on the victim
+        assert _wait_peers(victim, 0, timeout=15) == 0, (
+            "the victim still has a peer: the proxy is not the only path"
+        )
+        stalled, held = _height(victim), _sequences(victim, keys[:3])
+        majority_before = _sequences(net.nodes[0], keys[:2])
+        wait_for_height(majority, cut_at + 6, timeout=90)
+        assert _height(victim) == stalled, "a validator with 1/4 of the power made progress alone"
+        assert _sequences(victim, keys[:3]) == held, "the cut-off validator included new txs"
+        majority_during = _sequences(net.nodes[0], keys[:2])
+        assert all(b > a for a, b in zip(majority_before, majority_during, strict=True)), (
+            f"the majority committed none of the load while the victim was cut off: "
+            f"{majority_before} -> {majority_during}"
+        )
+        proxy.heal()
+        target = _height(net.nodes[0])
+        wait_for_height(net, target, timeout=120)
+        wait_for_height(net, target + 3, timeout=60)  # and the load goes on, healed
+    finally:
+        to_majority.stop()
+        to_victim.stop()
+    to_majority.wait_settled(net.nodes[0].rpc)
+    to_victim.wait_settled(victim.rpc)
+    final = _height(net.nodes[0]) + 2
+    wait_for_height(net, final, timeout=120)
+    for height in range(max(2, cut_at - 1), final + 1):
         hashes = {_app_hash(spec, height) for spec in net.nodes}
         assert len(hashes) == 1, f"app hashes differ at height {height}: {hashes}"
-    print(f"cut at {cut_at}; the victim stayed at {stalled}; healed and agreed up to {target}")
+    # nothing committed while the victim was cut off is missing from its state, none twice
+    landed = [
+        sum(t.landed for t in load.check_exactly_once(victim.rpc))
+        for load in (to_majority, to_victim)
+    ]
+    print(
+        f"cut at {cut_at}; the victim stayed at {stalled} while the majority committed "
+        f"{sum(majority_during) - sum(majority_before)} txs; healed and agreed up to {final}; "
+        f"{landed[0]} txs sent to the majority and {landed[1]} to the victim committed "
+        "exactly once"
+    )
 
 
 def test_validators_killed_one_at_a_time_under_load_lose_nothing(partitioned) -> None:
-    from aichain.app.crypto import PrivateKey
-    from aichain.client.keyring import Keyring
     from aichain.node.localnet import start_node
 
-    from .test_faults_kill import Sender, check_exactly_once, fund, wait_mempool_empty
-
-    net, proxy = partitioned
+    net, proxy, keys = partitioned
     proxy.heal()
-    rng = random.Random(21)
-    faucet = Keyring(Path(net.nodes[0].home), "test").private_key("faucet")
-    keys = [PrivateKey(rng.randbytes(32)) for _ in range(3)]
-    fund(faucet, CometRPC(net.nodes[0].rpc), keys, net.chain_id)
-    senders = [
-        Sender(k, rng.randbytes(20), CometRPC(net.nodes[0].rpc), random.Random(i), net.chain_id)
-        for i, k in enumerate(keys)
-    ]
-    stop = threading.Event()
-    threads = [threading.Thread(target=s.run, args=(stop,), daemon=True) for s in senders]
-    for t in threads:
-        t.start()
+    load = SteadyLoad([spec.rpc for spec in net.nodes], keys[3:], net.chain_id, 12)
+    load.start()
     try:
         for victim in net.nodes:
             other = next(spec for spec in net.nodes if spec is not victim)
-            for sender in senders:
-                sender.rpc = CometRPC(other.rpc)  # the stream goes on through a live node
-            _kill(victim)
+            _kill(victim)  # its senders move on to the next node's RPC
             alive = Localnet(
                 net.root, net.chain_id, tuple(s for s in net.nodes if s is not victim), net.faucet
             )
@@ -225,16 +259,17 @@ def test_validators_killed_one_at_a_time_under_load_lose_nothing(partitioned) ->
             start_node(victim)
             wait_for_height(net, _height(other) + 1, timeout=120)
     finally:
-        stop.set()
-        for t in threads:
-            t.join(30)
-    rpc = CometRPC(net.nodes[0].rpc)
-    wait_mempool_empty(rpc)
+        load.stop()
+    load.wait_settled(net.nodes[0].rpc)
     final = _height(net.nodes[0]) + 2
     wait_for_height(net, final, timeout=120)
     assert len({_app_hash(spec, final) for spec in net.nodes}) == 1
-    landed = check_exactly_once(rpc, senders)
-    print(f"4 validators killed in turn; {landed} txs committed exactly once; heights 1..{final}")
+    tallies = load.check_exactly_once(net.nodes[0].rpc)
+    assert all(t.landed > 0 for t in tallies), [(t.address, t.landed) for t in tallies]
+    print(
+        f"4 validators killed in turn; {sum(t.landed for t in tallies)} txs committed exactly "
+        f"once; heights 1..{final}"
+    )
 
 
 def _kill(spec) -> None:

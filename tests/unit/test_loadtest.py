@@ -1,13 +1,28 @@
 """The load tool's pieces: tx dealing keeps each sender's sequence order, refusal reasons,
-percentiles and the metrics scrape."""
+percentiles and the metrics scrape; the steady mode's sends, pacing and exactly-once check."""
 
 from __future__ import annotations
 
+import threading
+import time
+
+import pytest
 from cosmos.bank.v1beta1 import tx_pb2 as bank_tx
 from cosmos.tx.v1beta1 import tx_pb2
 
-from aichain.node.loadchain import _PHASE, bank_send_shards
-from aichain.node.loadtest import _reason, kvstore_shards, percentile
+from aichain.node.loadchain import _PHASE, FEE, bank_send_shards, make_keys
+from aichain.node.loadtest import (
+    STEADY_AMOUNT,
+    Pacer,
+    SenderTally,
+    SteadyLoad,
+    _reason,
+    compute_exactly_once_problems,
+    kvstore_shards,
+    percentile,
+    steady_recipient,
+    steady_send,
+)
 
 
 def test_each_senders_sends_stay_on_one_thread_in_sequence_order() -> None:
@@ -51,3 +66,66 @@ def test_phase_lines_are_read_from_the_metrics_text() -> None:
         'aichain_abci_seconds_count{phase="check_tx"} 20\n'
     )
     assert _PHASE.findall(text) == [("sum", "check_tx", "0.5"), ("count", "check_tx", "20")]
+
+
+def test_a_steady_send_is_the_same_bytes_for_the_same_sequence() -> None:
+    key = make_keys(1)[0]
+    to = steady_recipient([key])
+    assert steady_send(key, 7, 3, to, "c") == steady_send(key, 7, 3, to, "c")
+    assert steady_send(key, 7, 3, to, "c") != steady_send(key, 7, 4, to, "c")
+    assert steady_send(key, 7, 3, to, "c") != steady_send(key, 7, 3, to, "other-chain")
+    raw = tx_pb2.TxRaw.FromString(steady_send(key, 7, 3, to, "c"))
+    assert tx_pb2.AuthInfo.FromString(raw.auth_info_bytes).signer_infos[0].sequence == 3
+
+
+def test_two_steady_loads_with_different_senders_have_different_recipients() -> None:
+    keys = make_keys(4)
+    assert steady_recipient(keys[:2]) != steady_recipient(keys[2:])
+    assert steady_recipient(keys[:2]) not in {k.address for k in keys}
+
+
+def test_the_pacer_spaces_slots_across_threads() -> None:
+    pacer, stop, rate, per_thread = Pacer(200.0), threading.Event(), 200.0, 10
+    start = time.monotonic()
+    threads = [
+        threading.Thread(target=lambda: [pacer.wait(stop) for _ in range(per_thread)])
+        for _ in range(3)
+    ]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert time.monotonic() - start >= (3 * per_thread - 1) / rate
+    stop.set()
+    assert pacer.wait(stop) is False  # a stopped load hands out no more slots
+
+
+def test_a_steady_load_refuses_no_rpc_no_sender_or_no_rate() -> None:
+    keys = make_keys(1)
+    for rpcs, ks, rate in (([], keys, 1.0), (["tcp://127.0.0.1:1"], [], 1.0), (["x"], keys, 0)):
+        with pytest.raises(ValueError, match="needs an RPC address, a sender and a rate"):
+            SteadyLoad(rpcs, ks, "c", rate)
+
+
+def _tally(executed: list[int], sequence: int, balance: int | None = None) -> SenderTally:
+    change = -len(executed) * (STEADY_AMOUNT + FEE) if balance is None else balance
+    return SenderTally("aic1x", 2, sequence, executed, 0, change)
+
+
+def test_exactly_once_holds_when_each_sequence_executed_once() -> None:
+    tallies = [_tally([2, 3, 4], 5), _tally([], 2)]
+    assert compute_exactly_once_problems(tallies, FEE, 3 * STEADY_AMOUNT) == []
+
+
+def test_exactly_once_names_a_tx_executed_twice_or_missing() -> None:
+    twice = compute_exactly_once_problems([_tally([2, 3, 3], 4)], FEE, 3)
+    assert len(twice) == 1 and "twice: [3]" in twice[0] and "beyond the sequence: []" in twice[0]
+    missing = compute_exactly_once_problems([_tally([2], 4)], FEE, 1)
+    assert len(missing) == 1 and "not in a block: [3]" in missing[0]
+
+
+def test_exactly_once_names_a_balance_that_does_not_match_the_sends() -> None:
+    (problem,) = compute_exactly_once_problems([_tally([2], 3, balance=-1)], FEE, 1)
+    assert "balance moved by -1uaic" in problem
+    (problem,) = compute_exactly_once_problems([_tally([2], 3)], FEE, 2)
+    assert "the recipient got 2uaic from 1uaic" in problem
