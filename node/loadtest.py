@@ -33,12 +33,16 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from aichain.app.coins import Coin
 from aichain.app.crypto import PrivateKey, account_address
 from aichain.client.rpc import CometRPC, RPCError
 from aichain.client.txbuilder import SignerData, build_tx
 from aichain.node.home import REPO_ROOT, Home, configure_cometbft, find_cometbft
+
+if TYPE_CHECKING:
+    from aichain.node.localnet import Localnet
 
 CHAIN_ID = "aichain-load"
 """Chain id of the temporary chains."""
@@ -329,6 +333,9 @@ class SteadySender:
     """broadcast_tx_sync calls (re-sends included)."""
     refusals: Counter[str] = field(default_factory=Counter)
     """CheckTx refusals and RPC errors, by reason."""
+    seen_sequence: int = 0
+    """The chain's sequence when last read, and the time it last moved (monotonic)."""
+    moved_at: float = 0.0
 
     @property
     def address(self) -> str:
@@ -377,19 +384,43 @@ def _balance(rpc: CometRPC, address: bytes) -> int:
     return int(query_pb2.QueryBalanceResponse.FromString(result.value).balance.amount or 0)
 
 
+class _Link:
+    """One thread's RPC client, moved to the next of rpcs when its node stops answering."""
+
+    def __init__(self, rpcs: list[str], first: int) -> None:
+        self.rpcs, self.which = rpcs, first % len(rpcs)
+        self.rpc = CometRPC(rpcs[self.which], timeout=10)
+
+    def next(self) -> None:
+        """Moves to the next node's RPC."""
+        self.which = (self.which + 1) % len(self.rpcs)
+        self.rpc = CometRPC(self.rpcs[self.which], timeout=10)
+
+
 class SteadyLoad:
-    """A steady, rate-limited stream of signed bank sends from funded accounts (one thread
-    each, STEADY_WINDOW txs in flight at most) to a node's RPC, running in the background
-    until stopped. A sender whose node stops answering moves to the next of `rpcs`; one whose
-    sequence stalls re-sends from the chain's sequence (the same bytes: see steady_send).
-    `tally` then reads, per sender, what the chain committed, and `check_exactly_once`
-    says whether every committed tx is there exactly once (by sequences, blocks and balances).
+    """A steady, rate-limited stream of signed bank sends from funded accounts (STEADY_WINDOW
+    txs each in flight at most; `threads` threads take the senders in turn) to a node's RPC,
+    running in the background until stopped. A thread whose node stops answering moves to
+    the next of `rpcs`; a sender whose sequence stalls re-sends from the chain's sequence (the
+    same bytes: see steady_send). `tally` then reads, per sender, what the chain committed,
+    and `check_exactly_once` says whether every committed tx is there exactly once (by
+    sequences, blocks and balances).
     """
 
-    def __init__(self, rpcs: list[str], keys: list[PrivateKey], chain_id: str, rate: float) -> None:
-        if not rpcs or not keys or rate <= 0:
-            raise ValueError("a steady load needs an RPC address, a sender and a rate above 0")
+    def __init__(
+        self,
+        rpcs: list[str],
+        keys: list[PrivateKey],
+        chain_id: str,
+        rate: float,
+        threads: int = 32,
+    ) -> None:
+        if not rpcs or not keys or rate <= 0 or threads < 1:
+            raise ValueError(
+                "a steady load needs an RPC address, a sender, a rate above 0 and a thread"
+            )
         self.rpcs = list(rpcs)
+        self.threads = threads
         self.chain_id = chain_id
         self.senders = [SteadySender(k) for k in keys]
         self.recipient = steady_recipient(keys)
@@ -410,9 +441,10 @@ class SteadyLoad:
             s.first_balance = _balance(rpc, s.key.address)
         self.first_recipient_balance = _balance(rpc, self.recipient)
         self._stop.clear()
+        count = min(self.threads, len(self.senders))
         self._threads = [
-            threading.Thread(target=self._stream, args=(s, i), daemon=True)
-            for i, s in enumerate(self.senders)
+            threading.Thread(target=self._stream, args=(i, count), daemon=True)
+            for i in range(count)
         ]
         for t in self._threads:
             t.start()
@@ -423,45 +455,50 @@ class SteadyLoad:
         for t in self._threads:
             t.join(timeout)
 
-    def _stream(self, s: SteadySender, index: int) -> None:
-        which = index % len(self.rpcs)
-        rpc = CometRPC(self.rpcs[which], timeout=10)
-        chain_sequence, moved_at = s.first_sequence, time.monotonic()
+    def _stream(self, index: int, count: int) -> None:
+        """One thread's share of the senders (every count-th from index), in turn."""
+        mine = self.senders[index::count]
+        link = _Link(self.rpcs, index)
+        for s in mine:
+            s.seen_sequence, s.moved_at = s.first_sequence, time.monotonic()
         while not self._stop.is_set():
-            try:
-                _, sequence = _account(rpc, s.key.address)
-            except Exception as exc:  # the node is down or restarting: another one
-                s.refusals[_reason(f"query: {exc}")] += 1
-                which = (which + 1) % len(self.rpcs)
-                rpc = CometRPC(self.rpcs[which], timeout=10)
-                self._stop.wait(0.3)
-                continue
-            if sequence != chain_sequence:
-                chain_sequence, moved_at = sequence, time.monotonic()
-            if s.next_sequence < sequence or (
-                s.next_sequence > sequence and time.monotonic() - moved_at > STEADY_RESEND_AFTER
-            ):
-                s.next_sequence, moved_at = sequence, time.monotonic()
-            if s.next_sequence - sequence >= STEADY_WINDOW:
-                self._stop.wait(0.1)
-                continue
-            if not self.pacer.wait(self._stop):
-                return
-            raw = steady_send(s.key, s.number, s.next_sequence, self.recipient, self.chain_id)
-            s.broadcasts += 1
-            try:
-                res = rpc.broadcast_tx_sync(raw)
-            except RPCError as exc:
-                if "already exists in cache" in str(exc):
-                    s.next_sequence += 1  # a re-send the node already has
-                else:
-                    s.refusals[_reason(str(exc))] += 1
-                continue
-            if int(res.get("code", 0)) == 0:
-                s.next_sequence += 1
+            if not any([self._step(s, link) for s in mine]):
+                self._stop.wait(0.1)  # every sender has its window full: let blocks land
+
+    def _step(self, s: SteadySender, link: _Link) -> bool:
+        """Broadcasts the sender's next tx if its window allows; False when it did not."""
+        try:
+            _, sequence = _account(link.rpc, s.key.address)
+        except Exception as exc:  # the node is down or restarting: another one
+            s.refusals[_reason(f"query: {exc}")] += 1
+            link.next()
+            self._stop.wait(0.3)
+            return False
+        now = time.monotonic()
+        if sequence != s.seen_sequence:
+            s.seen_sequence, s.moved_at = sequence, now
+        if s.next_sequence < sequence or (
+            s.next_sequence > sequence and now - s.moved_at > STEADY_RESEND_AFTER
+        ):
+            s.next_sequence, s.moved_at = sequence, now
+        if s.next_sequence - sequence >= STEADY_WINDOW or not self.pacer.wait(self._stop):
+            return False
+        raw = steady_send(s.key, s.number, s.next_sequence, self.recipient, self.chain_id)
+        s.broadcasts += 1
+        try:
+            res = link.rpc.broadcast_tx_sync(raw)
+        except RPCError as exc:
+            if "already exists in cache" in str(exc):
+                s.next_sequence += 1  # a re-send the node already has
             else:
-                s.refusals[_reason(res.get("log", ""))] += 1
-                s.next_sequence = sequence  # out of order after a fault: from the chain's
+                s.refusals[_reason(str(exc))] += 1
+            return True
+        if int(res.get("code", 0)) == 0:
+            s.next_sequence += 1
+        else:
+            s.refusals[_reason(res.get("log", ""))] += 1
+            s.next_sequence = sequence  # out of order after a fault: from the chain's
+        return True
 
     def wait_settled(self, rpc: str, timeout: float = 60) -> None:
         """After stop: waits until the node's mempool is empty (what was broadcast is in a
@@ -730,26 +767,22 @@ LOCALNET_APP_SETTINGS = {"invariant-check-period": "0"}
 are not checked every block (a single node's default)."""
 
 
-def run_aichain_localnet(
-    validators: int,
-    accounts: int,
-    per_account: int,
-    workers: int,
-    timeout_commit: str,
-    tmp: Path,
-) -> Result:
-    """A localnet of `validators` aichain nodes (`aichain localnet`'s layout, gentxs and
-    peers) with the load senders funded in genesis; txs go to node0's RPC and its metrics are
-    read. The same CometBFT settings as a single node (timeout_commit, mempool, indexer)."""
+@contextmanager
+def load_localnet(
+    validators: int, accounts: int, timeout_commit: str, tmp: Path
+) -> Iterator[tuple[Localnet, list[int]]]:
+    """A running localnet of `validators` aichain nodes (`aichain localnet`'s layout, gentxs
+    and peers) with the load senders funded in genesis and the same CometBFT settings as a
+    single node (timeout_commit, mempool, indexer), at height 2; yields it and each sender's
+    account number, and stops it."""
     from aichain.node.init import write_genesis
-    from aichain.node.loadchain import bank_send_shards, fund_genesis_senders, scrape_phases
+    from aichain.node.loadchain import fund_genesis_senders
     from aichain.node.localnet import (
         init_localnet,
         start_localnet,
         stop_localnet,
         wait_for_height,
     )
-    from aichain.node.procs import read_pid
 
     net = init_localnet(
         tmp / "localnet", validators, CHAIN_ID, base_port=free_base_port(validators)
@@ -767,11 +800,30 @@ def run_aichain_localnet(
         for key, value in LOCALNET_APP_SETTINGS.items():
             text = re.sub(rf"^{key} = .*$", f"{key} = {value}", text, flags=re.M)
         home.app_toml.write_text(text)
-    node0 = net.nodes[0]
-    metrics = f"http://127.0.0.1:{node0.rpc_port - 57 + 61}/metrics"
     start_localnet(net)
     try:
         wait_for_height(net, 2)
+        yield net, numbers
+    finally:
+        stop_localnet(net)
+
+
+def run_aichain_localnet(
+    validators: int,
+    accounts: int,
+    per_account: int,
+    workers: int,
+    timeout_commit: str,
+    tmp: Path,
+) -> Result:
+    """A localnet of `validators` aichain nodes with the load senders funded in genesis (see
+    load_localnet); txs go to node0's RPC and its metrics are read."""
+    from aichain.node.loadchain import bank_send_shards, scrape_phases
+    from aichain.node.procs import read_pid
+
+    with load_localnet(validators, accounts, timeout_commit, tmp) as (net, numbers):
+        node0 = net.nodes[0]
+        metrics = f"http://127.0.0.1:{node0.rpc_port - 57 + 61}/metrics"
         shards = bank_send_shards(accounts, numbers, per_account, workers)
         before = scrape_phases(metrics)
         processes: dict[str, int] = {}
@@ -785,10 +837,71 @@ def run_aichain_localnet(
         name = f"aichain localnet of {validators} (txs to node0)"
         result = drive(name, node0.rpc, shards, processes=processes)
         after = scrape_phases(metrics)
-    finally:
-        stop_localnet(net)
     result.phases = phase_delta(before, after)
     return result
+
+
+def run_steady(
+    accounts: int,
+    rate: float,
+    duration: float,
+    workers: int,
+    timeout_commit: str,
+    echo: Callable[[str], None] = print,
+    localnet: int = 0,
+) -> list[SenderTally]:
+    """`--rate`: a steady stream of `rate` signed sends a second from `accounts` senders for
+    `duration` seconds through a fresh node (or a localnet of `localnet` validators, the
+    stream spread over every node's RPC), then each sender's committed txs and the
+    exactly-once check (the stream the fault tests run under). Raises RuntimeError when a
+    committed tx is missing or counted twice, or the chain does not start."""
+    from aichain.node.loadchain import aichain_home, make_keys
+
+    keys = make_keys(accounts)
+    with tempfile.TemporaryDirectory(prefix="aichain-load-") as tmp:
+        if localnet:
+            with load_localnet(localnet, accounts, timeout_commit, Path(tmp)) as (net, _):
+                rpcs = [spec.rpc for spec in net.nodes]
+                name = f"aichain localnet of {localnet} (the stream over every node's RPC)"
+                return _steady(name, rpcs, keys, rate, duration, workers, echo)
+        home, rpc, _, _ = aichain_home(Path(tmp) / "aichain", accounts, timeout_commit)
+        log = home / "node.log"
+        aichain = str(Path(sys.executable).parent / "aichain")
+        with process([aichain, "start", "--home", str(home), "--log-level", "warning"], log) as n:
+            wait_height(rpc, 2, n, log)
+            return _steady("aichain node", [rpc], keys, rate, duration, workers, echo)
+
+
+def _steady(
+    name: str,
+    rpcs: list[str],
+    keys: list[PrivateKey],
+    rate: float,
+    duration: float,
+    workers: int,
+    echo: Callable[[str], None],
+) -> list[SenderTally]:
+    load = SteadyLoad(rpcs, keys, CHAIN_ID, rate, threads=workers)
+    load.start()
+    time.sleep(duration)
+    load.stop()
+    load.wait_settled(rpcs[0])
+    tallies = load.check_exactly_once(rpcs[0])
+    landed = [t.landed for t in tallies]
+    refusals: Counter[str] = sum((s.refusals for s in load.senders), Counter())
+    echo(
+        f"{name}: steady {rate:g} sends/s for {duration:g}s from {len(keys)} senders: "
+        f"{sum(landed):,} committed ({sum(landed) / duration:,.1f} tx/s), "
+        f"{sum(s.broadcasts for s in load.senders):,} broadcasts"
+    )
+    echo(
+        f"  committed per sender: min {min(landed)}, max {max(landed)}; each exactly once "
+        "(sequences, blocks, balances)"
+    )
+    if refusals:
+        top = ", ".join(f"{n} x {why}" for why, n in refusals.most_common(3))
+        echo(f"  refused by CheckTx or RPC: {sum(refusals.values())} ({top})")
+    return tallies
 
 
 def run_load(

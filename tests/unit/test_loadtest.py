@@ -100,11 +100,12 @@ def test_the_pacer_spaces_slots_across_threads() -> None:
     assert pacer.wait(stop) is False  # a stopped load hands out no more slots
 
 
-def test_a_steady_load_refuses_no_rpc_no_sender_or_no_rate() -> None:
+def test_a_steady_load_refuses_no_rpc_no_sender_no_rate_or_no_thread() -> None:
     keys = make_keys(1)
-    for rpcs, ks, rate in (([], keys, 1.0), (["tcp://127.0.0.1:1"], [], 1.0), (["x"], keys, 0)):
-        with pytest.raises(ValueError, match="needs an RPC address, a sender and a rate"):
-            SteadyLoad(rpcs, ks, "c", rate)
+    cases = (([], keys, 1.0, 1), (["x"], [], 1.0, 1), (["x"], keys, 0, 1), (["x"], keys, 1.0, 0))
+    for rpcs, ks, rate, threads in cases:
+        with pytest.raises(ValueError, match="a sender, a rate above 0 and a thread"):
+            SteadyLoad(rpcs, ks, "c", rate, threads)
 
 
 def _tally(executed: list[int], sequence: int, balance: int | None = None) -> SenderTally:
@@ -129,3 +130,27 @@ def test_exactly_once_names_a_balance_that_does_not_match_the_sends() -> None:
     assert "balance moved by -1uaic" in problem
     (problem,) = compute_exactly_once_problems([_tally([2], 3)], FEE, 2)
     assert "the recipient got 2uaic from 1uaic" in problem
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (
+            ["--rate", "5", "--compare-kvstore", "--rounds", "2"],
+            "--compare-kvstore, --rounds belong to the pre-signed run",
+        ),
+        (["--rate", "5", "--txs-per-account", "3"], "--txs-per-account belong to the pre-signed"),
+        (["--duration", "3"], "--duration is the length of a steady stream: give --rate too"),
+        (["--rate", "0"], "Invalid value for '--rate'"),
+        (["--rate", "5", "--duration", "-1"], "Invalid value for '--duration'"),
+    ],
+)
+def test_bench_load_refuses_a_steady_run_mixed_with_the_pre_signed_one(
+    args: list[str], message: str
+) -> None:
+    from click.testing import CliRunner
+
+    from aichain.cli.bench import bench
+
+    result = CliRunner().invoke(bench, ["load", *args])
+    assert result.exit_code == 2 and message in result.output, result.output
