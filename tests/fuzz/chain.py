@@ -85,6 +85,33 @@ def reference_failure(chain: StakingChain, key: PrivateKey, fee: int, gas: int) 
     return sign(chain, key, [msg], fee=fee, gas=gas)
 
 
+def judge(
+    chain: StakingChain,
+    tx: bytes,
+    signer: PrivateKey | None = None,
+    fee: int = 0,
+    gas: int = 10_000_000,
+) -> abci.ExecTxResult:
+    """Runs tx through CheckTx and FinalizeBlock (not committed) and checks the refusal rules
+    and the state effect; returns the FinalizeBlock result."""
+    check = chain.app.check_tx(abci.RequestCheckTx(tx=tx))
+    assert_refusal_registered(check.code, check.codespace, check.log)
+    resp = effect(chain, [tx])
+    (result,) = resp.tx_results
+    assert_refusal_registered(result.code, result.codespace, result.log)
+    if result.code == 0:
+        return result
+    if not result.events:  # refused before or by the ante chain: no trace at all
+        assert resp.app_hash == effect(chain, []).app_hash, result.log
+    else:  # charged by the ante chain, then refused: only the fee and sequence moved
+        assert signer is not None, f"an unsigned tx passed the ante chain: {result.log}"
+        reference = reference_failure(chain, signer, fee, gas)
+        ref = effect(chain, [reference])
+        assert ref.tx_results[0].code != 0 and ref.tx_results[0].events
+        assert resp.app_hash == ref.app_hash, result.log
+    return result
+
+
 def assert_refusal_registered(code: int, codespace: str, log: str) -> None:
     """A refusal carries a registered (codespace, code), never the internal error."""
     if code == 0:

@@ -8,9 +8,8 @@ from google.protobuf import any_pb2
 
 from aichain.modules.staking.cli import msg_create_validator
 
-from .chain import AIC, ALICE, sign, start
+from .chain import AIC, ALICE, judge, sign, start
 from .test_fuzz_grpc import Served
-from .test_fuzz_txs import judge
 
 CONSENSUS_KEY_VALUES = [
     b"\x00",  # found by test_signed_txs_with_one_corrupted_field: DecodeError escaped

@@ -28,7 +28,6 @@ from google.protobuf import any_pb2
 from google.protobuf.message import Message
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
-from tendermint.abci import types_pb2 as abci
 
 from aichain.app.coins import Coin
 from aichain.app.crypto import account_address, valoper_address
@@ -54,9 +53,8 @@ from .chain import (
     ALICE,
     BOB,
     OPERATOR,
-    assert_refusal_registered,
     effect,
-    reference_failure,
+    judge,
     seed_ai_state,
     sign,
     start,
@@ -147,27 +145,6 @@ def ai_msgs() -> list[Message]:
 
 def _coin(amount: int | str, denom: str = DENOM) -> coin_pb2.Coin:
     return coin_pb2.Coin(denom=denom, amount=str(amount))
-
-
-def judge(chain, tx: bytes, signer=None, fee: int = 0, gas: int = 10_000_000) -> Any:
-    """Runs tx through CheckTx and FinalizeBlock (not committed) and checks the refusal rules
-    and the state effect; returns the FinalizeBlock result."""
-    check = chain.app.check_tx(abci.RequestCheckTx(tx=tx))
-    assert_refusal_registered(check.code, check.codespace, check.log)
-    resp = effect(chain, [tx])
-    (result,) = resp.tx_results
-    assert_refusal_registered(result.code, result.codespace, result.log)
-    if result.code == 0:
-        return result
-    if not result.events:  # refused before or by the ante chain: no trace at all
-        assert resp.app_hash == effect(chain, []).app_hash, result.log
-    else:  # charged by the ante chain, then refused: only the fee and sequence moved
-        assert signer is not None, f"an unsigned tx passed the ante chain: {result.log}"
-        reference = reference_failure(chain, signer, fee, gas)
-        ref = effect(chain, [reference])
-        assert ref.tx_results[0].code != 0 and ref.tx_results[0].events
-        assert resp.app_hash == ref.app_hash, result.log
-    return result
 
 
 def test_every_seed_message_is_accepted_as_given(chain) -> None:
