@@ -4,7 +4,9 @@ and a way to ask what a block would do to state without committing it.
 `effect(txs)` runs FinalizeBlock at the next height and returns its app hash without
 committing, so the same height can be tried again with other txs: a tx that changes nothing
 gives the app hash of an empty block; a tx refused after the ante chain charged it gives the
-app hash of a reference tx that only pays the same fee and sequence.
+app hash of a reference tx that only pays the same fee and sequence. `judge(tx)` applies
+those rules (the oracles of both tx fuzzers, Hypothesis's and atheris's), and
+`seed_ai_state` adds what the AI modules' seed messages need.
 """
 
 from __future__ import annotations
