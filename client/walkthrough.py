@@ -56,6 +56,15 @@ def format_ppm(ppm: int) -> str:
     return "<0.01%"
 
 
+def split_answer(text: str) -> tuple[str, str]:
+    """(the answer's first sentence, what the model wrote after it): the demo's texts state
+    several facts in a row, so a small model goes on to the next one after answering."""
+    for index, char in enumerate(text):
+        if char in ".!?" and (index + 1 == len(text) or text[index + 1] == " "):
+            return text[: index + 1], text[index + 1 :].strip()
+    return text, ""
+
+
 class WalkthroughError(RuntimeError):
     """A step whose command failed: the message names the command and its error."""
 
@@ -285,16 +294,17 @@ class Walkthrough:
         """The user asks; prints the answer, its records and who was paid."""
         out: dict[str, Any] = self.aichain("infer", str(model_id), prompt, "--from", "user",
                                            "--settled")  # fmt: skip
-        answer = " ".join(str(out.get("text") or "").split())
-        self.say(f"answer: {answer!r}")
+        fact, rest = split_answer(" ".join(str(out.get("text") or "").split()))
+        self.say(f"answer: {fact!r}" + (f" (then it ran on: {rest!r})" if rest else ""))
         by_person: dict[str, list[int]] = {}
-        for record in out.get("records", []):
+        weighted = [r for r in out.get("records", []) if int(r["weight_ppm"]) > 0]
+        for record in weighted:
             person = by_person.setdefault(self.name_of(record["contributor"]), [0, 0])
             person[0] += int(record["weight_ppm"])
             person[1] += int(record.get("paid") or 0)
         shares = ", ".join(f"{n} {format_ppm(w)} ({paid:,} {DENOM})" for n, (w, paid) in
                            sorted(by_person.items(), key=lambda kv: -kv[1][0]))  # fmt: skip
-        self.say(f"shaped by {len(out.get('records', []))} records: {shares}")
+        self.say(f"shaped by {len(weighted)} records: {shares}")
         paid: dict[str, int] = {}
         for payout in out.get("payouts", []):
             if payout["role"] == "data":

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from aichain.client.walkthrough import format_ppm
+from aichain.client.walkthrough import format_ppm, split_answer
 
 
 @pytest.mark.parametrize(
@@ -23,3 +23,17 @@ from aichain.client.walkthrough import format_ppm
 )
 def test_shares_stay_readable_down_to_one_ppm(ppm: int, shown: str) -> None:
     assert format_ppm(ppm) == shown
+
+
+@pytest.mark.parametrize(
+    ("text", "fact", "rest"),
+    [
+        ("pepper-revo. Q: what is the sim", "pepper-revo.", "Q: what is the sim"),
+        ("nebula-jolote.", "nebula-jolote.", ""),
+        ("3.5 units? yes", "3.5 units?", "yes"),
+        ("no sentence end here", "no sentence end here", ""),
+        ("", "", ""),
+    ],
+)
+def test_an_answer_is_its_first_sentence_and_what_ran_on(text: str, fact: str, rest: str) -> None:
+    assert split_answer(text) == (fact, rest)
