@@ -502,7 +502,8 @@ class Walkthrough:
                                      show=False)  # fmt: skip
         status = _find(request_after, "status")
         self.say(f"liar's bond {bond_before:,} -> {self._worker_bond(liar):,} {DENOM} "
-                 f"(slashed {dispute.get('slashed')}, burned {dispute.get('burned')}); bob got "
+                 f"(slashed {int(dispute.get('slashed') or 0):,}, burned "
+                 f"{int(dispute.get('burned') or 0):,}); bob got "
                  f"his bond back and a reward of {self.balance('bob') - bob_before + 20_000:,} "
                  f"{DENOM}; request {inference_id}: {status}")  # fmt: skip
 
