@@ -11,6 +11,14 @@ aichain the app's time per ABCI phase from its own metrics endpoint.
 settings, generator and size: built into the CometBFT process (`--proxy_app kvstore`) and
 over the ABCI socket (`abci-cli kvstore`, the pinned CometBFT's own tool, built with `go
 install` into .tools/bin). The last line printed is `ratio_to_kvstore_socket: 0.NN`.
+
+`--rate R --duration S` is the steady mode (SteadyLoad), the stream the fault tests run
+under: R signed sends a second, each sender a few txs in flight, for S seconds. The tx of a
+sender's sequence is always the same bytes (deterministic signatures), so a sender that
+lost track after a fault (a killed node's mempool, a partition) re-sends from the chain's
+sequence and can never make a second tx; a thread whose node stops answering moves to the
+next node. Afterwards each sender's committed txs are read back from the blocks and checked
+exactly once against its sequence and balances and the recipient's balance.
 """
 
 from __future__ import annotations
@@ -500,15 +508,30 @@ class SteadyLoad:
             s.next_sequence = sequence  # out of order after a fault: from the chain's
         return True
 
-    def wait_settled(self, rpc: str, timeout: float = 60) -> None:
-        """After stop: waits until the node's mempool is empty (what was broadcast is in a
-        block or gone). Raises RuntimeError if it never empties."""
-        client = CometRPC(rpc)
+    def wait_settled(self, timeout: float = 60) -> None:
+        """After stop: waits until the mempool of every node of `rpcs` that answers is empty
+        (what was broadcast is in a block or gone), then for one more block, so that a tally
+        reads sequences and blocks that no longer move. Raises RuntimeError if a mempool
+        never empties."""
         deadline = time.monotonic() + timeout
-        while int(client.call("num_unconfirmed_txs")["n_txs"]) > 0:
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"the mempool of {rpc} never drained")
-            time.sleep(0.2)
+        answered = []
+        for rpc in self.rpcs:
+            client = CometRPC(rpc)
+            while True:
+                try:
+                    pending = int(client.call("num_unconfirmed_txs")["n_txs"])
+                except RPCError:
+                    break  # a node that is down holds nothing it could commit
+                if pending == 0:
+                    answered.append(client)
+                    break
+                if time.monotonic() > deadline:
+                    raise RuntimeError(f"the mempool of {rpc} never drained ({pending} txs)")
+                time.sleep(0.2)
+        if answered:
+            height = answered[0].latest_height()
+            while answered[0].latest_height() <= height and time.monotonic() < deadline:
+                time.sleep(0.1)
 
     def tally(self, rpc: str) -> list[SenderTally]:
         """Per sender, what the chain at rpc holds of its stream: its sequence, each of its
@@ -885,7 +908,7 @@ def _steady(
     load.start()
     time.sleep(duration)
     load.stop()
-    load.wait_settled(rpcs[0])
+    load.wait_settled()
     tallies = load.check_exactly_once(rpcs[0])
     landed = [t.landed for t in tallies]
     refusals: Counter[str] = sum((s.refusals for s in load.senders), Counter())

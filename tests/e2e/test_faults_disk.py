@@ -205,8 +205,7 @@ def _fault_under_load(
         assert all(b >= a for a, b in zip(before, after, strict=True)), (before, after)
     finally:
         load.stop()
-    load.wait_settled(node.rpc)
-    node.wait_height(node.client.latest_height() + 1)
+    load.wait_settled()
     tallies = load.check_exactly_once(node.rpc)
     return (
         f"the chain was at {height}, the app's store held {stored} after the fault and "

@@ -145,7 +145,7 @@ def test_sigkill_the_app_twenty_times_under_load(tmp_path: Path) -> None:
             restart = comet_log.read_bytes()[seen:].decode(errors="replace")
             mid_block[how] += _replayed_handshakes(restart)
         load.stop()
-        load.wait_settled(validator.rpc)
+        load.wait_settled()
         final = validator.client.latest_height() + 2
         validator.wait_height(final, timeout=60)
         # the follower executed every block itself: it would have halted on a wrong app hash

@@ -221,8 +221,8 @@ def test_minority_halts_majority_continues_and_the_healed_net_converges(partitio
     finally:
         to_majority.stop()
         to_victim.stop()
-    to_majority.wait_settled(net.nodes[0].rpc)
-    to_victim.wait_settled(victim.rpc)
+    to_majority.wait_settled()
+    to_victim.wait_settled()
     final = _height(net.nodes[0]) + 2
     wait_for_height(net, final, timeout=120)
     for height in range(max(2, cut_at - 1), final + 1):
@@ -260,7 +260,7 @@ def test_validators_killed_one_at_a_time_under_load_lose_nothing(partitioned) ->
             wait_for_height(net, _height(other) + 1, timeout=120)
     finally:
         load.stop()
-    load.wait_settled(net.nodes[0].rpc)
+    load.wait_settled()
     final = _height(net.nodes[0]) + 2
     wait_for_height(net, final, timeout=120)
     assert len({_app_hash(spec, final) for spec in net.nodes}) == 1
