@@ -572,18 +572,14 @@ class SteadyLoad:
         sender's sequence moved by one per tx executed, each sequence executed in one block,
         its balance and the recipient's moved by exactly those sends. Returns the tallies.
         Raises RuntimeError naming what differs."""
+        from aichain.node.loadchain import FEE  # (loadchain imports this module)
+
         tallies = self.tally(rpc)
         received = _balance(CometRPC(rpc), self.recipient) - self.first_recipient_balance
-        problems = compute_exactly_once_problems(tallies, _fee(), received)
+        problems = compute_exactly_once_problems(tallies, FEE, received)
         if problems:
             raise RuntimeError("; ".join(problems))
         return tallies
-
-
-def _fee() -> int:
-    from aichain.node.loadchain import FEE
-
-    return FEE
 
 
 def compute_exactly_once_problems(tallies: list[SenderTally], fee: int, received: int) -> list[str]:

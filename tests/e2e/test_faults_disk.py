@@ -27,6 +27,7 @@ elsewhere.
 
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 from collections.abc import Callable, Iterator
@@ -78,10 +79,14 @@ class Disk:
         if lost.is_dir():
             lost.rmdir()
 
+    @property
+    def error_knob(self) -> Path:
+        """ext4's test knob that reports a filesystem error."""
+        return Path("/sys/fs/ext4") / Path(self.device).name / "trigger_fs_error"
+
     def turn_read_only(self) -> None:
         """An ext4 error under errors=remount-ro: the filesystem turns read-only now."""
-        knob = Path("/sys/fs/ext4") / Path(self.device).name / "trigger_fs_error"
-        knob.write_text("aichain fault test: the disk went bad\n")
+        self.error_knob.write_text("aichain fault test: the disk went bad\n")
 
     def repair(self) -> None:
         """Unmounts, checks and mounts the filesystem again, writable."""
@@ -136,6 +141,7 @@ def disk_node(
         _run("umount", "-l", str(target))
         if disk.device:
             _run("losetup", "-d", disk.device)
+        (root / "disk.img").unlink(missing_ok=True)
 
 
 def _wait_exit(node: Node, timeout: float) -> int:
@@ -234,6 +240,8 @@ def test_a_disk_turning_read_only_under_the_running_node_stops_it_cleanly(disk_n
     node, disk, keys = disk_node
     if disk.kind != "ext4":
         pytest.skip("needs ext4 on a loop device (losetup) to turn read-only under a writer")
+    if not os.access(disk.error_knob, os.W_OK):
+        pytest.skip(f"{disk.error_knob} is not writable here (sysfs mounted read-only)")
 
     def break_disk() -> Callable[[], None]:
         disk.turn_read_only()

@@ -7,8 +7,8 @@ stores a new block, the moment it hands the block to the app (FinalizeBlock, the
 the test polls CometBFT's block store height (/status, answered without the app) and kills
 the app as soon as it moves, so the app is killed while it executes or commits that block.
 CometBFT's handshake on restart then finds the app one block behind its store and replays
-the block ("ABCI Replay Blocks appHeight=H storeHeight=H+1"); the test asserts that most
-of those kills did land there.
+the block ("ABCI Replay Blocks appHeight=H storeHeight=H+1"); the test asserts that at least
+half of those kills did land there (all 10 in every run here).
 
 Every restart rejoins: the app's reported app hash equals the next block header's, and the
 follower, which executes every block itself and never crashes, keeps up (it would halt on
