@@ -700,3 +700,24 @@ def test_workers_survive_a_node_restart(world: World) -> None:
     )
     text = log_a.read_text()
     assert "chain reachable again" in text or "block subscription lost" in text
+
+
+def test_no_worker_log_holds_a_key_secret(world: World) -> None:
+    """Last in the file: every worker daemon log this module's workers wrote (starts, answers,
+    committee votes, restarts, refusals) holds no secret of any key in the node's keyring (the
+    operators' and hot keys' secrets in hex, upper-case hex or base64)."""
+    import base64
+
+    secrets = {}
+    for record in world.keyring.list_keys():
+        secret = world.keyring.private_key(record.name).secret
+        secrets[f"{record.name} hex"] = secret.hex()
+        secrets[f"{record.name} HEX"] = secret.hex().upper()
+        secrets[f"{record.name} base64"] = base64.b64encode(secret).decode()
+    assert {"hot-a hex", "op-a hex"} <= set(secrets)
+    logs = {str(p): p.read_text(errors="replace") for p in world.root.rglob("*.log")}
+    assert any(p.endswith("worker-a/worker.log") for p in logs), sorted(logs)
+    assert any(world.address("op-a") in text for text in logs.values())  # it logged its work
+    leaks = [f"{what} in {where}" for where, text in logs.items()
+             for what, secret in secrets.items() if secret in text]  # fmt: skip
+    assert not leaks, leaks
