@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 
-from rocksdict import BlockBasedOptions, Cache, Options, Rdict, WriteBatch
+from rocksdict import BlockBasedOptions, Cache, Options, Rdict, WriteBatch, WriteOptions
 
 from aichain.app.store.kv import prefix_end
 
@@ -26,6 +26,8 @@ class RocksStore:
         table.set_pin_l0_filter_and_index_blocks_in_cache(True)
         opts.set_block_based_table_factory(table)
         self._db = Rdict(str(path), opts)
+        self._synced = WriteOptions()
+        self._synced.sync = True
 
     def get(self, key: bytes) -> bytes | None:
         """The stored value, or None."""
@@ -74,14 +76,17 @@ class RocksStore:
                 it.prev()
 
     def write_batch(self, writes: Mapping[bytes, bytes | None]) -> None:
-        """Applies all writes (None = delete) in one atomic, synced RocksDB write."""
+        """Applies all writes (None = delete) in one atomic RocksDB write, synced to disk (the
+        write-ahead log is fsynced before it returns), as the Cosmos SDK commits with WriteSync:
+        a block Commit answered is on disk, so a power loss or a disk error after it does not
+        roll the store back to an older height."""
         batch = WriteBatch(raw_mode=True)
         for key, value in writes.items():
             if value is None:
                 batch.delete(key)
             else:
                 batch.put(key, value)
-        self._db.write(batch)
+        self._db.write(batch, self._synced)
 
     def flush(self) -> None:
         """Flushes memtables to disk."""
