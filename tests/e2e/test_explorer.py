@@ -453,6 +453,10 @@ def test_model_pages_show_status_lineage_and_usage(chain: Chain, browser_page) -
     status = model["status"].removeprefix("MODEL_STATUS_").lower()
     expect(by_id(page, "model-status")).to_have_text(status)
     expect(by_id(page, "lineage")).to_contain_text("1: tiny")
+    # governance's decisions on the model: none on this chain, as the CLI says
+    assert not model.get("min_price") and not model.get("max_price")
+    assert int(model.get("successor_id") or 0) == 0
+    expect(page.locator("main")).to_contain_text("none (the chain's params only)")
     usage = cli(chain.spec, "query", "modelreg", "usage", "1")
     expect(by_id(page, "model-inferences")).to_have_text(str(int(usage.get("inferences", 0))))
     shot(page, "10-model")

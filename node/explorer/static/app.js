@@ -278,6 +278,15 @@ async function pageModels() {
   ], d.models, "no models yet", "models"))];
 }
 
+function modelRef(id) {
+  return id && id !== "0" ? link(`#/model/${id}`, `model ${id}`) : el("span", { class: "muted" }, "-");
+}
+
+function priceBounds(m) {
+  if (!m.min_price && !m.max_price) return el("span", { class: "muted" }, "none (the chain's params only)");
+  return `${m.min_price ? uaic(m.min_price) : "0"} to ${m.max_price ? uaic(m.max_price) : "no maximum"}`;
+}
+
 function provenance(list) {
   if (!list || !list.length) return el("span", { class: "muted" }, "-");
   return el("span", {}, list.map((p, i) => [i ? ", " : "", link(`#/datanet/${p.datanet_id}`, `datanet ${p.datanet_id} v${p.version}`)]));
@@ -309,7 +318,9 @@ async function pageModel(id) {
         ["parameters", fmtInt(m.parameter_count)], ["license", m.license],
         ["weights sha256", el("span", { class: "mono" }, m.weights_hash)],
         ["base model", m.base_model_id && m.base_model_id !== "0" ? link(`#/model/${m.base_model_id}`, `model ${m.base_model_id}`) : "-"],
-        ["price / request", uaic(m.price_per_request)], ["registered at", blockLink(m.height)]])),
+        ["price / request", uaic(m.price_per_request)], ["price bounds (governance)", priceBounds(m)],
+        ["preferred successor (ranked above it)", modelRef(m.successor_id)], ["ranked below it", modelRef(m.predecessor_id)],
+        ["registered at", blockLink(m.height)]])),
       card("Lineage (model → base) and the data that trained it", table([
         ["model", (x) => link(`#/model/${x.id}`, `${x.id}: ${x.name}`)], ["kind", (x) => enumName(x.kind, "MODEL_KIND_")],
         ["trained on", (x) => provenance(x.provenance)],
