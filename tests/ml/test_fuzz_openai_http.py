@@ -13,7 +13,6 @@ import base64
 import http.client
 import json
 import os
-from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
@@ -27,12 +26,8 @@ from aichain.app.crypto import account_address  # noqa: E402
 from aichain.attribution.v1 import attribution_pb2  # noqa: E402
 from aichain.gpu_worker.daemon.prepaid import PREPAID_ROUTE, PrepaidHandler, PrepaidServer  # noqa: E402
 from aichain.gpu_worker.daemon.results import compute_request_hash  # noqa: E402
-from aichain.gpu_worker.serving.cache import AdapterCache, AdapterRegistry  # noqa: E402
-from aichain.gpu_worker.serving.engine import MultiAdapterModel  # noqa: E402
-from aichain.gpu_worker.serving.service import ServingService  # noqa: E402
-from aichain.gpu_worker.synthetic_adapters import write_random_adapters  # noqa: E402
-from aichain.gpu_worker.tiny_model import build_tiny_model, load_base_model  # noqa: E402
 from tests.helpers import make_key  # noqa: E402
+from tests.serving_stack import tiny_service  # noqa: E402
 
 pytestmark = pytest.mark.ml
 
@@ -42,18 +37,11 @@ EXAMPLES = int(os.environ.get("AICHAIN_FUZZ_EXAMPLES", "60"))
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory):
-    root: Path = tmp_path_factory.mktemp("fuzz-adapters")
-    adapters = write_random_adapters(build_tiny_model(0), root, 1, rank=4, alpha=8, scale=0.2)
-    base, tokenizer = load_base_model("tiny-random", "cpu")
-    model = MultiAdapterModel(base, tokenizer, torch.device("cpu"))
-    registry = AdapterRegistry()
-    for adapter_id, path, digest in adapters:
-        registry.register(adapter_id, path, digest)
-    service = ServingService(model, AdapterCache(registry, model, 2, 2), batch_wait_s=0.01)
+    service = tiny_service(tmp_path_factory.mktemp("fuzz-adapters"), 1, 2)
     running = PrepaidServer(service)
     running.prepaid = PrepaidHandler(StandInDaemon())
     running.start()
-    yield running, adapters[0][0]
+    yield running, service.registry.ids()[0]
     running.close(grace_s=0)
 
 

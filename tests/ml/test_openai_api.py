@@ -7,7 +7,6 @@ import json
 import shutil
 import urllib.error
 import urllib.request
-from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -16,22 +15,17 @@ import pytest
 torch = pytest.importorskip("torch")
 
 from aichain.gpu_worker.adapters import ADAPTER_WEIGHTS  # noqa: E402
-from aichain.gpu_worker.serving.cache import AdapterCache, AdapterRegistry  # noqa: E402
-from aichain.gpu_worker.serving.engine import MultiAdapterModel  # noqa: E402
 from aichain.gpu_worker.serving.http import OpenAIServer  # noqa: E402
-from aichain.gpu_worker.serving.service import ServingService  # noqa: E402
 from aichain.gpu_worker.serving.tokens import (  # noqa: E402
     RowTracker,
     TokenRenderer,
     compute_offset,
     compute_stop_holdback,
 )
-from aichain.gpu_worker.synthetic_adapters import write_random_adapters  # noqa: E402
 from aichain.gpu_worker.tiny_model import (  # noqa: E402
     ByteTokenizer,
-    build_tiny_model,
-    load_base_model,
 )
+from tests.serving_stack import tiny_service  # noqa: E402
 
 pytestmark = pytest.mark.ml
 
@@ -43,14 +37,7 @@ PROMPTS = ["Fact: the orbit of", "Q: what is", "hello there"]
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory):
     """Two random adapters on the tiny base behind the HTTP server, on a free port."""
-    root: Path = tmp_path_factory.mktemp("openai-adapters")
-    adapters = write_random_adapters(build_tiny_model(0), root, 2, rank=4, alpha=8, scale=0.2)
-    base, tokenizer = load_base_model("tiny-random", "cpu")
-    model = MultiAdapterModel(base, tokenizer, torch.device("cpu"))
-    registry = AdapterRegistry()
-    for adapter_id, path, digest in adapters:
-        registry.register(adapter_id, path, digest)
-    service = ServingService(model, AdapterCache(registry, model, 4, 4), batch_wait_s=0.01)
+    service = tiny_service(tmp_path_factory.mktemp("openai-adapters"), 2, 4)
     http_server = OpenAIServer(service)
     http_server.start()
     yield http_server

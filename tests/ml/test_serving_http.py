@@ -24,8 +24,7 @@ import pytest
 
 torch = pytest.importorskip("torch")
 
-from aichain.gpu_worker.serving.cache import AdapterCache, AdapterRegistry  # noqa: E402
-from aichain.gpu_worker.serving.engine import MultiAdapterModel  # noqa: E402
+from aichain.gpu_worker.serving.cache import AdapterCache  # noqa: E402
 from aichain.gpu_worker.serving.http import OpenAIServer, ServerLimits  # noqa: E402
 from aichain.gpu_worker.serving.metrics import (  # noqa: E402
     MetricFamily,
@@ -35,7 +34,8 @@ from aichain.gpu_worker.serving.metrics import (  # noqa: E402
 from aichain.gpu_worker.serving.service import ServingService  # noqa: E402
 from aichain.gpu_worker.serving.warnings_log import install_warning_log  # noqa: E402
 from aichain.gpu_worker.synthetic_adapters import write_random_adapters  # noqa: E402
-from aichain.gpu_worker.tiny_model import build_tiny_model, load_base_model  # noqa: E402
+from aichain.gpu_worker.tiny_model import build_tiny_model  # noqa: E402
+from tests.serving_stack import random_adapter_stack  # noqa: E402
 
 pytestmark = pytest.mark.ml
 
@@ -49,14 +49,7 @@ AICHAIN = str(Path(sys.executable).parent / "aichain")
 def stack(tmp_path_factory: pytest.TempPathFactory):
     """The tiny base with two random adapters: (model, registry), shared by this file's
     servers (one at a time)."""
-    root: Path = tmp_path_factory.mktemp("http-adapters")
-    adapters = write_random_adapters(build_tiny_model(0), root, 2, rank=4, alpha=8, scale=0.2)
-    base, tokenizer = load_base_model("tiny-random", "cpu")
-    model = MultiAdapterModel(base, tokenizer, torch.device("cpu"))
-    registry = AdapterRegistry()
-    for adapter_id, path, digest in adapters:
-        registry.register(adapter_id, path, digest)
-    return model, registry
+    return random_adapter_stack(tmp_path_factory.mktemp("http-adapters"), 2)
 
 
 def _make_server(stack, limits: ServerLimits | None = None, **service_options) -> OpenAIServer:

@@ -9,24 +9,19 @@ from __future__ import annotations
 import http.client
 import json
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
 torch = pytest.importorskip("torch")
 
-from aichain.gpu_worker.serving.cache import AdapterCache, AdapterRegistry  # noqa: E402
-from aichain.gpu_worker.serving.engine import MultiAdapterModel  # noqa: E402
 from aichain.gpu_worker.serving.http import (  # noqa: E402
     WORKER_BURST,
     WORKER_RATE,
     OpenAIServer,
     ServerLimits,
 )
-from aichain.gpu_worker.serving.service import ServingService  # noqa: E402
-from aichain.gpu_worker.synthetic_adapters import write_random_adapters  # noqa: E402
-from aichain.gpu_worker.tiny_model import build_tiny_model, load_base_model  # noqa: E402
 from aichain.node.ratelimit import RateLimit  # noqa: E402
+from tests.serving_stack import tiny_service  # noqa: E402
 
 pytestmark = pytest.mark.ml
 
@@ -44,14 +39,7 @@ class Clock:
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[OpenAIServer, Clock]]:
     """The real endpoint with 3 requests at once and 2 a second per client, on a test clock."""
-    root: Path = tmp_path_factory.mktemp("limit-adapters")
-    adapters = write_random_adapters(build_tiny_model(0), root, 1, rank=4, alpha=8, scale=0.2)
-    base, tokenizer = load_base_model("tiny-random", "cpu")
-    model = MultiAdapterModel(base, tokenizer, torch.device("cpu"))
-    registry = AdapterRegistry()
-    for adapter_id, path, digest in adapters:
-        registry.register(adapter_id, path, digest)
-    service = ServingService(model, AdapterCache(registry, model, 2, 2), batch_wait_s=0.01)
+    service = tiny_service(tmp_path_factory.mktemp("limit-adapters"), 1, 2)
     running = OpenAIServer(service, limits=ServerLimits(rate_limit=RateLimit(rate=2, burst=3)))
     clock = Clock()
     running.limiter.clock = clock
