@@ -84,6 +84,13 @@ def build(n: int, voters: int, model: bool) -> tuple[BaseApp, int, list[bytes]]:
         "genutil": {"gen_txs": gentxs},
         "gov": {"params": GOV_PARAMS},
     }
+    heights = iter(range(1, 10**9))
+
+    def commit(branch) -> None:  # noqa: ANN001 - a CacheStore
+        """Commits the branch as the next block (the committed state is written only so)."""
+        height = next(heights)
+        app.root.commit(height, app.root.compute_next_app_hash(height, branch), branch)
+
     branch = app.root.branch()
     ctx = ctx_at(branch, T0, 1)
     app.manager.init_genesis(ctx, state)
@@ -91,7 +98,7 @@ def build(n: int, voters: int, model: bool) -> tuple[BaseApp, int, list[bytes]]:
     gov: Keeper = module(app, "gov").keeper
     for i in range(n):
         if i and i % 5000 == 0:  # in chunks: a branch's prefix scans grow with it
-            branch.write()
+            commit(branch)
             branch = app.root.branch()
             ctx = ctx_at(branch, T0, 1)
         d = delegator(i)
@@ -99,7 +106,7 @@ def build(n: int, voters: int, model: bool) -> tuple[BaseApp, int, list[bytes]]:
         op = keys[i % VALIDATORS].address
         staking.delegate(ctx, d, 10**6, staking.must_get_validator(ctx, op))
     staking.apply_validator_set_updates(ctx)
-    branch.write()
+    commit(branch)
     branch = app.root.branch()
     ctx = ctx_at(branch, T0, 1)
     if model:
@@ -111,13 +118,13 @@ def build(n: int, voters: int, model: bool) -> tuple[BaseApp, int, list[bytes]]:
     gov.add_deposit(ctx, proposal.id, keys[0].address, (Coin("uaic", 10**7),))
     for k in keys:
         gov.add_vote(ctx, proposal.id, k.address, ((YES, ONE),), "")
-    branch.write()
+    commit(branch)
     for first in range(0, voters, 1000):  # in chunks: a branch's prefix scans grow with it
         branch = app.root.branch()
         ctx = ctx_at(branch, T0 + 1, 1)
         for i in range(first, min(first + 1000, voters)):
             gov.add_vote(ctx, proposal.id, delegator(i), ((NO, ONE),), "")
-        branch.write()
+        commit(branch)
     end = gov.must_get_proposal(app.query_context(), proposal.id).voting_end_time_ns
     return app, end, [delegator(i) for i in range(min(voters, 20))]
 
