@@ -66,7 +66,9 @@ def build(n: int) -> tuple[BaseApp, list[VoteInfo], list[bytes], bytes]:
         bank.add_coins(ctx, delegator, [Coin("uaic", 2 * 10**6)])
         staking.delegate(ctx, delegator, 10**6, staking.must_get_validator(ctx, op))
     staking.apply_validator_set_updates(ctx)
-    branch.write()
+    # the committed state is written only by a commit (the read cache refuses direct writes)
+    app.root.commit(1, app.root.compute_next_app_hash(1, branch), branch)
+    ctx = ctx_over(app, app.root.branch(), 1)
     votes = [
         VoteInfo(consensus_address(pk), staking.must_get_validator(ctx, k.address).power, True)
         for k, pk in zip(keys, pubkeys, strict=True)
