@@ -78,8 +78,10 @@ def compute_entries(
     """The attribution (the serving engine's JSON: records with record_id and weight_ppm) as
     AttributionEntry messages of one datanet version, at most max_entries of them.
 
-    When the engine returned more records than the chain takes, the top max_entries are
-    re-weighted with the chain's rule (in proportion to their ppm). Raises InputError for an
+    Records whose weight rounded to 0 ppm are left out (they shaped nothing the chain can pay
+    for, and would cost gas and show as "0 uaic" lines). When the engine returned more records
+    than the chain takes, the top max_entries are re-weighted with the chain's rule (in
+    proportion to their ppm). Raises InputError for an
     empty attribution or weights that do not sum to 10^6."""
     from aichain.attribution.v1 import attribution_pb2
 
@@ -89,6 +91,7 @@ def compute_entries(
     pairs = [(str(r["record_id"]), int(r["weight_ppm"])) for r in records]
     if sum(w for _, w in pairs) != PPM_TOTAL:
         raise InputError(f"attribution weights sum to {sum(w for _, w in pairs)}, not 10^6")
+    pairs = [(record_id, weight) for record_id, weight in pairs if weight > 0]
     if len(pairs) > max_entries:
         top = sorted(pairs, key=lambda p: (-p[1], p[0]))[:max_entries]
         pairs = list(compute_ppm_weights(top))

@@ -87,6 +87,11 @@ def test_compute_entries_reweighs_the_top_k_with_the_chain_rule() -> None:
     assert sum(e.weight_ppm for e in entries) == 10**6
 
 
+def test_compute_entries_leaves_out_records_of_zero_weight() -> None:
+    entries = compute_entries(_attr([("5", 0), ("3", 1_000_000), ("1", 0)]), 1, 1, 32)
+    assert [(e.record_id, e.weight_ppm) for e in entries] == [(3, 1_000_000)]
+
+
 @pytest.mark.parametrize(
     ("attribution", "message"),
     [
