@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 
 from aichain.cli.common import emit, fail, home_option, output_option
+from aichain.cli.worker_daemon import endpoint_limit_options
 
 DEVICE_HELP = "Where to run: auto (CUDA when present, else CPU), cpu or cuda."
 """Help text of every --device option."""
@@ -272,20 +273,7 @@ def _datanet_source(  # type: ignore[no-untyped-def]
     show_default=True,
     help="On SIGINT/SIGTERM, how long in-flight requests may finish before they are cancelled.",
 )
-@click.option(
-    "--rate-limit",
-    type=click.IntRange(0),
-    default=100,
-    show_default=True,
-    help="Requests a second one client address may sustain (0: no limit); 429 beyond.",
-)
-@click.option(
-    "--burst",
-    type=click.IntRange(1),
-    default=1000,
-    show_default=True,
-    help="Requests one client address may send at once before --rate-limit applies.",
-)
+@endpoint_limit_options
 @_device_option
 def serve_cmd(
     adapters: tuple[str, ...],

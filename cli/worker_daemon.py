@@ -35,6 +35,27 @@ STATUS_FILE = "status.json"
 """The daemon's status file in the worker home."""
 LOG_FILE = "worker.log"
 """Where a detached daemon's output goes, in the worker home."""
+
+
+def endpoint_limit_options(func):  # type: ignore[no-untyped-def]
+    """--rate-limit and --burst of a worker's HTTP endpoint (`worker serve`, `worker start`):
+    the defaults are serving/http.py's WORKER_RATE and WORKER_BURST."""
+    func = click.option(
+        "--burst",
+        type=click.IntRange(1),
+        default=1000,
+        show_default=True,
+        help="Requests one client address may send at once before --rate-limit applies.",
+    )(func)
+    return click.option(
+        "--rate-limit",
+        type=click.IntRange(0),
+        default=100,
+        show_default=True,
+        help="Requests a second one client address may sustain (0: no limit); 429 beyond.",
+    )(func)
+
+
 DETACH_WAIT_S = 900.0
 """How long `start --detach` waits for the daemon to serve (the first use of the pre-trained
 tiny base builds it, which takes minutes on a slow CPU)."""
@@ -139,6 +160,7 @@ def _parse_adapter_dirs(values: tuple[str, ...]) -> dict[int, Path]:
 @click.option("--engine", default="blend-v1", show_default=True, help="Attribution engine.")
 @click.option("--poll-s", type=click.FloatRange(0.1), default=2.0, show_default=True)
 @click.option("--max-input-bytes", type=click.IntRange(1), default=1 << 20, show_default=True)
+@endpoint_limit_options
 @click.option("--detach", is_flag=True, help="Run in the background; return once it serves.")
 @worker_home_option
 @node_option
@@ -159,6 +181,8 @@ def start_cmd(
     engine: str,
     poll_s: float,
     max_input_bytes: int,
+    rate_limit: int,
+    burst: int,
     detach: bool,
     worker_home: Path | None,
     node: str | None,
@@ -200,6 +224,7 @@ def start_cmd(
         engine=engine,
         max_input_bytes=max_input_bytes,
         poll_s=poll_s,
+        rate_limit=(rate_limit, burst),
     )
     daemon = WorkerDaemon(config, GrpcBlobStore(config.blob_grpc))
     install_signal_handlers(daemon)

@@ -16,6 +16,7 @@ from typing import Any
 from aichain.client.blobs import BlobError, BlobStore
 from aichain.gpu_worker.serving.attribution import DEFAULT_ENGINE, EngineAttribution
 from aichain.gpu_worker.serving.cli_support import AdapterSpec, Server, build_server
+from aichain.gpu_worker.serving.http import ServerLimits
 from aichain.gpu_worker.serving.service import GenerationRequest
 
 log = logging.getLogger(__name__)
@@ -123,8 +124,10 @@ def build_runtime(
     batch_wait_ms: float = 5.0,
     server_class: type | None = None,
     pending_dir: Path = Path("evidence-pending"),
+    limits: ServerLimits | None = None,
 ) -> Runtime:
-    """Loads the base and the (already hash-checked) adapters and binds the HTTP endpoint."""
+    """Loads the base and the (already hash-checked) adapters and binds the HTTP endpoint
+    (limits: the endpoint's, ServerLimits' defaults when None)."""
     server = build_server(
         specs,
         base_model=base_model,
@@ -134,6 +137,7 @@ def build_runtime(
         max_batch=max_batch,
         batch_wait_ms=batch_wait_ms,
         attribution_engine="none",
+        limits=limits,
     )
     server.service.attribution = EvidenceAttribution(
         server.model, server.cache, store, pending_dir, engine=engine, top_k=top_k
@@ -141,7 +145,7 @@ def build_runtime(
     if server_class is not None:
         bound = server.http.port
         server.http.sock.close()
-        http = server_class(server.service, host, bound)
+        http = server_class(server.service, host, bound, limits)
         server = Server(http, server.service, server.cache, server.model)
     return Runtime(server, engine, server.model.base_sha256)
 

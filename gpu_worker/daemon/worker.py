@@ -101,6 +101,9 @@ class DaemonConfig:
     max_input_bytes: int = 1 << 20
     poll_s: float = 2.0
     max_batch: int = 16
+    rate_limit: tuple[int, int] | None = None
+    """(requests a second, burst) one client address may send to the endpoint ((0, _): no
+    limit); None: the endpoint's defaults (serving/http.py WORKER_RATE, WORKER_BURST)."""
 
 
 @dataclass
@@ -196,6 +199,12 @@ class WorkerDaemon:
         self.follower.start()
 
     def _build_runtime(self, build_runtime: Any, specs: list[Any], server_class: type) -> Any:
+        from aichain.gpu_worker.serving.http import ServerLimits
+        from aichain.node.ratelimit import RateLimit
+
+        limits = None
+        if self.config.rate_limit is not None:
+            limits = ServerLimits(rate_limit=RateLimit(*self.config.rate_limit))
         return build_runtime(
             specs,
             self.store,
@@ -208,6 +217,7 @@ class WorkerDaemon:
             max_batch=self.config.max_batch,
             server_class=server_class,
             pending_dir=self.home / "evidence-pending",
+            limits=limits,
         )
 
     def _started_log(self) -> None:

@@ -581,3 +581,24 @@ def test_reconcile_squares_the_journal_with_the_chain(tmp_path: Path) -> None:
     states = {e.request_id: e.state for e in journal.results_in(*("computed", "broadcast", "done"))}
     assert states == {1: "done", 2: "computed", 3: "done", 4: "computed"}
     assert journal.get_result(request_key(4)).bundle == b"bundle"  # resent as it was signed
+
+
+def test_the_endpoint_takes_the_configured_rate_limit_or_the_default(tmp_path: Path) -> None:
+    """`aichain worker start --rate-limit R --burst B` reaches the endpoint's ServerLimits;
+    without them the endpoint keeps its own defaults (limits None)."""
+    from types import SimpleNamespace
+
+    seen: list[Any] = []
+
+    def build_runtime(specs: Any, store: Any, **options: Any) -> str:
+        seen.append(options["limits"])
+        return "runtime"
+
+    limited = _offline_daemon(tmp_path, rate_limit=(7, 11))
+    limited.params = SimpleNamespace(max_attributions=10)
+    assert limited._build_runtime(build_runtime, [], object) == "runtime"
+    default = _offline_daemon(tmp_path / "d")
+    default.params = SimpleNamespace(max_attributions=10)
+    default._build_runtime(build_runtime, [], object)
+    assert (seen[0].rate_limit.rate, seen[0].rate_limit.burst) == (7, 11)
+    assert seen[1] is None
