@@ -25,6 +25,7 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 log = logging.getLogger("aichain.ratelimit")
 
@@ -178,6 +179,25 @@ class ClientLimiter:
 def retry_after_seconds(wait: float) -> int:
     """Retry-After's whole seconds (at least 1) for a wait."""
     return max(1, math.ceil(wait))
+
+
+def aiohttp_rate_limit(limiter: ClientLimiter, refusal: Callable[[str], Any]) -> Any:
+    """An aiohttp middleware charging each request to its client address: a client that has
+    used its bucket gets refusal(message) -- the server's own error shape, status 429 -- with
+    Retry-After, before its request is read or handled."""
+    from aiohttp import web
+
+    @web.middleware
+    async def limit(request: Any, handler: Any) -> Any:
+        client = request.remote or "unknown"
+        wait = limiter.check(client)
+        if wait <= 0:
+            return await handler(request)
+        response = refusal(limiter.message(client, wait))
+        response.headers["Retry-After"] = str(retry_after_seconds(wait))
+        return response
+
+    return limit
 
 
 def grpc_peer_host(peer: str) -> str:

@@ -34,7 +34,7 @@ from aichain.node.ratelimit import (
     GATEWAY_HEADER,
     GATEWAY_TOKEN,
     ClientLimiter,
-    retry_after_seconds,
+    aiohttp_rate_limit,
 )
 
 log = logging.getLogger("aichain.rest")
@@ -273,7 +273,7 @@ class Gateway:
         """The aiohttp application serving every route."""
         middlewares = [self._errors]
         if self.limiter is not None and self.limiter.limit.enabled:
-            middlewares.insert(0, self._rate_limit)
+            middlewares.insert(0, aiohttp_rate_limit(self.limiter, self._refusal))
         app = web.Application(client_max_size=MAX_BODY_BYTES, middlewares=middlewares)
         by_grpc = {r.grpc_path: r for r in self.routes}
         # grpc-gateway tries the last registered pattern first (auth's bech32/{address_string}
@@ -294,19 +294,10 @@ class Gateway:
         if self.channel is not None:
             await self.channel.close()
 
-    @web.middleware
-    async def _rate_limit(self, request: web.Request, handler: Any) -> web.StreamResponse:
-        """429 with Retry-After (seconds) once the client's address has used its bucket, before
-        the request is read or sent on (node/ratelimit.py)."""
-        assert self.limiter is not None
-        client = request.remote or "unknown"
-        wait = self.limiter.check(client)
-        if wait <= 0:
-            return await handler(request)
-        response = error_response(
-            grpc.StatusCode.RESOURCE_EXHAUSTED, self.limiter.message(client, wait)
-        )
-        response.headers["Retry-After"] = str(retry_after_seconds(wait))
+    def _refusal(self, message: str) -> web.Response:
+        """A rate-limited client's answer: the gateway's error shape, 429 (RESOURCE_EXHAUSTED);
+        the middleware (node/ratelimit.py) adds Retry-After."""
+        response = error_response(grpc.StatusCode.RESOURCE_EXHAUSTED, message)
         if self.cors:
             response.headers["Access-Control-Allow-Origin"] = "*"
         return response

@@ -36,7 +36,7 @@ from aichain.node.explorer.aggregate import (
     record_keys,
 )
 from aichain.node.explorer.upstream import Upstream, UpstreamError
-from aichain.node.ratelimit import ClientLimiter, RateLimit, retry_after_seconds
+from aichain.node.ratelimit import ClientLimiter, RateLimit, aiohttp_rate_limit
 
 log = logging.getLogger("aichain.explorer")
 
@@ -515,24 +515,6 @@ async def _security_headers(request: web.Request, handler):  # type: ignore[no-u
     return response
 
 
-def rate_limit_middleware(limiter: ClientLimiter):  # type: ignore[no-untyped-def]
-    """429 with Retry-After and {"message"} once a client address has used its bucket."""
-
-    @web.middleware
-    async def limit(request: web.Request, handler):  # type: ignore[no-untyped-def]
-        client = request.remote or "unknown"
-        wait = limiter.check(client)
-        if wait <= 0:
-            return await handler(request)
-        return web.json_response(
-            {"message": limiter.message(client, wait)},
-            status=429,
-            headers={"Retry-After": str(retry_after_seconds(wait))},
-        )
-
-    return limit
-
-
 def explorer_limiter(limit: RateLimit | None = None) -> ClientLimiter:
     """The explorer's per-client limiter (default EXPLORER_RATE / EXPLORER_BURST)."""
     return ClientLimiter(
@@ -555,7 +537,9 @@ def explorer_app(
     limiter = limit if isinstance(limit, ClientLimiter) else explorer_limiter(limit)
     middlewares = [_security_headers]
     if limiter.limit.enabled:
-        middlewares.insert(0, rate_limit_middleware(limiter))
+        middlewares.insert(0, aiohttp_rate_limit(
+            limiter, lambda message: web.json_response({"message": message}, status=429)
+        ))  # fmt: skip
     app = web.Application(
         middlewares=middlewares,
         client_max_size=MAX_BODY_BYTES,
