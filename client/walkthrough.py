@@ -320,22 +320,32 @@ class Walkthrough:
         return out
 
     def check_split(self, answer: dict[str, Any], params: dict[str, Any]) -> None:
-        """Says how an answer's fee was split and raises unless the data and worker shares are
-        the ones params' split gives (floor(fee * bps / 10^4), docs/settlement.md)."""
+        """Says how an answer's fee was split and raises unless its data and worker payouts are
+        what the chain's own split rule (modules/attribution/types.py `compute_split`, the
+        rule of docs/settlement.md) gives for its fee and records under params."""
+        from google.protobuf import json_format
+
+        from aichain.attribution.v1 import attribution_pb2
+        from aichain.modules.attribution.types import Params, compute_split
+
         fee = int(answer.get("fee") or 0)
+        rules = Params.from_proto(
+            json_format.ParseDict(params, attribution_pb2.Params(), ignore_unknown_fields=True)
+        )
+        weights = [((int(r["datanet_id"]), int(r["version"]), int(r["record_id"])),
+                    int(r["weight_ppm"])) for r in answer.get("records", [])]  # fmt: skip
+        split = compute_split(fee, rules, weights)
         paid = {role: sum(int(p["amount"]) for p in answer.get("payouts", [])
                           if p["role"] == role) for role in ("data", "worker")}  # fmt: skip
-        for role in ("data", "worker"):
-            bps = int(params[f"{role}_bps"])
-            expected = fee * bps // 10_000
+        for role, expected in (("data", split.data), ("worker", split.worker)):
             if paid[role] != expected:
                 raise WalkthroughError(
                     f"the answer paid {role} {paid[role]:,} {DENOM} of a {fee:,} fee; the split "
-                    f"in force ({role}_bps {bps}) gives {expected:,}"
+                    f"in force ({role}_bps {params[f'{role}_bps']}) gives {expected:,}"
                 )
         self.say(f"paid by the new split: data {paid['data']:,} of the {fee:,} {DENOM} fee "
-                 f"({int(params['data_bps']) / 100:.0f}%), worker {paid['worker']:,} "
-                 f"({int(params['worker_bps']) / 100:.0f}%)")  # fmt: skip
+                 f"({rules.data_bps / 100:.0f}%), worker {paid['worker']:,} "
+                 f"({rules.worker_bps / 100:.0f}%)")  # fmt: skip
 
     def inference(self, model_id: int) -> list[dict[str, Any]]:
         self.step(
