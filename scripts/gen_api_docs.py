@@ -29,22 +29,22 @@ def _served() -> tuple[list[str], list[str]]:
     return served_methods(queries, node_services()), queries
 
 
-def render_rest_routes() -> str:
+def render_rest_routes(methods: list[str]) -> str:
+    """The route table of every served method that has an HTTP rule."""
     from aichain.node.rest import routes_of
 
-    methods, _ = _served()
     routes = sorted(routes_of(methods), key=lambda r: (r.path, r.http_method))
     lines = ["| route | gRPC method |", "|---|---|"]
     lines += [f"| `{r.http_method} {r.path}` | `{r.grpc_path.strip('/')}` |" for r in routes]
     return "\n".join(lines)
 
 
-def render_grpc_queries() -> str:
+def render_grpc_queries(queries: list[str]) -> str:
+    """The module query methods: request -> response, and the REST route of each."""
     from google.protobuf import descriptor_pool
 
     from aichain.node.rest import routes_of
 
-    _, queries = _served()
     pool = descriptor_pool.Default()
     routed = {r.grpc_path: f"`{r.http_method} {r.path}`" for r in routes_of(queries)}
     lines = ["| method | request → response | REST |", "|---|---|---|"]
@@ -69,9 +69,10 @@ def splice(text: str, generated: str, page: Path) -> str:
 
 def render() -> dict[Path, str]:
     """Each page as it should read."""
+    methods, queries = _served()
     return {
-        REST: splice(REST.read_text(), render_rest_routes(), REST),
-        GRPC: splice(GRPC.read_text(), render_grpc_queries(), GRPC),
+        REST: splice(REST.read_text(), render_rest_routes(methods), REST),
+        GRPC: splice(GRPC.read_text(), render_grpc_queries(queries), GRPC),
     }
 
 
